@@ -1,0 +1,163 @@
+"""Every failure the API answers with, as a small class carrying its status and stable code.
+
+Three families, as the SageMaker containers classify them: the caller's input (4xx), the
+model's answer (502), the platform (503/504). Messages name fields, never their values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
+
+# Seconds a client should wait before trying again, where waiting helps.
+RETRY_SOON = 1
+RETRY_LATER = 5
+
+
+class ApiError(Exception):
+    STATUS_CODE: ClassVar[int] = 500
+    CODE: ClassVar[str] = "internal_error"
+    RETRY_AFTER: ClassVar[int | None] = None
+
+    def __init__(self, message: str, details: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: Mapping[str, Any] = details or {}
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if self.RETRY_AFTER is None:
+            return {}
+        return {"Retry-After": str(self.RETRY_AFTER)}
+
+
+# --- The caller's input -------------------------------------------------------------------
+
+
+class InvalidJson(ApiError):
+    STATUS_CODE = 400
+    CODE = "invalid_json"
+
+
+class InvalidPayload(ApiError):
+    """The body is JSON, but not of the shape the route takes."""
+
+    STATUS_CODE = 400
+    CODE = "invalid_payload"
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message, {"field": field})
+
+
+class WrongValueCount(ApiError):
+    STATUS_CODE = 400
+    CODE = "wrong_value_count"
+
+    def __init__(self, found: int, hint: str = "") -> None:
+        super().__init__(
+            f"data must hold {FEATURE_COUNT} comma-separated numbers "
+            f"({FEATURE_NAMES[0]} ... {FEATURE_NAMES[-1]}); it holds {found}{hint}",
+            {"field": "data", "expected": FEATURE_COUNT, "found": found},
+        )
+
+
+class InvalidValue(ApiError):
+    """One of the 30 values is unusable; `position` counts from 1, as people do."""
+
+    STATUS_CODE = 400
+    CODE = "invalid_value"
+
+    def __init__(self, position: int, reason: str) -> None:
+        feature = FEATURE_NAMES[position - 1]
+        super().__init__(
+            f"value {position} of {FEATURE_COUNT} ({feature}) {reason}",
+            {"field": "data", "position": position, "feature": feature},
+        )
+
+
+class PayloadTooLarge(ApiError):
+    STATUS_CODE = 413
+    CODE = "payload_too_large"
+
+
+class NotAcceptable(ApiError):
+    STATUS_CODE = 406
+    CODE = "not_acceptable"
+
+
+class UnsupportedMediaType(ApiError):
+    STATUS_CODE = 415
+    CODE = "unsupported_media_type"
+
+
+class MethodNotAllowed(ApiError):
+    STATUS_CODE = 405
+    CODE = "method_not_allowed"
+
+
+# --- The model's answer -------------------------------------------------------------------
+
+
+class ModelFailed(ApiError):
+    """The model container answered the invocation with an error of its own."""
+
+    STATUS_CODE = 502
+    CODE = "model_error"
+
+
+class InvalidModelAnswer(ApiError):
+    """The endpoint answered, but with something this API will not pass on."""
+
+    STATUS_CODE = 502
+    CODE = "invalid_model_answer"
+
+
+class EndpointRejectedRequest(ApiError):
+    STATUS_CODE = 502
+    CODE = "endpoint_rejected_request"
+
+
+# --- The platform -------------------------------------------------------------------------
+
+
+class EndpointNotFound(ApiError):
+    STATUS_CODE = 503
+    CODE = "endpoint_not_found"
+
+
+class EndpointNotReady(ApiError):
+    STATUS_CODE = 503
+    CODE = "endpoint_not_ready"
+    RETRY_AFTER = RETRY_LATER
+
+
+class EndpointUnavailable(ApiError):
+    STATUS_CODE = 503
+    CODE = "endpoint_unavailable"
+    RETRY_AFTER = RETRY_SOON
+
+
+class EndpointUnreachable(ApiError):
+    STATUS_CODE = 503
+    CODE = "endpoint_unreachable"
+    RETRY_AFTER = RETRY_SOON
+
+
+class Throttled(ApiError):
+    STATUS_CODE = 429
+    CODE = "throttled"
+    RETRY_AFTER = RETRY_SOON
+
+
+class EndpointTimeout(ApiError):
+    STATUS_CODE = 504
+    CODE = "endpoint_timeout"
+
+
+class InternalError(ApiError):
+    """Our own fault (a bug, missing permissions): a generic answer, details only in logs."""
+
+    STATUS_CODE = 500
+    CODE = "internal_error"

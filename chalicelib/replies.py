@@ -1,0 +1,67 @@
+"""What the API answers, as plain data: the framework turns a Reply into an HTTP response."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from chalicelib import content_types
+from chalicelib.errors import ApiError
+from chalicelib.model_answer import MALIGNANT, Prediction
+
+LETTERS = {MALIGNANT: "M", 0: "B"}
+DIAGNOSES = {MALIGNANT: "malignant", 0: "benign"}
+
+
+class ModelIdentity(NamedTuple):
+    name: str  # the SageMaker endpoint
+    version: str  # the production variant that answered; deployments name it after the model
+
+
+class Reply(NamedTuple):
+    status: int
+    body: str
+    content_type: str
+    headers: Mapping[str, str] = {}
+    rows: int = 0
+    error_code: str | None = None
+
+
+def prediction_document(prediction: Prediction, model: ModelIdentity) -> dict[str, Any]:
+    return {
+        "prediction": LETTERS[prediction.label],
+        "diagnosis": DIAGNOSES[prediction.label],
+        "probability_malignant": prediction.probability_malignant,
+        "model": {"name": model.name, "version": model.version},
+    }
+
+
+def prediction_reply(prediction: Prediction, model: ModelIdentity, media_type: str) -> Reply:
+    if media_type == content_types.PLAIN_TEXT:
+        # The walk-through's clients read the bare letter.
+        return Reply(200, LETTERS[prediction.label], content_types.PLAIN_TEXT, rows=1)
+    body = json.dumps(prediction_document(prediction, model))
+    return Reply(200, body, content_types.JSON, rows=1)
+
+
+def error_document(error: ApiError, request_id: str) -> dict[str, Any]:
+    return {
+        "error": {
+            "code": error.CODE,
+            "message": error.message,
+            "request_id": request_id,
+            **error.details,
+        }
+    }
+
+
+def error_reply(error: ApiError, request_id: str, rows: int = 0) -> Reply:
+    return Reply(
+        status=error.STATUS_CODE,
+        body=json.dumps(error_document(error, request_id)),
+        content_type=content_types.JSON,
+        headers=error.headers,
+        rows=rows,
+        error_code=error.CODE,
+    )

@@ -1,0 +1,36 @@
+"""Settings read from the environment once, at start-up; a bad setting names its key."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+ENDPOINT_NAME = "ENDPOINT_NAME"
+
+# SageMaker's own rule for endpoint names (CreateEndpoint's EndpointName pattern).
+_ENDPOINT_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing or malformed; raised at start-up, never per request."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    endpoint_name: str
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        endpoint_name = environ.get(ENDPOINT_NAME, "").strip()
+        if not endpoint_name:
+            raise ConfigurationError(
+                f"{ENDPOINT_NAME} is not set: name the SageMaker endpoint in the stage's "
+                "environment_variables in .chalice/config.json (or export it)"
+            )
+        if not _ENDPOINT_NAME_PATTERN.fullmatch(endpoint_name):
+            raise ConfigurationError(
+                f"{ENDPOINT_NAME} is not a valid SageMaker endpoint name "
+                "(1-63 letters, digits and hyphens, starting with a letter or digit)"
+            )
+        return cls(endpoint_name=endpoint_name)

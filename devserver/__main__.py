@@ -1,0 +1,104 @@
+"""`python -m devserver`: train the local model if it is missing, start the stand-in, serve the API.
+
+Ctrl-C (or SIGTERM) stops both processes; nothing is left running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from types import FrameType
+from urllib.parse import urlsplit
+
+from devserver.api_server import build_api_server, local_credentials_defaults, stage_environment
+from devserver.standin_process import StandinFailedToStart, StandinProcess
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = PROJECT_DIR / "artifacts" / "local" / "model.json"
+ENDPOINT_URL_VARIABLE = "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"
+EXAMPLE_ROW = (
+    "13.49,22.3,86.91,561.0,0.08752,0.07698,0.04751,0.03384,0.1809,0.05718,0.2338,1.353,1.735,"
+    "20.2,0.004455,0.01382,0.02095,0.01184,0.01641,0.001956,15.15,31.82,99.0,698.8,0.1162,"
+    "0.1711,0.2282,0.1282,0.2871,0.06917"
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = _parse(argv)
+    if not options.model.exists():
+        print(f"devserver: no model at {options.model}; training one (a few seconds)", flush=True)
+        output = options.model.parent
+        command = [sys.executable, "-m", "training", "train", "--target", "local"]
+        subprocess.run([*command, "--output", str(output)], check=True, cwd=PROJECT_DIR)
+
+    environment = stage_environment(PROJECT_DIR, options.stage)
+    standin_url = urlsplit(environment.get(ENDPOINT_URL_VARIABLE, "http://127.0.0.1:8080"))
+    standin_host = standin_url.hostname or "127.0.0.1"
+    standin_port = options.standin_port if options.standin_port is not None else standin_url.port
+    standin = StandinProcess(
+        options.model, environment["ENDPOINT_NAME"], standin_host, standin_port or 8080
+    )
+    _stop_on_sigterm()
+    try:
+        standin.start()
+        print(f"devserver: {standin.ready_line}", flush=True)
+        # The stand-in may have been given port 0; the app must call the port it really has.
+        standin_address = standin.ready_line.rsplit(" on ", 1)[-1]
+        overrides = {**local_credentials_defaults(), ENDPOINT_URL_VARIABLE: standin_address}
+        os.environ.update(overrides)
+        server = build_api_server(PROJECT_DIR, options.stage, options.host, options.port, overrides)
+        host, port = server.server.server_address[:2]
+        _print_banner(f"http://{host}:{port}")
+        try:
+            server.server.serve_forever()
+        finally:
+            server.server.server_close()
+    except KeyboardInterrupt:
+        print("devserver: stopping", flush=True)
+    except StandinFailedToStart as error:
+        print(f"devserver: {error}", file=sys.stderr)
+        return 1
+    finally:
+        standin.stop()
+    return 0
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m devserver", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="address of the API (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port of the API; 0 picks one")
+    parser.add_argument("--stage", default="local", help="Chalice stage whose settings to use")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model artifact")
+    parser.add_argument(
+        "--standin-port",
+        type=int,
+        default=None,
+        help=f"port of the stand-in (default: the one in the stage's {ENDPOINT_URL_VARIABLE})",
+    )
+    return parser.parse_args(argv)
+
+
+def _stop_on_sigterm() -> None:
+    def stop(_signal: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _print_banner(url: str) -> None:
+    body = json.dumps({"data": EXAMPLE_ROW})
+    print(f"devserver: API on {url}  (Ctrl-C stops it and the stand-in)", flush=True)
+    print(
+        f"  curl -s -X POST {url}/predictbreastcancer -H 'Content-Type: application/json' "
+        f"-d '{body}'",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

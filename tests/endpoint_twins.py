@@ -1,0 +1,43 @@
+"""In-memory endpoints for the service and route tests: they record rows and answer as told."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from chalicelib.errors import ApiError
+from chalicelib.model_answer import EndpointAnswer
+
+
+class AnsweringEndpoint:
+    def __init__(self, score: float, label: int, name: str = "wdbc-twin") -> None:
+        self.name = name
+        self.calls: list[list[tuple[float, ...]]] = []
+        self._body = json.dumps({"predictions": [{"score": score, "predicted_label": label}]})
+
+    def invoke(self, rows: Sequence[Sequence[float]]) -> EndpointAnswer:
+        self.calls.append([tuple(row) for row in rows])
+        return EndpointAnswer(self._body.encode(), "application/json", "variant-1")
+
+
+class FailingEndpoint:
+    def __init__(self, error: Exception, name: str = "wdbc-twin") -> None:
+        self.name = name
+        self._error = error
+
+    def invoke(self, rows: Sequence[Sequence[float]]) -> EndpointAnswer:
+        raise self._error
+
+
+class RawEndpoint:
+    """Answers with exactly these bytes: for untrusted-answer tests."""
+
+    def __init__(self, body: bytes, content_type: str = "application/json") -> None:
+        self.name = "wdbc-twin"
+        self._answer = EndpointAnswer(body, content_type, "variant-1")
+
+    def invoke(self, rows: Sequence[Sequence[float]]) -> EndpointAnswer:
+        return self._answer
+
+
+__all__ = ["AnsweringEndpoint", "ApiError", "FailingEndpoint", "RawEndpoint"]

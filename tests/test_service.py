@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from chalicelib.errors import EndpointNotReady, ModelFailed
+from chalicelib.service import PredictionService
+from tests.endpoint_twins import AnsweringEndpoint, FailingEndpoint, RawEndpoint
+from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, body_for, row_with
+
+
+def test_a_valid_row_is_one_call_and_a_full_answer() -> None:
+    endpoint = AnsweringEndpoint(score=0.83, label=1)
+    reply = PredictionService(endpoint).predict(body_for(EXAMPLE_ROW), None, "rid-1")
+    assert endpoint.calls == [[EXAMPLE_VALUES]]
+    assert reply.status == 200
+    assert reply.content_type == "application/json"
+    assert json.loads(reply.body) == {
+        "prediction": "M",
+        "diagnosis": "malignant",
+        "probability_malignant": 0.83,
+        "model": {"name": "wdbc-twin", "version": "variant-1"},
+    }
+    assert (reply.rows, reply.error_code) == (1, None)
+
+
+def test_text_plain_gets_the_bare_letter() -> None:
+    endpoint = AnsweringEndpoint(score=0.02, label=0)
+    reply = PredictionService(endpoint).predict(body_for(EXAMPLE_ROW), "text/plain", "rid")
+    assert (reply.status, reply.body, reply.content_type) == (200, "B", "text/plain")
+
+
+def test_bad_input_never_reaches_the_endpoint() -> None:
+    endpoint = AnsweringEndpoint(score=0.5, label=1)
+    reply = PredictionService(endpoint).predict(body_for(row_with(2, "nan")), None, "rid-2")
+    assert endpoint.calls == []
+    assert reply.status == 400
+    assert json.loads(reply.body) == {
+        "error": {
+            "code": "invalid_value",
+            "message": "value 2 of 30 (texture_mean) is not a plain decimal number",
+            "request_id": "rid-2",
+            "field": "data",
+            "position": 2,
+            "feature": "texture_mean",
+        }
+    }
+
+
+def test_an_unacceptable_accept_is_406_before_anything_else() -> None:
+    endpoint = AnsweringEndpoint(score=0.5, label=1)
+    reply = PredictionService(endpoint).predict(b"garbage", "image/png", "rid")
+    assert (reply.status, reply.error_code) == (406, "not_acceptable")
+    assert endpoint.calls == []
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code", "headers"),
+    [
+        (ModelFailed("the model failed"), 502, "model_error", {}),
+        (EndpointNotReady("starting"), 503, "endpoint_not_ready", {"Retry-After": "5"}),
+    ],
+)
+def test_endpoint_failures_become_error_replies(
+    error: Exception, status: int, code: str, headers: dict[str, str]
+) -> None:
+    reply = PredictionService(FailingEndpoint(error)).predict(body_for(EXAMPLE_ROW), None, "r")
+    assert (reply.status, reply.error_code, dict(reply.headers)) == (status, code, headers)
+    assert reply.rows == 1
+
+
+def test_a_malformed_answer_is_502_not_a_pass_through() -> None:
+    endpoint = RawEndpoint(b'{"predictions": [{"score": 0.5, "predicted_label": 7}]}')
+    reply = PredictionService(endpoint).predict(body_for(EXAMPLE_ROW), None, "r")
+    assert (reply.status, reply.error_code) == (502, "invalid_model_answer")
+    assert "7" not in json.loads(reply.body)["error"]["message"]
+
+
+def test_an_unexpected_exception_is_a_generic_500_logged_without_its_message(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret = "could not convert string to float: '123.456'"
+    logger = logging.getLogger("wdbc")
+    logger.addHandler(caplog.handler)
+    try:
+        reply = PredictionService(FailingEndpoint(ValueError(secret))).predict(
+            body_for(EXAMPLE_ROW), None, "rid-3"
+        )
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert reply.status == 500
+    assert json.loads(reply.body)["error"] == {
+        "code": "internal_error",
+        "message": "an internal error occurred",
+        "request_id": "rid-3",
+    }
+    assert "123.456" not in caplog.text
+    assert "ValueError" in caplog.text
+    assert "rid-3" in caplog.text

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chalicelib.settings import ConfigurationError, Settings
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def test_the_endpoint_name_comes_from_the_environment() -> None:
+    assert Settings.from_environ({"ENDPOINT_NAME": "wdbc-prod"}).endpoint_name == "wdbc-prod"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message_part"),
+    [
+        ({}, "ENDPOINT_NAME is not set"),
+        ({"ENDPOINT_NAME": "  "}, "ENDPOINT_NAME is not set"),
+        ({"ENDPOINT_NAME": "no_underscores"}, "ENDPOINT_NAME is not a valid"),
+        ({"ENDPOINT_NAME": "-leading-hyphen"}, "ENDPOINT_NAME is not a valid"),
+        ({"ENDPOINT_NAME": "a" * 64}, "ENDPOINT_NAME is not a valid"),
+    ],
+)
+def test_a_bad_setting_names_its_key(environ: dict[str, str], message_part: str) -> None:
+    with pytest.raises(ConfigurationError, match=message_part):
+        Settings.from_environ(environ)
+
+
+def test_the_app_refuses_to_start_without_an_endpoint_name() -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "ENDPOINT_NAME"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import app"],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "ConfigurationError: ENDPOINT_NAME is not set" in result.stderr

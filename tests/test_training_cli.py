@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from chalicelib.features import FEATURE_NAMES
+from training.artifact import load_artifact
+from training.cli import TARGETS, cli, format_report
+from training.errors import TrainingError
+from training.evaluate import ClassificationMetrics
+from training.outcome import TrainingOutcome
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_train_local_writes_both_files_and_reports_test_metrics(tmp_path: Path) -> None:
+    output_dir = tmp_path / "local"
+    result = CliRunner().invoke(
+        cli, ["train", "--target", "local", "--output", str(output_dir), "--seed", "42"]
+    )
+    assert result.exit_code == 0, result.output
+    model_path, metrics_path = output_dir / "model.json", output_dir / "metrics.json"
+    artifact = load_artifact(model_path)
+    metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+    assert metrics["model"]["version"] == artifact.version
+    for expected in ("accuracy", "malignant recall", "malignant precision", "ROC AUC"):
+        assert expected in result.output
+    assert artifact.version in result.output
+    assert f"wrote {model_path}" in result.output
+    assert f"wrote {metrics_path}" in result.output
+
+
+def test_output_holds_no_row_of_data(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["train", "--output", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert not any(name in result.output for name in FEATURE_NAMES)
+    assert len(result.output.splitlines()) <= 25
+
+
+def test_unknown_target_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["train", "--target", "sagemaker", "--output", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "Invalid value for '--target'" in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_negative_seed_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["train", "--seed", "-1", "--output", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "Invalid value for '--seed'" in result.output
+
+
+def test_a_training_failure_is_one_line_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def failing_target(output_dir: Path, seed: int) -> TrainingOutcome:
+        raise TrainingError("labels must be 0 (benign) or 1 (malignant)")
+
+    monkeypatch.setitem(TARGETS, "local", failing_target)
+    result = CliRunner().invoke(cli, ["train", "--output", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output == "Error: labels must be 0 (benign) or 1 (malignant)\n"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["--help"], ["train", "Train the WDBC"]),
+        (["train", "--help"], ["--target", "[local]", "--output", "--seed", "default: 42"]),
+    ],
+)
+def test_help_explains_every_option(arguments: list[str], expected: list[str]) -> None:
+    result = CliRunner().invoke(cli, arguments)
+    assert result.exit_code == 0
+    for text in expected:
+        assert text in result.output
+
+
+def test_report_is_a_short_table() -> None:
+    outcome = TrainingOutcome(
+        model_name="wdbc-logistic-regression",
+        model_version="0123456789ab",
+        seed=7,
+        split_sizes={"train": 341, "validation": 114, "test": 114},
+        chosen_settings={"C": 1.0, "threshold": 0.5},
+        test_metrics=ClassificationMetrics(
+            accuracy=0.75,
+            malignant_recall=0.5,
+            malignant_precision=1.0,
+            roc_auc=0.875,
+            true_negatives=2,
+            false_positives=0,
+            false_negatives=1,
+            true_positives=1,
+        ),
+        written_files=(Path("out/model.json"), Path("out/metrics.json")),
+    )
+    report = format_report(outcome)
+    assert "341 train / 114 validation / 114 test rows, seed 7" in report
+    assert "C 1  threshold 0.5" in report
+    assert "accuracy             0.7500" in report
+    assert "ROC AUC              0.8750" in report
+    assert "actual benign                    2                    0" in report
+    assert "actual malignant                 1                    1" in report
+    assert report.endswith(f"wrote {Path('out/metrics.json')}")
+
+
+def test_python_dash_m_training_runs_as_a_real_process(tmp_path: Path) -> None:
+    environment = {**os.environ, "PYTHONWARNINGS": "error"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "training", "train", "--target", "local", "--output", str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "accuracy" in completed.stdout
+    assert completed.stderr == ""
+    assert (tmp_path / "model.json").is_file()
+    assert (tmp_path / "metrics.json").is_file()
+
+
+def test_python_dash_m_training_rejects_an_unknown_target(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "training", "train", "--target", "cloud", "--output", str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert "Usage: python -m training train" in completed.stderr
