@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -39,9 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     environment = stage_environment(PROJECT_DIR, options.stage)
     standin_url = urlsplit(environment.get(ENDPOINT_URL_VARIABLE, "http://127.0.0.1:8080"))
     standin_host = standin_url.hostname or "127.0.0.1"
-    standin_port = options.standin_port if options.standin_port is not None else standin_url.port
+    standin_port = options.standin_port
+    if standin_port is None:
+        standin_port = standin_url.port or 8080
     standin = StandinProcess(
-        options.model, environment["ENDPOINT_NAME"], standin_host, standin_port or 8080
+        options.model, environment["ENDPOINT_NAME"], standin_host, standin_port
     )
     _stop_on_sigterm()
     try:
@@ -50,7 +51,6 @@ def main(argv: list[str] | None = None) -> int:
         # The stand-in may have been given port 0; the app must call the port it really has.
         standin_address = standin.ready_line.rsplit(" on ", 1)[-1]
         overrides = {**local_credentials_defaults(), ENDPOINT_URL_VARIABLE: standin_address}
-        os.environ.update(overrides)
         server = build_api_server(PROJECT_DIR, options.stage, options.host, options.port, overrides)
         host, port = server.server.server_address[:2]
         _print_banner(f"http://{host}:{port}")
@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"devserver: {error}", file=sys.stderr)
         return 1
     finally:
+        # A second Ctrl-C while stopping must not leave the stand-in behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         standin.stop()
     return 0
 

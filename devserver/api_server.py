@@ -21,7 +21,8 @@ def build_api_server(
     environment_overrides: Mapping[str, str],
 ) -> Any:
     """A threaded LocalDevServer for `stage`, with the stage's environment plus the overrides."""
-    factory = CLIFactory(str(project_dir))
+    # As `chalice local` does: the stage's variables go into this process's os.environ.
+    factory = CLIFactory(str(project_dir), environ=os.environ)
     config = factory.create_config_obj(chalice_stage_name=stage)
     environment = {**config.environment_variables, **environment_overrides}
     app = factory.load_chalice_app(environment)

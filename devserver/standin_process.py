@@ -28,13 +28,16 @@ class StandinProcess:
             host,
             "--port",
             str(port),
+            "--stop-with-stdin",
         ]
         self._process: subprocess.Popen[str] | None = None
         self.ready_line = ""
 
     def start(self, timeout_seconds: float = 30.0) -> None:
+        # The stand-in watches its stdin: if this process dies, even by SIGKILL, the pipe
+        # closes and the stand-in stops with it.
         self._process = subprocess.Popen(
-            self._command, stdout=subprocess.PIPE, text=True, bufsize=1
+            self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
         )
         line = _first_line(self._process.stdout, timeout_seconds)
         if not line.startswith(READY_PREFIX):
@@ -47,12 +50,16 @@ class StandinProcess:
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
+        if process.stdin is not None:
+            process.stdin.close()
         process.terminate()
         try:
             process.wait(timeout_seconds)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def _first_line(stream: IO[str] | None, timeout_seconds: float) -> str:

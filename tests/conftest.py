@@ -24,3 +24,43 @@ os.environ.update(
         "AWS_EC2_METADATA_DISABLED": "true",
     }
 )
+
+
+# Imported after the environment above is set: these build boto3 clients and the app.
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from standin import RunningStandin, start_in_thread  # noqa: E402
+from training.artifact import ModelArtifact, save_artifact  # noqa: E402
+from training.local import LocalTrainingResult, train_local  # noqa: E402
+
+ENDPOINT_NAME = os.environ["ENDPOINT_NAME"]
+
+
+@pytest.fixture(scope="session")
+def trained() -> LocalTrainingResult:
+    """The real local model, trained once per test session (about a second)."""
+    return train_local()
+
+
+@pytest.fixture(scope="session")
+def trained_artifact(trained: LocalTrainingResult) -> ModelArtifact:
+    return trained.artifact
+
+
+@pytest.fixture(scope="session")
+def trained_artifact_file(
+    trained_artifact: ModelArtifact, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    path = tmp_path_factory.mktemp("model") / "model.json"
+    save_artifact(trained_artifact, path)
+    return path
+
+
+@pytest.fixture
+def local_standin(trained_artifact: ModelArtifact) -> Iterator[RunningStandin]:
+    """The SageMaker Runtime stand-in serving the trained model on 127.0.0.1, a free port."""
+    with start_in_thread(trained_artifact, ENDPOINT_NAME) as running:
+        yield running

@@ -110,7 +110,7 @@ class ModelArtifact:
                 },
                 training=document.get("training", {}),
             )
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, AttributeError) as error:
             if isinstance(error, ArtifactError):
                 raise
             raise ArtifactError(f"malformed artifact: {type(error).__name__}") from None
@@ -127,6 +127,8 @@ def load_artifact(path: Path) -> ModelArtifact:
         raise ArtifactError(
             f"no model artifact at {path}; run `python -m training train`"
         ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ArtifactError(f"cannot read {path}: {type(error).__name__}") from None
     except json.JSONDecodeError as error:
         raise ArtifactError(f"{path} is not JSON (line {error.lineno})") from None
     if not isinstance(document, dict):

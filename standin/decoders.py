@@ -1,0 +1,120 @@
+"""Request bodies to rows of 30 floats, dispatched by content type.
+
+The two forms Linear Learner accepts for dense input: CSV rows without a header, and
+`{"instances": [{"features": [...]}, ...]}`. Messages name the row and the value's position,
+never the value itself (the body is health data).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+
+from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
+from standin.errors import InvalidRequestBody, UnsupportedContentType
+from standin.media_types import CSV, JSON, media_type
+
+Row = tuple[float, ...]
+Decoder = Callable[[bytes], list[Row]]
+
+# float() alone would also take "1_000", "nan", "infinity" and non-ASCII digits.
+_CSV_NUMBER = re.compile(r"[ \t]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*")
+
+
+def decoder_for(content_type: str | None) -> Decoder:
+    decoder = _DECODERS.get(media_type(content_type) or "")
+    if decoder is None:
+        raise UnsupportedContentType(f"content type must be one of: {', '.join(_DECODERS)}")
+    return decoder
+
+
+def decode(body: bytes, content_type: str | None) -> list[Row]:
+    return decoder_for(content_type)(body)
+
+
+def decode_csv(body: bytes) -> list[Row]:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidRequestBody("the body is not UTF-8 text") from None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the newline that ends the last row
+    if not lines:
+        raise InvalidRequestBody("the body is empty")
+    return [_csv_row(number, line.removesuffix("\r")) for number, line in enumerate(lines, 1)]
+
+
+def decode_json(body: bytes) -> list[Row]:
+    if not body:
+        raise InvalidRequestBody("the body is empty")
+    try:
+        document = json.loads(body)
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        raise InvalidRequestBody(f"the body is not valid JSON ({where})") from None
+    except (ValueError, RecursionError):
+        # Not UTF-8, an integer too long to convert, or nesting too deep to parse.
+        raise InvalidRequestBody("the body is not valid JSON") from None
+    instances = document.get("instances") if isinstance(document, dict) else None
+    if not isinstance(instances, list):
+        raise InvalidRequestBody('the body must be a JSON object with an "instances" list')
+    if not instances:
+        raise InvalidRequestBody('"instances" is empty')
+    return [_json_row(number, instance) for number, instance in enumerate(instances, 1)]
+
+
+def _csv_row(number: int, line: str) -> Row:
+    if not line.strip():
+        raise InvalidRequestBody(f"row {number} is empty")
+    fields = line.split(",")
+    if len(fields) != FEATURE_COUNT:
+        raise InvalidRequestBody(f"row {number} has {len(fields)} values, expected {FEATURE_COUNT}")
+    return tuple(_csv_number(number, position, field) for position, field in enumerate(fields))
+
+
+def _csv_number(row: int, position: int, field: str) -> float:
+    if not field.strip():
+        raise InvalidRequestBody(f"row {row}, {_describe(position)} is empty")
+    value = float(field) if _CSV_NUMBER.fullmatch(field) else math.nan
+    if not math.isfinite(value):
+        raise InvalidRequestBody(f"row {row}, {_describe(position)} is not a finite number")
+    return value
+
+
+def _json_row(number: int, instance: object) -> Row:
+    features = instance.get("features") if isinstance(instance, dict) else None
+    if not isinstance(features, list):
+        raise InvalidRequestBody(f'instance {number} must be an object with a "features" list')
+    if len(features) != FEATURE_COUNT:
+        raise InvalidRequestBody(
+            f"instance {number} has {len(features)} features, expected {FEATURE_COUNT}"
+        )
+    return tuple(_json_number(number, position, value) for position, value in enumerate(features))
+
+
+def _json_number(instance: int, position: int, value: object) -> float:
+    number = _as_float(value)
+    if number is None or not math.isfinite(number):
+        raise InvalidRequestBody(
+            f"instance {instance}, {_describe(position)} is not a finite number"
+        )
+    return number
+
+
+def _as_float(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond the float range
+        return None
+
+
+def _describe(position: int) -> str:
+    return f"value {position + 1} ({FEATURE_NAMES[position]})"
+
+
+_DECODERS: dict[str, Decoder] = {CSV: decode_csv, JSON: decode_json}

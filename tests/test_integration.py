@@ -1,0 +1,113 @@
+"""The Chalice app (chalice.test.Client) -> real boto3 -> the stand-in on 127.0.0.1 -> the model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from chalice.test import Client
+
+import app as app_module
+from chalicelib.endpoint import ModelEndpoint, OnceClient, create_runtime_client
+from chalicelib.service import PredictionService
+from standin import RunningStandin
+from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, body_for
+from training.local import LocalTrainingResult
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+JSON_HEADERS = {"Content-Type": "application/json"}
+PostRow = Callable[..., tuple[int, dict[str, object] | str]]
+
+
+def _install(monkeypatch: pytest.MonkeyPatch, endpoint_name: str, url: str) -> None:
+    # The production client configuration; only the address differs, as the environment
+    # variable AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME would make it differ.
+    client = OnceClient(lambda: create_runtime_client(endpoint_url=url))
+    service = PredictionService(ModelEndpoint(endpoint_name, client))
+    monkeypatch.setattr(app_module, "predictions", service)
+
+
+@pytest.fixture
+def post_row(local_standin: RunningStandin, monkeypatch: pytest.MonkeyPatch) -> Iterator[PostRow]:
+    _install(monkeypatch, local_standin.endpoint_name, local_standin.url)
+    with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
+
+        def post(row: str, accept: str = "application/json") -> tuple[int, object]:
+            response = client.http.post(
+                "/predictbreastcancer",
+                headers={**JSON_HEADERS, "Accept": accept},
+                body=body_for(row),
+            )
+            if response.headers["Content-Type"] == "application/json":
+                return response.status_code, json.loads(response.body)
+            return response.status_code, response.body.decode()
+
+        yield post
+
+
+def test_the_readme_row_is_benign_with_the_models_own_probability(
+    post_row: PostRow, trained: LocalTrainingResult
+) -> None:
+    status, document = post_row(EXAMPLE_ROW)
+    expected = float(trained.fitted.probability_malignant(np.array([EXAMPLE_VALUES]))[0])
+    assert status == 200
+    assert document == {
+        "prediction": "B",
+        "diagnosis": "benign",
+        "probability_malignant": pytest.approx(expected, abs=1e-12),
+        "model": {"name": "wdbc-test", "version": trained.artifact.version},
+    }
+
+
+def test_text_plain_clients_get_the_letter(post_row: PostRow) -> None:
+    assert post_row(EXAMPLE_ROW, accept="text/plain") == (200, "B")
+
+
+def test_every_held_out_row_gets_the_models_label(
+    post_row: PostRow, trained: LocalTrainingResult
+) -> None:
+    test_part = trained.split.test
+    threshold = trained.artifact.threshold
+    probabilities = trained.fitted.probability_malignant(test_part.features)
+    served = []
+    for features, probability in zip(test_part.features, probabilities, strict=True):
+        status, document = post_row(",".join(repr(float(v)) for v in features))
+        assert status == 200
+        assert isinstance(document, dict)
+        served.append(document["prediction"])
+        assert document["prediction"] == ("M" if probability >= threshold else "B")
+    correct = sum(
+        (letter == "M") == bool(label)
+        for letter, label in zip(served, test_part.labels, strict=True)
+    )
+    assert correct / len(served) == pytest.approx(trained.test_metrics.accuracy)
+    assert {"B", "M"} <= set(served)
+
+
+def test_a_wrong_endpoint_name_is_503_endpoint_not_found(
+    local_standin: RunningStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _install(monkeypatch, "wdbc-elsewhere", local_standin.url)
+    with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
+        response = client.http.post(
+            "/predictbreastcancer", headers=JSON_HEADERS, body=body_for(EXAMPLE_ROW)
+        )
+    assert response.status_code == 503
+    assert json.loads(response.body)["error"]["code"] == "endpoint_not_found"
+
+
+def test_a_stopped_endpoint_is_503_unreachable(
+    local_standin: RunningStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _install(monkeypatch, local_standin.endpoint_name, local_standin.url)
+    local_standin.stop()
+    with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
+        response = client.http.post(
+            "/predictbreastcancer", headers=JSON_HEADERS, body=body_for(EXAMPLE_ROW)
+        )
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert json.loads(response.body)["error"]["code"] == "endpoint_unreachable"

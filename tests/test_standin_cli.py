@@ -1,0 +1,134 @@
+"""`python -m standin` as another process runs it, plus its failure paths in-process."""
+
+from __future__ import annotations
+
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from standin.cli import main
+from tests.standin_harness import ENDPOINT_NAME, csv_row, make_artifact, runtime_client
+from training.artifact import save_artifact
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+ANNOUNCEMENT = re.compile(
+    rf"standin: serving endpoint {ENDPOINT_NAME} \(model (?P<version>[0-9a-f]{{12}})\) "
+    r"on (?P<url>http://127\.0\.0\.1:(?P<port>[0-9]+))\n"
+)
+
+
+@pytest.fixture
+def model_path(tmp_path: Path) -> Path:
+    path = tmp_path / "model.json"
+    save_artifact(make_artifact(), path)
+    return path
+
+
+@pytest.fixture
+def standin_process(model_path: Path) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "standin", "--model", str(model_path), "--port", "0",
+         "--endpoint-name", ENDPOINT_NAME, "--log-requests"],
+        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    yield process
+    if process.poll() is None:
+        process.kill()
+    process.communicate(timeout=10)
+
+
+def first_line(process: subprocess.Popen[str], seconds: float = 20.0) -> str:
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], seconds)
+    assert ready, "the stand-in printed nothing"
+    return process.stdout.readline()
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_serves_on_the_printed_port_and_stops_cleanly_on_a_signal(
+    standin_process: subprocess.Popen[str], stop_signal: signal.Signals
+) -> None:
+    announced = ANNOUNCEMENT.fullmatch(first_line(standin_process))
+    assert announced is not None
+    assert announced["version"] == make_artifact().version
+    assert int(announced["port"]) > 0
+
+    answer = runtime_client(announced["url"]).invoke_endpoint(
+        EndpointName=ENDPOINT_NAME, Body=csv_row(), ContentType="text/csv"
+    )
+    assert answer["InvokedProductionVariant"] == make_artifact().version
+
+    standin_process.send_signal(stop_signal)
+    stdout, stderr = standin_process.communicate(timeout=10)
+    assert standin_process.returncode == 0
+    assert stdout == ""
+    assert "Traceback" not in stderr
+    assert f"POST /endpoints/{ENDPOINT_NAME}/invocations 200 " in stderr
+
+
+def test_a_missing_artifact_exits_2_with_one_clear_line(tmp_path: Path) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-m", "standin", "--model", str(tmp_path / "absent.json"), "--port", "0"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert finished.returncode == 2
+    assert finished.stdout == ""
+    assert finished.stderr.splitlines() == [
+        f"standin: cannot load the model: no model artifact at {tmp_path / 'absent.json'}; "
+        "run `python -m training train`"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("contents", "message"),
+    [
+        ("not json", "is not JSON"),
+        ('{"format": "other"}', "format must be"),
+        (None, "IsADirectoryError"),
+        (b"\xff\xfe", "cannot load the model"),
+    ],
+)
+def test_a_bad_artifact_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], contents: str | bytes | None, message: str
+) -> None:
+    path = tmp_path / "model.json"
+    if contents is None:
+        path.mkdir()
+    elif isinstance(contents, bytes):
+        path.write_bytes(contents)
+    else:
+        path.write_text(contents)
+    assert main(["--model", str(path)]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("standin: cannot load the model: ")
+    assert message in line
+
+
+def test_a_bad_endpoint_name_exits_2(model_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--model", str(model_path), "--endpoint-name", "no spaces", "--port", "0"]) == 2
+    assert "endpoint name 'no spaces' must be" in capsys.readouterr().err
+
+
+def test_a_port_in_use_exits_1(model_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--model", str(model_path), "--port", str(port)]) == 1
+    assert f"standin: cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize("port", ["-1", "65536", "eighty"])
+def test_a_bad_port_is_a_usage_error(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["--port", port])
+    assert raised.value.code == 2
+    assert "--port: must be an integer from 0 to 65535" in capsys.readouterr().err

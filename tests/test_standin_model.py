@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chalicelib.features import FEATURE_COUNT
+from standin.errors import InvalidRequestBody
+from standin.model import LinearScorer, Prediction, sigmoid
+from tests.standin_harness import make_artifact
+from training.artifact import ArtifactError, ModelArtifact
+
+REST = (0.0,) * (FEATURE_COUNT - 2)
+
+
+def unfolded_margin(artifact: ModelArtifact, row: tuple[float, ...]) -> float:
+    """The formula as the artifact states it, before folding."""
+    return artifact.intercept + math.fsum(
+        weight * (value - mean) / scale
+        for weight, value, mean, scale in zip(
+            artifact.weights, row, artifact.means, artifact.scales, strict=True
+        )
+    )
+
+
+def test_score_matches_a_hand_computation() -> None:
+    artifact = make_artifact(
+        weights=(2.0, -4.0, *REST),
+        means=(1.0,) * FEATURE_COUNT,
+        scales=(2.0,) * FEATURE_COUNT,
+        intercept=0.5,
+    )
+    # margin = 0.5 + 2 * (3 - 1) / 2 - 4 * (5 - 1) / 2 = 0.5 + 2 - 8 = -5.5
+    [prediction] = LinearScorer(artifact).predict([(3.0, 5.0, *REST)])
+    assert prediction.score == pytest.approx(1.0 / (1.0 + math.exp(5.5)), rel=1e-12)
+    assert prediction.predicted_label == 0
+
+
+def test_predicts_one_answer_per_row_in_order() -> None:
+    scorer = LinearScorer(make_artifact())
+    rows = [(0.0, 0.0, *REST), (2.0, 0.0, *REST), (-2.0, 0.0, *REST)]
+    assert [p.predicted_label for p in scorer.predict(rows)] == [1, 1, 0]
+    assert scorer.predict(rows)[0] == Prediction(0.5, 1)
+
+
+@pytest.mark.parametrize(("threshold", "expected_label"), [(0.5, 1), (math.nextafter(0.5, 1.0), 0)])
+def test_a_score_equal_to_the_threshold_is_malignant(threshold: float, expected_label: int) -> None:
+    scorer = LinearScorer(make_artifact(threshold=threshold))
+    assert scorer.predict([(0.0,) * FEATURE_COUNT])[0].predicted_label == expected_label
+
+
+@pytest.mark.parametrize(
+    ("first_value", "expected_score"),
+    [
+        (1000.0, 1.0),
+        (-1000.0, 0.0),
+        (1e308, 1.0),
+        (-1e308, 0.0),
+        (-745.0, pytest.approx(math.exp(-745.0))),
+    ],
+)
+def test_large_margins_do_not_overflow(first_value: float, expected_score: object) -> None:
+    scorer = LinearScorer(make_artifact(weights=(10.0, *(0.0,) * (FEATURE_COUNT - 1))))
+    [prediction] = scorer.predict([(first_value / 10.0, *(0.0,) * (FEATURE_COUNT - 1))])
+    assert prediction.score == expected_score
+
+
+def test_terms_that_overflow_to_infinity_still_give_a_label() -> None:
+    scorer = LinearScorer(make_artifact(weights=(10.0, *(0.0,) * (FEATURE_COUNT - 1))))
+    [prediction] = scorer.predict([(1e308, *(0.0,) * (FEATURE_COUNT - 1))])
+    assert prediction == Prediction(1.0, 1)
+
+
+def test_opposite_infinite_terms_are_refused_without_the_values() -> None:
+    scorer = LinearScorer(make_artifact(weights=(10.0, -10.0, *REST)))
+    with pytest.raises(InvalidRequestBody, match="row 2 cannot be scored") as raised:
+        scorer.predict([(0.0,) * FEATURE_COUNT, (1e308, 1e308, *REST)])
+    assert "1e+308" not in str(raised.value)
+
+
+def test_a_row_of_the_wrong_length_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="row 1 has 29 values"):
+        LinearScorer(make_artifact()).predict([(0.0,) * (FEATURE_COUNT - 1)])
+
+
+def test_scales_too_small_to_fold_fail_at_start_up() -> None:
+    with pytest.raises(ArtifactError, match="too small"):
+        LinearScorer(make_artifact(scales=(5e-324,) * FEATURE_COUNT, weights=(1.0,) * 30))
+
+
+@pytest.mark.parametrize("margin", [-1e308, -800.0, -1.0, 0.0, 1.0, 800.0, 1e308, math.inf])
+def test_sigmoid_is_symmetric_and_bounded(margin: float) -> None:
+    assert 0.0 <= sigmoid(margin) <= 1.0
+    assert sigmoid(margin) + sigmoid(-margin) == pytest.approx(1.0)
+
+
+finite = st.floats(min_value=-1e3, max_value=1e3)
+
+
+@given(
+    weights=st.tuples(*[finite] * FEATURE_COUNT),
+    means=st.tuples(*[finite] * FEATURE_COUNT),
+    scales=st.tuples(*[st.floats(min_value=1e-3, max_value=1e3)] * FEATURE_COUNT),
+    intercept=finite,
+    row=st.tuples(*[finite] * FEATURE_COUNT),
+)
+def test_folding_keeps_the_artifacts_formula(
+    weights: tuple[float, ...],
+    means: tuple[float, ...],
+    scales: tuple[float, ...],
+    intercept: float,
+    row: tuple[float, ...],
+) -> None:
+    artifact = make_artifact(weights=weights, means=means, scales=scales, intercept=intercept)
+    [prediction] = LinearScorer(artifact).predict([row])
+    assert prediction.score == pytest.approx(sigmoid(unfolded_margin(artifact, row)), abs=1e-6)
