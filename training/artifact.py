@@ -60,10 +60,9 @@ class ModelArtifact:
         if not (_is_finite_number(self.threshold) and 0.0 < self.threshold < 1.0):
             raise ArtifactError("threshold must be a number strictly between 0 and 1")
 
-    @property
-    def version(self) -> str:
-        """Content address of the parameters: the same model always has the same version."""
-        parameters = {
+    def parameters(self) -> dict[str, Any]:
+        """What the model computes with; the version hashes exactly this."""
+        return {
             "feature_names": list(self.feature_names),
             "means": list(self.means),
             "scales": list(self.scales),
@@ -71,7 +70,11 @@ class ModelArtifact:
             "intercept": self.intercept,
             "threshold": self.threshold,
         }
-        canonical = json.dumps(parameters, sort_keys=True, separators=(",", ":"))
+
+    @property
+    def version(self) -> str:
+        """Content address of the parameters: the same model always has the same version."""
+        canonical = json.dumps(self.parameters(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("ascii")).hexdigest()[:12]
 
     def to_json(self) -> dict[str, Any]:
@@ -79,12 +82,7 @@ class ModelArtifact:
             "format": ARTIFACT_FORMAT,
             "name": self.name,
             "version": self.version,
-            "feature_names": list(self.feature_names),
-            "means": list(self.means),
-            "scales": list(self.scales),
-            "weights": list(self.weights),
-            "intercept": self.intercept,
-            "threshold": self.threshold,
+            **self.parameters(),
             "metrics": dict(self.metrics),
             "feature_ranges": {name: list(bounds) for name, bounds in self.feature_ranges.items()},
             "training": dict(self.training),
