@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 STAGE ?= dev
 REGION ?= us-east-1
 
-.PHONY: run train test lint unit package clean
+.PHONY: run train test lint unit package bench bench-http bench-batch wrk clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,20 @@ package: $(INSTALLED)
 	rm -rf build/$(STAGE)
 	AWS_DEFAULT_REGION=$(REGION) $(BIN)/chalice package --stage $(STAGE) build/$(STAGE)
 	@ls -l build/$(STAGE)/deployment.zip
+
+## bench: every benchmark (takes about two minutes; quiet machine preferred)
+bench: bench-http bench-batch
+
+## bench-http: the stand-in and the local stack against their floors, with wrk
+bench-http: $(INSTALLED) wrk
+	$(BIN)/python -m benchmarks.local_stack
+
+## bench-batch: rows per second, 1,000 single requests against one 1,000-row batch
+bench-batch: $(INSTALLED)
+	$(BIN)/python -m benchmarks.batch
+
+wrk:
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 
 clean:
 	rm -rf build artifacts .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -7,7 +7,10 @@ import os
 from chalice.app import Chalice
 
 from chalicelib import access_log, web
+from chalicelib.discovery import Discovery
 from chalicelib.endpoint import ModelEndpoint, OnceClient, create_runtime_client
+from chalicelib.model_card import load_model_card
+from chalicelib.payload import ACCEPTED_CONTENT_TYPES
 from chalicelib.service import PredictionService
 from chalicelib.settings import Settings
 
@@ -19,10 +22,28 @@ settings = Settings.from_environ(os.environ)
 predictions = PredictionService(
     ModelEndpoint(settings.endpoint_name, OnceClient(create_runtime_client))
 )
+discovery = Discovery(
+    settings.endpoint_name, load_model_card(settings.model_card) if settings.model_card else None
+)
 
 app.register_middleware(web.answer_and_log, "http")
 
 
-@app.route("/predictbreastcancer", methods=["POST"])
+@app.route("/predictbreastcancer", methods=["POST"], content_types=list(ACCEPTED_CONTENT_TYPES))
 def predict_breast_cancer() -> web.ReplyResponse:
     return web.respond(app.current_request, predictions.predict)
+
+
+@app.route("/health", methods=["GET"])
+def health() -> web.ReplyResponse:
+    return web.ReplyResponse(discovery.health())
+
+
+@app.route("/model", methods=["GET"])
+def model() -> web.ReplyResponse:
+    return web.ReplyResponse(discovery.model(web.request_id(app.current_request)))
+
+
+@app.route("/openapi.json", methods=["GET"])
+def openapi_spec() -> web.ReplyResponse:
+    return web.ReplyResponse(discovery.spec())

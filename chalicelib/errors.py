@@ -26,6 +26,12 @@ class ApiError(Exception):
         self.message = message
         self.details: Mapping[str, Any] = details or {}
 
+    def in_row(self, row: int) -> ApiError:
+        """The same error, located in row `row` (from 1) of a batch."""
+        located = type(self).__new__(type(self))
+        ApiError.__init__(located, f"row {row}: {self.message}", {"row": row, **self.details})
+        return located
+
     @property
     def headers(self) -> dict[str, str]:
         if self.RETRY_AFTER is None:
@@ -55,11 +61,13 @@ class WrongValueCount(ApiError):
     STATUS_CODE = 400
     CODE = "wrong_value_count"
 
-    def __init__(self, found: int, hint: str = "") -> None:
+    def __init__(
+        self, found: int, field: str = "data", what: str = "comma-separated numbers", hint: str = ""
+    ) -> None:
         super().__init__(
-            f"data must hold {FEATURE_COUNT} comma-separated numbers "
+            f"{field} must hold {FEATURE_COUNT} {what} "
             f"({FEATURE_NAMES[0]} ... {FEATURE_NAMES[-1]}); it holds {found}{hint}",
-            {"field": "data", "expected": FEATURE_COUNT, "found": found},
+            {"field": field, "expected": FEATURE_COUNT, "found": found},
         )
 
 
@@ -69,12 +77,32 @@ class InvalidValue(ApiError):
     STATUS_CODE = 400
     CODE = "invalid_value"
 
-    def __init__(self, position: int, reason: str) -> None:
-        feature = FEATURE_NAMES[position - 1]
+    def __init__(
+        self, position: int, reason: str, field: str = "data", feature: str | None = None
+    ) -> None:
+        # The feature is the position's in WDBC order unless a CSV header said otherwise.
+        feature = feature or FEATURE_NAMES[position - 1]
         super().__init__(
             f"value {position} of {FEATURE_COUNT} ({feature}) {reason}",
-            {"field": "data", "position": position, "feature": feature},
+            {"field": field, "position": position, "feature": feature},
         )
+
+
+class InvalidHeader(ApiError):
+    """A CSV header line that does not name the 30 features once each."""
+
+    STATUS_CODE = 400
+    CODE = "invalid_header"
+
+
+class TooManyRows(ApiError):
+    STATUS_CODE = 413
+    CODE = "too_many_rows"
+
+
+class ModelCardUnavailable(ApiError):
+    STATUS_CODE = 404
+    CODE = "model_card_unavailable"
 
 
 class PayloadTooLarge(ApiError):

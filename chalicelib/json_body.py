@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, NoReturn
 
-from chalicelib.errors import InvalidJson, PayloadTooLarge
-
-MAX_BODY_BYTES = 1024 * 1024
+from chalicelib.errors import InvalidJson
+from chalicelib.limits import check_body_size
 
 
 class _RefusedJson(ValueError):
@@ -33,8 +32,7 @@ _DECODER = json.JSONDecoder(
 
 
 def load_json(body: bytes) -> Any:
-    if len(body) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+    check_body_size(body)
     if not body.strip():
         raise InvalidJson("the body is empty; send a JSON object")
     try:

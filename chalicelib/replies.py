@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from chalicelib import content_types
@@ -28,21 +28,40 @@ class Reply(NamedTuple):
     error_code: str | None = None
 
 
-def prediction_document(prediction: Prediction, model: ModelIdentity) -> dict[str, Any]:
+def prediction_item(prediction: Prediction) -> dict[str, Any]:
     return {
         "prediction": LETTERS[prediction.label],
         "diagnosis": DIAGNOSES[prediction.label],
         "probability_malignant": prediction.probability_malignant,
-        "model": {"name": model.name, "version": model.version},
     }
 
 
-def prediction_reply(prediction: Prediction, model: ModelIdentity, media_type: str) -> Reply:
+def predictions_reply(
+    predictions: Sequence[Prediction], model: ModelIdentity, media_type: str, single: bool
+) -> Reply:
+    """One object for a single row, `{"predictions": [...]}` for a batch, in input order."""
+    rows = len(predictions)
     if media_type == content_types.PLAIN_TEXT:
         # The walk-through's clients read the bare letter.
-        return Reply(200, LETTERS[prediction.label], content_types.PLAIN_TEXT, rows=1)
-    body = json.dumps(prediction_document(prediction, model))
-    return Reply(200, body, content_types.JSON, rows=1)
+        return Reply(200, LETTERS[predictions[0].label], content_types.PLAIN_TEXT, rows=rows)
+    if media_type == content_types.CSV:
+        lines = "".join(
+            f"{LETTERS[item.label]},{item.probability_malignant!r}\n" for item in predictions
+        )
+        return Reply(200, lines, content_types.CSV, rows=rows)
+    identity = {"name": model.name, "version": model.version}
+    if single:
+        document = {**prediction_item(predictions[0]), "model": identity}
+    else:
+        document = {
+            "predictions": [prediction_item(item) for item in predictions],
+            "model": identity,
+        }
+    return Reply(200, json.dumps(document), content_types.JSON, rows=rows)
+
+
+def json_reply(document: Mapping[str, Any], status: int = 200) -> Reply:
+    return Reply(status, json.dumps(document), content_types.JSON)
 
 
 def error_document(error: ApiError, request_id: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 ENDPOINT_NAME = "ENDPOINT_NAME"
+MODEL_CARD = "MODEL_CARD"
 
 # SageMaker's own rule for endpoint names (CreateEndpoint's EndpointName pattern).
 _ENDPOINT_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
@@ -19,6 +20,7 @@ class ConfigurationError(RuntimeError):
 @dataclass(frozen=True)
 class Settings:
     endpoint_name: str
+    model_card: str | None = None  # a file in chalicelib/model_cards/; None: GET /model is 404
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -33,4 +35,5 @@ class Settings:
                 f"{ENDPOINT_NAME} is not a valid SageMaker endpoint name "
                 "(1-63 letters, digits and hyphens, starting with a letter or digit)"
             )
-        return cls(endpoint_name=endpoint_name)
+        model_card = environ.get(MODEL_CARD, "").strip() or None
+        return cls(endpoint_name=endpoint_name, model_card=model_card)

@@ -39,8 +39,10 @@ class ReplyResponse(Response):
         self.reply = reply
 
 
-def request_id(request: Request) -> str:
+def request_id(request: Request | None) -> str:
     """API Gateway's request id; under `chalice local` the Lambda context's; else a fresh one."""
+    if request is None:
+        return str(uuid.uuid4())
     context_id = (request.context or {}).get("requestId")
     if context_id:
         return str(context_id)
@@ -51,7 +53,7 @@ def request_id(request: Request) -> str:
 
 _FRAMEWORK_ERRORS: dict[str, Callable[[], ApiError]] = {
     "UnsupportedMediaType": lambda: UnsupportedMediaType(
-        "this route takes a body of type application/json"
+        "this route takes a body of type application/json or text/csv"
     ),
     "MethodNotAllowedError": lambda: MethodNotAllowed("this route does not take that method"),
     "BadRequestError": lambda: InvalidPayload("the request is malformed", "body"),
@@ -95,14 +97,16 @@ def answer_and_log(
 
 
 def respond(
-    request: Request | None, handle: Callable[[bytes, str | None, str], Reply]
+    request: Request | None, handle: Callable[[bytes, str | None, str | None, str], Reply]
 ) -> ReplyResponse:
-    """What every route does: hand the raw body, the Accept header and the request id over."""
+    """What a body-taking route does: hand body, content type, Accept and request id over."""
     if request is None:
         raise RuntimeError("Chalice called a route outside a request")
     raw_body = request.raw_body
     body = raw_body if isinstance(raw_body, bytes) else raw_body.encode("utf-8")
-    return ReplyResponse(handle(body, request.headers.get("accept"), request_id(request)))
+    headers = request.headers
+    reply = handle(body, headers.get("content-type"), headers.get("accept"), request_id(request))
+    return ReplyResponse(reply)
 
 
 def _route(event: Request) -> str:

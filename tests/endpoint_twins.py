@@ -13,11 +13,12 @@ class AnsweringEndpoint:
     def __init__(self, score: float, label: int, name: str = "wdbc-twin") -> None:
         self.name = name
         self.calls: list[list[tuple[float, ...]]] = []
-        self._body = json.dumps({"predictions": [{"score": score, "predicted_label": label}]})
+        self._item = {"score": score, "predicted_label": label}
 
     def invoke(self, rows: Sequence[Sequence[float]]) -> EndpointAnswer:
         self.calls.append([tuple(row) for row in rows])
-        return EndpointAnswer(self._body.encode(), "application/json", "variant-1")
+        body = json.dumps({"predictions": [self._item] * len(rows)})
+        return EndpointAnswer(body.encode(), "application/json", "variant-1")
 
 
 class FailingEndpoint:

@@ -127,3 +127,25 @@ def test_another_method_gets_our_405_shape_and_allow(client: Client) -> None:
     assert response.status_code == 405
     assert response.headers["Allow"] == "POST"
     assert json.loads(response.body)["error"]["code"] == "method_not_allowed"
+
+
+def test_csv_in_csv_out(client: Client, use_endpoint: Install) -> None:
+    use_endpoint(AnsweringEndpoint(score=0.25, label=0))
+    response = client.http.post(
+        "/predictbreastcancer",
+        headers={"Content-Type": "text/csv; charset=utf-8", "Accept": "text/csv"},
+        body=f"{EXAMPLE_ROW}\n{EXAMPLE_ROW}\n".encode(),
+    )
+    assert (response.status_code, response.body) == (200, b"B,0.25\nB,0.25\n")
+    assert response.headers["Content-Type"] == "text/csv"
+
+
+def test_a_csv_batch_as_json_lists_predictions(client: Client, use_endpoint: Install) -> None:
+    use_endpoint(AnsweringEndpoint(score=0.75, label=1))
+    response = client.http.post(
+        "/predictbreastcancer", headers={"Content-Type": "text/csv"}, body=EXAMPLE_ROW.encode()
+    )
+    document = json.loads(response.body)
+    assert document["predictions"] == [
+        {"prediction": "M", "diagnosis": "malignant", "probability_malignant": 0.75}
+    ]

@@ -12,6 +12,7 @@ from chalice.test import Client
 
 import app as app_module
 from chalicelib.endpoint import ModelEndpoint, OnceClient, create_runtime_client
+from chalicelib.features import FEATURE_NAMES
 from chalicelib.service import PredictionService
 from standin import RunningStandin
 from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, body_for
@@ -111,3 +112,26 @@ def test_a_stopped_endpoint_is_503_unreachable(
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert json.loads(response.body)["error"]["code"] == "endpoint_unreachable"
+
+
+def test_all_held_out_rows_in_one_csv_request_match_the_model(
+    local_standin: RunningStandin, monkeypatch: pytest.MonkeyPatch, trained: LocalTrainingResult
+) -> None:
+    _install(monkeypatch, local_standin.endpoint_name, local_standin.url)
+    test_part = trained.split.test
+    header = ",".join(reversed(FEATURE_NAMES))
+    lines = [",".join(repr(float(v)) for v in reversed(row)) for row in test_part.features]
+    body = "\n".join([header, *lines]).encode()
+    with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
+        response = client.http.post(
+            "/predictbreastcancer",
+            headers={"Content-Type": "text/csv", "Accept": "text/csv"},
+            body=body,
+        )
+    assert response.status_code == 200
+    answered = [line.split(",") for line in response.body.decode().splitlines()]
+    probabilities = trained.fitted.probability_malignant(test_part.features)
+    assert len(answered) == len(test_part.features)
+    for (letter, probability), expected in zip(answered, probabilities, strict=True):
+        assert float(probability) == pytest.approx(float(expected), abs=1e-12)
+        assert letter == ("M" if expected >= trained.artifact.threshold else "B")

@@ -3,108 +3,67 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib.errors import (
     ApiError,
+    InvalidHeader,
     InvalidJson,
     InvalidPayload,
     InvalidValue,
     PayloadTooLarge,
+    TooManyRows,
+    UnsupportedMediaType,
     WrongValueCount,
 )
 from chalicelib.features import FEATURE_NAMES
-from chalicelib.json_body import MAX_BODY_BYTES
-from chalicelib.payload import parse_csv_row, parse_prediction_body
+from chalicelib.limits import MAX_BODY_BYTES, MAX_ROWS
+from chalicelib.payload import Payload, parse_payload
+from chalicelib.rows import row_from_text
 from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, body_for, row_with
 
 SENTINEL = "987.654321"
+NAMED = dict(zip(FEATURE_NAMES, EXAMPLE_VALUES, strict=True))
+JSON, CSV = "application/json", "text/csv"
 
 
-def test_the_walkthrough_row_parses_to_its_30_floats() -> None:
-    assert parse_prediction_body(body_for(EXAMPLE_ROW)) == EXAMPLE_VALUES
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "13",
-        "+13",
-        "-13",
-        "13.",
-        ".5",
-        "13.49",
-        "1e3",
-        "1E-3",
-        "-1.5e+2",
-        "0",
-        "-0.0",
-        " 13.49",
-        "13.49\t",
-        "1" * 64,
-    ],
-)
-def test_plain_decimals_are_accepted(text: str) -> None:
-    row = parse_csv_row(row_with(7, text))
-    assert row[6] == float(text)
-
-
-def test_blanks_and_a_final_newline_around_the_row_are_accepted() -> None:
-    assert parse_csv_row(f"  {EXAMPLE_ROW}\r\n") == EXAMPLE_VALUES
+def as_json(document: object) -> bytes:
+    return json.dumps(document).encode()
 
 
 @pytest.mark.parametrize(
-    ("text", "reason"),
+    "document",
     [
-        ("nan", "is not a plain decimal number"),
-        ("NaN", "is not a plain decimal number"),
-        ("inf", "is not a plain decimal number"),
-        ("-Infinity", "is not a plain decimal number"),
-        ("1e309", "is too large to be a finite number"),
-        ("-1e309", "is too large to be a finite number"),
-        ("1_000", "is not a plain decimal number"),
-        ("0x1A", "is not a plain decimal number"),
-        ("\u0661\u0662", "is not a plain decimal number"),  # Arabic-Indic digits
-        ("\uff11\uff12", "is not a plain decimal number"),  # full-width digits
-        ("1.2.3", "is not a plain decimal number"),
-        ("--1", "is not a plain decimal number"),
-        ("1e", "is not a plain decimal number"),
-        (".", "is not a plain decimal number"),
-        ("1 2", "is not a plain decimal number"),
-        ("\u00a013", "is not a plain decimal number"),  # non-ASCII space
-        ("", "is empty"),
-        ("   ", "is empty"),
-        ("1" * 65, "is longer than 64 characters"),
+        {"data": EXAMPLE_ROW},
+        {"data": list(EXAMPLE_VALUES)},
+        {"features": NAMED},
     ],
 )
-def test_bad_values_name_position_and_feature(text: str, reason: str) -> None:
-    with pytest.raises(InvalidValue) as caught:
-        parse_csv_row(row_with(3, text))
-    assert caught.value.message == f"value 3 of 30 (perimeter_mean) {reason}"
-    assert caught.value.details == {"field": "data", "position": 3, "feature": "perimeter_mean"}
+def test_each_single_form_gives_one_row_and_asks_for_one_answer(document: object) -> None:
+    assert parse_payload(as_json(document), JSON) == Payload([EXAMPLE_VALUES], single=True)
 
 
-@pytest.mark.parametrize("position", [1, 15, 30])
-def test_every_position_maps_to_its_feature_name(position: int) -> None:
-    with pytest.raises(InvalidValue) as caught:
-        parse_csv_row(row_with(position, "x"))
-    assert caught.value.details["feature"] == FEATURE_NAMES[position - 1]
+def test_a_batch_mixes_forms_and_keeps_order() -> None:
+    other = tuple(value * 2 for value in EXAMPLE_VALUES)
+    document = {
+        "instances": [
+            {"data": EXAMPLE_ROW},
+            {"data": list(other)},
+            {"features": NAMED},
+        ]
+    }
+    assert parse_payload(as_json(document), "application/json; charset=utf-8") == Payload(
+        [EXAMPLE_VALUES, other, EXAMPLE_VALUES], single=False
+    )
 
 
-@pytest.mark.parametrize(
-    ("text", "found", "hint"),
-    [
-        (",".join(EXAMPLE_ROW.split(",")[:29]), 29, ""),
-        (EXAMPLE_ROW + ",1.0", 31, ""),
-        (EXAMPLE_ROW + ",", 31, " (a trailing comma?)"),
-        ("", 1, " (a trailing comma?)"),
-        (EXAMPLE_ROW.replace(",", ";"), 1, ""),
-    ],
-)
-def test_wrong_counts_say_what_was_expected(text: str, found: int, hint: str) -> None:
-    with pytest.raises(WrongValueCount) as caught:
-        parse_csv_row(text)
-    assert caught.value.details == {"field": "data", "expected": 30, "found": found}
-    assert caught.value.message.endswith(f"it holds {found}{hint}")
+def test_a_batch_of_the_limit_is_accepted_and_one_more_is_413() -> None:
+    rows = [{"data": EXAMPLE_ROW}] * MAX_ROWS
+    assert len(parse_payload(as_json({"instances": rows}), JSON).rows) == MAX_ROWS
+    with pytest.raises(TooManyRows) as caught:
+        parse_payload(as_json({"instances": [*rows, {"data": EXAMPLE_ROW}]}), JSON)
+    assert caught.value.STATUS_CODE == 413
 
 
 @pytest.mark.parametrize(
@@ -114,44 +73,176 @@ def test_wrong_counts_say_what_was_expected(text: str, found: int, hint: str) ->
         (b"{", InvalidJson, "not valid JSON (line 1, column 2)"),
         (b"\xff\xfe", InvalidJson, "not UTF-8"),
         (b'{"data": NaN}', InvalidJson, "NaN and Infinity"),
-        (b'{"data": Infinity}', InvalidJson, "NaN and Infinity"),
+        (b'{"data": -Infinity}', InvalidJson, "NaN and Infinity"),
         (b'{"data": "1", "data": "2"}', InvalidJson, "repeats a key"),
+        (b"[" * 1000 + b"]" * 1000, InvalidJson, "nested too deeply"),
         (b"[" * 100_000 + b"]" * 100_000, InvalidJson, "nested too deeply"),
-        (b"[]", InvalidPayload, "must be a JSON object"),
-        (b'"text"', InvalidPayload, "must be a JSON object"),
-        (b"{}", InvalidPayload, 'the key "data" is missing'),
-        (b'{"data": "1", "extra": 1}', InvalidPayload, "unknown key(s) 'extra'"),
+        (b"[]", InvalidPayload, "must be a JSON object, not an array"),
+        (b'"text"', InvalidPayload, "must be a JSON object, not a string"),
+        (b"{}", InvalidPayload, 'exactly one of "data" or "features" (or "instances"'),
+        (as_json({"data": EXAMPLE_ROW, "features": NAMED}), InvalidPayload, "exactly one of"),
+        (as_json({"data": EXAMPLE_ROW, "extra": 1}), InvalidPayload, "it also holds 'extra'"),
+        (as_json({"instances": [], "data": "1"}), InvalidPayload, "it also holds 'data'"),
         (body_for(13.49), InvalidPayload, "not a number"),
         (body_for(None), InvalidPayload, "not null"),
         (body_for(True), InvalidPayload, "not a boolean"),
-        (body_for(EXAMPLE_VALUES), InvalidPayload, "not an array"),
         (body_for({"radius_mean": 1}), InvalidPayload, "not an object"),
+        (as_json({"features": EXAMPLE_ROW}), InvalidPayload, '"features" must be an object'),
+        (as_json({"instances": {}}), InvalidPayload, '"instances" must be an array'),
+        (as_json({"instances": []}), InvalidPayload, '"instances" is empty'),
     ],
 )
-def test_bad_bodies_are_refused_clearly(
+def test_bad_json_bodies_are_refused_clearly(
     body: bytes, error_class: type[ApiError], message_part: str
 ) -> None:
     with pytest.raises(error_class) as caught:
-        parse_prediction_body(body)
+        parse_payload(body, JSON)
     assert message_part in caught.value.message
 
 
-def test_a_body_over_the_limit_is_refused_before_parsing() -> None:
-    with pytest.raises(PayloadTooLarge):
-        parse_prediction_body(b" " * (MAX_BODY_BYTES + 1))
+@pytest.mark.parametrize(
+    ("item", "error_class", "message_part"),
+    [
+        ("13.49", InvalidPayload, "an instance must be an object, not a string"),
+        ({"instances": []}, InvalidPayload, 'instance must hold exactly one of "data" or'),
+        ({"data": row_with(4, "nan")}, InvalidValue, "value 4 of 30 (area_mean)"),
+        ({"data": EXAMPLE_ROW + ",1"}, WrongValueCount, "it holds 31"),
+    ],
+)
+def test_a_bad_batch_item_names_its_row(
+    item: object, error_class: type[ApiError], message_part: str
+) -> None:
+    document = {"instances": [{"data": EXAMPLE_ROW}, {"data": EXAMPLE_ROW}, item]}
+    with pytest.raises(error_class) as caught:
+        parse_payload(as_json(document), JSON)
+    assert caught.value.message.startswith("row 3: ")
+    assert message_part in caught.value.message
+    assert caught.value.details["row"] == 3
+
+
+def test_csv_rows_without_a_header() -> None:
+    body = f"{EXAMPLE_ROW}\r\n{EXAMPLE_ROW}\n".encode()
+    assert parse_payload(body, "text/csv; charset=utf-8") == Payload([EXAMPLE_VALUES] * 2, False)
+
+
+def test_a_csv_header_in_any_order_maps_columns_by_name() -> None:
+    order = list(reversed(range(30)))
+    header = ",".join(FEATURE_NAMES[index] for index in order)
+    line = ",".join(repr(EXAMPLE_VALUES[index]) for index in order)
+    body = f"\ufeff{header}\n{line}\n{line}".encode()
+    assert parse_payload(body, CSV) == Payload([EXAMPLE_VALUES] * 2, single=False)
+
+
+def test_a_bad_value_under_a_header_is_named_by_its_column() -> None:
+    header = ",".join(reversed(FEATURE_NAMES))
+    body = f"{header}\n{EXAMPLE_ROW}\n{row_with(1, 'nan')}".encode()
+    with pytest.raises(InvalidValue) as caught:
+        parse_payload(body, CSV)
+    assert caught.value.message == (
+        "row 2: value 1 of 30 (fractal_dimension_worst) is not a plain decimal number"
+    )
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("header", "message_part"),
     [
-        body_for(row_with(5, SENTINEL + "x")),
-        body_for(row_with(5, SENTINEL) + ","),
-        body_for(float(SENTINEL)),
-        json.dumps({"data": EXAMPLE_ROW, SENTINEL: 1}).encode()[:-1],
+        (",".join([*FEATURE_NAMES[:29], "colour"]), "1 unknown name(s); missing fractal_dim"),
+        (",".join([*FEATURE_NAMES[:29], "radius_mean"]), "repeated radius_mean"),
+        (",".join(FEATURE_NAMES[:28]), "missing symmetry_worst, fractal_dimension_worst"),
     ],
 )
-def test_no_error_message_echoes_an_input_value(body: bytes) -> None:
+def test_a_bad_header_says_what_is_wrong(header: str, message_part: str) -> None:
+    with pytest.raises(InvalidHeader) as caught:
+        parse_payload(f"{header}\n{EXAMPLE_ROW}".encode(), CSV)
+    assert message_part in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("body", "error_class", "message_part"),
+    [
+        (b"", InvalidPayload, "the body is empty"),
+        (b"\n", InvalidPayload, "the body is empty"),
+        (",".join(FEATURE_NAMES).encode(), InvalidPayload, "a header but no rows"),
+        (b"\xff", InvalidPayload, "not UTF-8"),
+        (f"{EXAMPLE_ROW}\n\n{EXAMPLE_ROW}".encode(), WrongValueCount, "row 2: "),
+        (f"{EXAMPLE_ROW}\n{EXAMPLE_ROW},".encode(), WrongValueCount, "row 2: "),
+    ],
+)
+def test_bad_csv_bodies_are_refused(
+    body: bytes, error_class: type[ApiError], message_part: str
+) -> None:
+    with pytest.raises(error_class) as caught:
+        parse_payload(body, CSV)
+    assert message_part in caught.value.message
+
+
+def test_csv_row_and_size_limits() -> None:
+    at_limit = "\n".join([EXAMPLE_ROW] * MAX_ROWS).encode()
+    assert len(parse_payload(at_limit, CSV).rows) == MAX_ROWS
+    with pytest.raises(TooManyRows):
+        parse_payload(at_limit + b"\n" + EXAMPLE_ROW.encode(), CSV)
+    for content_type in (JSON, CSV):
+        with pytest.raises(PayloadTooLarge):
+            parse_payload(b" " * (MAX_BODY_BYTES + 1), content_type)
+
+
+def test_another_media_type_is_415() -> None:
+    with pytest.raises(UnsupportedMediaType):
+        parse_payload(b"<xml/>", "application/xml")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (body_for(row_with(5, SENTINEL + "x")), JSON),
+        (body_for(row_with(5, SENTINEL) + ","), JSON),
+        (body_for(float(SENTINEL)), JSON),
+        (as_json({"data": [*EXAMPLE_VALUES[:29], SENTINEL]}), JSON),
+        (as_json({"features": {**NAMED, "radius_mean": SENTINEL}}), JSON),
+        (as_json({"instances": [{"data": row_with(2, SENTINEL + "e")}]}), JSON),
+        (row_with(9, SENTINEL + "_1").encode(), CSV),
+        (json.dumps({"data": EXAMPLE_ROW, SENTINEL: 1}).encode()[:-1], JSON),
+    ],
+)
+def test_no_error_message_echoes_an_input_value(body: bytes, content_type: str) -> None:
     with pytest.raises(ApiError) as caught:
-        parse_prediction_body(body)
+        parse_payload(body, content_type)
     assert SENTINEL not in caught.value.message
     assert SENTINEL not in json.dumps(dict(caught.value.details))
+
+
+_field_text = st.one_of(
+    st.from_regex(
+        r"[ \t]?[+-]?[0-9]{1,12}(\.[0-9]{0,8})?([eE][+-]?[0-9]{1,3})?[ \t]?", fullmatch=True
+    ),
+    st.text(alphabet="0123456789+-.eE \t_xabinf\u0661", max_size=8),
+)
+
+
+@given(st.lists(_field_text, min_size=30, max_size=30))
+def test_the_fast_path_agrees_with_value_by_value_checks(fields: list[str]) -> None:
+    """Whatever the row, the whole-row match and the per-value checks accept the same rows."""
+    text = ",".join(fields)
+    try:
+        row = row_from_text(text)
+    except (InvalidValue, WrongValueCount):
+        row = None
+    stripped = [field.strip(" \t") for field in fields]
+    expected_ok = all(
+        field and all(c in "0123456789+-.eE" for c in field) and _is_plain(field)
+        for field in stripped
+    )
+    if row is not None:
+        assert expected_ok
+        assert row == tuple(float(field) for field in stripped)
+    else:
+        assert not expected_ok or not all(abs(float(f)) < float("inf") for f in stripped)
+
+
+def _is_plain(field: str) -> bool:
+    import re
+
+    return (
+        re.fullmatch(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", field)
+        is not None
+    )

@@ -10,10 +10,12 @@ from chalicelib.service import PredictionService
 from tests.endpoint_twins import AnsweringEndpoint, FailingEndpoint, RawEndpoint
 from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, body_for, row_with
 
+JSON = "application/json"
+
 
 def test_a_valid_row_is_one_call_and_a_full_answer() -> None:
     endpoint = AnsweringEndpoint(score=0.83, label=1)
-    reply = PredictionService(endpoint).predict(body_for(EXAMPLE_ROW), None, "rid-1")
+    reply = PredictionService(endpoint).predict(body_for(EXAMPLE_ROW), JSON, None, "rid-1")
     assert endpoint.calls == [[EXAMPLE_VALUES]]
     assert reply.status == 200
     assert reply.content_type == "application/json"
@@ -28,13 +30,13 @@ def test_a_valid_row_is_one_call_and_a_full_answer() -> None:
 
 def test_text_plain_gets_the_bare_letter() -> None:
     endpoint = AnsweringEndpoint(score=0.02, label=0)
-    reply = PredictionService(endpoint).predict(body_for(EXAMPLE_ROW), "text/plain", "rid")
+    reply = PredictionService(endpoint).predict(body_for(EXAMPLE_ROW), JSON, "text/plain", "rid")
     assert (reply.status, reply.body, reply.content_type) == (200, "B", "text/plain")
 
 
 def test_bad_input_never_reaches_the_endpoint() -> None:
     endpoint = AnsweringEndpoint(score=0.5, label=1)
-    reply = PredictionService(endpoint).predict(body_for(row_with(2, "nan")), None, "rid-2")
+    reply = PredictionService(endpoint).predict(body_for(row_with(2, "nan")), JSON, None, "rid-2")
     assert endpoint.calls == []
     assert reply.status == 400
     assert json.loads(reply.body) == {
@@ -51,7 +53,7 @@ def test_bad_input_never_reaches_the_endpoint() -> None:
 
 def test_an_unacceptable_accept_is_406_before_anything_else() -> None:
     endpoint = AnsweringEndpoint(score=0.5, label=1)
-    reply = PredictionService(endpoint).predict(b"garbage", "image/png", "rid")
+    reply = PredictionService(endpoint).predict(b"garbage", JSON, "image/png", "rid")
     assert (reply.status, reply.error_code) == (406, "not_acceptable")
     assert endpoint.calls == []
 
@@ -66,14 +68,16 @@ def test_an_unacceptable_accept_is_406_before_anything_else() -> None:
 def test_endpoint_failures_become_error_replies(
     error: Exception, status: int, code: str, headers: dict[str, str]
 ) -> None:
-    reply = PredictionService(FailingEndpoint(error)).predict(body_for(EXAMPLE_ROW), None, "r")
+    reply = PredictionService(FailingEndpoint(error)).predict(
+        body_for(EXAMPLE_ROW), JSON, None, "r"
+    )
     assert (reply.status, reply.error_code, dict(reply.headers)) == (status, code, headers)
     assert reply.rows == 1
 
 
 def test_a_malformed_answer_is_502_not_a_pass_through() -> None:
     endpoint = RawEndpoint(b'{"predictions": [{"score": 0.5, "predicted_label": 7}]}')
-    reply = PredictionService(endpoint).predict(body_for(EXAMPLE_ROW), None, "r")
+    reply = PredictionService(endpoint).predict(body_for(EXAMPLE_ROW), JSON, None, "r")
     assert (reply.status, reply.error_code) == (502, "invalid_model_answer")
     assert "7" not in json.loads(reply.body)["error"]["message"]
 
@@ -86,7 +90,7 @@ def test_an_unexpected_exception_is_a_generic_500_logged_without_its_message(
     logger.addHandler(caplog.handler)
     try:
         reply = PredictionService(FailingEndpoint(ValueError(secret))).predict(
-            body_for(EXAMPLE_ROW), None, "rid-3"
+            body_for(EXAMPLE_ROW), JSON, None, "rid-3"
         )
     finally:
         logger.removeHandler(caplog.handler)
@@ -99,3 +103,39 @@ def test_an_unexpected_exception_is_a_generic_500_logged_without_its_message(
     assert "123.456" not in caplog.text
     assert "ValueError" in caplog.text
     assert "rid-3" in caplog.text
+
+
+def test_a_batch_is_one_invocation_answered_in_order() -> None:
+    endpoint = AnsweringEndpoint(score=0.7, label=1)
+    rows = [{"data": EXAMPLE_ROW}, {"data": list(EXAMPLE_VALUES)}, {"data": EXAMPLE_ROW}]
+    body = json.dumps({"instances": rows}).encode()
+    reply = PredictionService(endpoint).predict(body, JSON, None, "r")
+    assert endpoint.calls == [[EXAMPLE_VALUES] * 3]
+    document = json.loads(reply.body)
+    assert [item["prediction"] for item in document["predictions"]] == ["M", "M", "M"]
+    assert document["model"] == {"name": "wdbc-twin", "version": "variant-1"}
+    assert reply.rows == 3
+
+
+@pytest.mark.parametrize("rows", [1, 2, 1000])
+def test_any_csv_batch_is_exactly_one_invocation(rows: int) -> None:
+    endpoint = AnsweringEndpoint(score=0.2, label=0)
+    body = "\n".join([EXAMPLE_ROW] * rows).encode()
+    reply = PredictionService(endpoint).predict(body, "text/csv", "text/csv", "r")
+    assert len(endpoint.calls) == 1
+    assert len(endpoint.calls[0]) == rows
+    assert reply.body == "B,0.2\n" * rows
+    assert reply.content_type == "text/csv"
+
+
+def test_text_plain_is_for_single_rows_only() -> None:
+    body = json.dumps({"instances": [{"data": EXAMPLE_ROW}]}).encode()
+    reply = PredictionService(AnsweringEndpoint(0.2, 0)).predict(body, JSON, "text/plain", "r")
+    assert (reply.status, reply.error_code) == (406, "not_acceptable")
+
+
+def test_a_short_answer_to_a_batch_is_502() -> None:
+    endpoint = RawEndpoint(b'{"predictions": [{"score": 0.5, "predicted_label": 1}]}')
+    body = "\n".join([EXAMPLE_ROW] * 2).encode()
+    reply = PredictionService(endpoint).predict(body, "text/csv", None, "r")
+    assert (reply.status, reply.error_code, reply.rows) == (502, "invalid_model_answer", 2)

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import click
 
+from training.artifact import ArtifactError, load_artifact
 from training.data import DEFAULT_SEED
 from training.errors import TrainingError
 from training.local import DEFAULT_OUTPUT_DIR, run_local
+from training.model_card import DEFAULT_CARD, write_model_card
 from training.outcome import TrainingOutcome
 
 TARGETS: dict[str, Callable[[Path, int], TrainingOutcome]] = {
@@ -58,6 +60,32 @@ def train(target: str, output_dir: Path, seed: int) -> None:
     except TrainingError as error:
         raise click.ClickException(str(error)) from None
     click.echo(format_report(outcome))
+
+
+@cli.command(short_help="Write the model card GET /model serves for a stage.")
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=DEFAULT_OUTPUT_DIR / "model.json",
+    show_default=True,
+    help="The model artifact (model.json) to describe.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=DEFAULT_CARD,
+    show_default=True,
+    help="Where the card goes: a file in chalicelib/model_cards/, named by a stage's MODEL_CARD.",
+)
+def card(model_path: Path, output: Path) -> None:
+    """Describe a trained model: features and training ranges, metrics, intended use."""
+    try:
+        artifact = load_artifact(model_path)
+    except ArtifactError as error:
+        raise click.ClickException(str(error)) from None
+    write_model_card(artifact, output)
+    click.echo(f"wrote {output} for model {artifact.name} version {artifact.version}")
 
 
 def format_report(outcome: TrainingOutcome) -> str:

@@ -1,0 +1,1 @@
+"""Benchmarks: figures quoted in notes come from here, measured as ratios within one run."""

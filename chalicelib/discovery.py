@@ -1,0 +1,42 @@
+"""The read-only routes: health, the model card and the OpenAPI spec. None touches the endpoint."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from chalicelib import content_types
+from chalicelib.errors import ModelCardUnavailable
+from chalicelib.replies import Reply, error_reply
+
+SPEC_FILE = Path(__file__).resolve().parent / "openapi.json"
+
+
+class Discovery:
+    """Answers built once at start-up: these routes cost a dictionary lookup per request."""
+
+    def __init__(self, endpoint_name: str, model_card: Mapping[str, Any] | None) -> None:
+        self._model_card = model_card
+        self._health_body = json.dumps(
+            {
+                "status": "ok",
+                "endpoint": endpoint_name,
+                "model_version": model_card.get("version") if model_card else None,
+            }
+        )
+        self._card_body = json.dumps(model_card) if model_card else ""
+        self._spec_body = SPEC_FILE.read_text(encoding="utf-8")
+
+    def health(self) -> Reply:
+        return Reply(200, self._health_body, content_types.JSON)
+
+    def model(self, request_id: str) -> Reply:
+        if self._model_card is None:
+            error = ModelCardUnavailable("no model card is deployed for this stage (MODEL_CARD)")
+            return error_reply(error, request_id)
+        return Reply(200, self._card_body, content_types.JSON)
+
+    def spec(self) -> Reply:
+        return Reply(200, self._spec_body, content_types.JSON)

@@ -1,0 +1,105 @@
+"""GET /health, /model and /openapi.json: open routes that never touch the endpoint."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from chalice.test import Client
+
+import app as app_module
+from chalicelib.discovery import Discovery
+from chalicelib.errors import ModelCardUnavailable
+from chalicelib.features import FEATURE_NAMES
+from chalicelib.model_card import CARDS_DIR, load_model_card
+from chalicelib.service import PredictionService
+from chalicelib.settings import ConfigurationError
+from tests.endpoint_twins import FailingEndpoint
+from training.artifact import ModelArtifact
+from training.model_card import model_card
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
+    # An endpoint that fails loudly proves these routes never call it.
+    monkeypatch.setattr(
+        app_module, "predictions", PredictionService(FailingEndpoint(AssertionError("called")))
+    )
+    monkeypatch.setattr(
+        app_module, "discovery", Discovery("wdbc-test", load_model_card("local.json"))
+    )
+    with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as test_client:
+        yield test_client
+
+
+def test_health_answers_without_the_endpoint(client: Client) -> None:
+    response = client.http.get("/health")
+    assert response.status_code == 200
+    assert json.loads(response.body) == {
+        "status": "ok",
+        "endpoint": "wdbc-test",
+        "model_version": load_model_card("local.json")["version"],
+    }
+
+
+def test_the_model_card_lists_features_ranges_and_metrics(client: Client) -> None:
+    response = client.http.get("/model")
+    card = json.loads(response.body)
+    assert response.status_code == 200
+    assert [feature["name"] for feature in card["features"]] == list(FEATURE_NAMES)
+    assert all(low <= high for low, high in (f["training_range"] for f in card["features"]))
+    assert card["metrics"]["test"]["accuracy"] >= 0.97
+    assert "not a diagnostic device" in card["intended_use"].lower()
+
+
+def test_no_card_is_a_404_in_the_error_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app_module, "discovery", Discovery("wdbc-test", None))
+    with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
+        response = client.http.get("/model")
+    assert response.status_code == 404
+    error = json.loads(response.body)["error"]
+    assert error["code"] == ModelCardUnavailable.CODE
+    assert error["request_id"] == response.headers["X-Request-Id"]
+
+
+def test_the_spec_is_served_as_committed(client: Client) -> None:
+    response = client.http.get("/openapi.json")
+    assert response.status_code == 200
+    assert json.loads(response.body) == json.loads(
+        (PROJECT_DIR / "chalicelib" / "openapi.json").read_text()
+    )
+
+
+def test_the_committed_local_card_describes_the_model_training_makes(
+    trained_artifact: ModelArtifact,
+) -> None:
+    committed = json.loads((CARDS_DIR / "local.json").read_text())
+    assert committed == json.loads(json.dumps(model_card(trained_artifact)))
+
+
+@pytest.mark.parametrize(
+    ("file_name", "message_part"),
+    [
+        ("missing.json", "cannot be read"),
+        ("../settings.py", "must be a file name in chalicelib/model_cards/"),
+    ],
+)
+def test_a_bad_card_setting_fails_at_start_up(file_name: str, message_part: str) -> None:
+    with pytest.raises(ConfigurationError, match=message_part):
+        load_model_card(file_name)
+
+
+def test_a_card_of_another_shape_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("chalicelib.model_card.CARDS_DIR", tmp_path)
+    (tmp_path / "odd.json").write_text(json.dumps({"format": "wdbc-model-card/1", "features": []}))
+    (tmp_path / "other.json").write_text("[]")
+    with pytest.raises(ConfigurationError, match="does not list the 30 WDBC features"):
+        load_model_card("odd.json")
+    with pytest.raises(ConfigurationError, match="is not a wdbc-model-card/1 document"):
+        load_model_card("other.json")

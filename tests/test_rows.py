@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.errors import InvalidPayload, InvalidValue, WrongValueCount
+from chalicelib.features import FEATURE_NAMES
+from chalicelib.rows import row_from_named, row_from_numbers, row_from_text
+from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, row_with
+
+
+def test_the_walkthrough_row_parses_to_its_30_floats() -> None:
+    assert row_from_text(EXAMPLE_ROW) == EXAMPLE_VALUES
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "13",
+        "+13",
+        "-13",
+        "13.",
+        ".5",
+        "13.49",
+        "1e3",
+        "1E-3",
+        "-1.5e+2",
+        "0",
+        "-0.0",
+        " 13.49",
+        "13.49\t",
+        "1" * 300,
+        "0." + "0" * 400 + "1",
+    ],
+)
+def test_plain_decimals_are_accepted(text: str) -> None:
+    assert row_from_text(row_with(7, text))[6] == float(text)
+
+
+def test_blanks_and_a_final_newline_around_the_row_are_accepted() -> None:
+    assert row_from_text(f"  {EXAMPLE_ROW}\r\n") == EXAMPLE_VALUES
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("nan", "is not a plain decimal number"),
+        ("NaN", "is not a plain decimal number"),
+        ("inf", "is not a plain decimal number"),
+        ("-Infinity", "is not a plain decimal number"),
+        ("1e309", "is too large to be a finite number"),
+        ("-1e309", "is too large to be a finite number"),
+        ("1" * 400, "is too large to be a finite number"),
+        ("1_000", "is not a plain decimal number"),
+        ("0x1A", "is not a plain decimal number"),
+        ("\u0661\u0662", "is not a plain decimal number"),  # Arabic-Indic digits
+        ("\uff11\uff12", "is not a plain decimal number"),  # full-width digits
+        ("1.2.3", "is not a plain decimal number"),
+        ("--1", "is not a plain decimal number"),
+        ("1e", "is not a plain decimal number"),
+        (".", "is not a plain decimal number"),
+        ("1 2", "is not a plain decimal number"),
+        ("\u00a013", "is not a plain decimal number"),  # non-ASCII space
+        ("\x0b13", "is not a plain decimal number"),  # float() would strip a vertical tab
+        ("", "is empty"),
+        ("   ", "is empty"),
+    ],
+)
+def test_bad_values_name_position_and_feature(text: str, reason: str) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        row_from_text(row_with(3, text))
+    assert caught.value.message == f"value 3 of 30 (perimeter_mean) {reason}"
+    assert caught.value.details == {"field": "data", "position": 3, "feature": "perimeter_mean"}
+
+
+@pytest.mark.parametrize("position", [1, 15, 30])
+def test_every_position_maps_to_its_feature_name(position: int) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        row_from_text(row_with(position, "x"))
+    assert caught.value.details["feature"] == FEATURE_NAMES[position - 1]
+
+
+def test_columns_rename_positions_for_messages() -> None:
+    columns = tuple(reversed(FEATURE_NAMES))
+    with pytest.raises(InvalidValue) as caught:
+        row_from_text(row_with(1, "x"), "row", columns)
+    assert caught.value.details == {
+        "field": "row",
+        "position": 1,
+        "feature": "fractal_dimension_worst",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "hint"),
+    [
+        (",".join(EXAMPLE_ROW.split(",")[:29]), 29, ""),
+        (EXAMPLE_ROW + ",1.0", 31, ""),
+        (EXAMPLE_ROW + ",", 31, " (a trailing comma?)"),
+        ("", 1, " (a trailing comma?)"),
+        (EXAMPLE_ROW.replace(",", ";"), 1, ""),
+    ],
+)
+def test_wrong_counts_say_what_was_expected(text: str, found: int, hint: str) -> None:
+    with pytest.raises(WrongValueCount) as caught:
+        row_from_text(text)
+    assert caught.value.details == {"field": "data", "expected": 30, "found": found}
+    assert caught.value.message.endswith(f"it holds {found}{hint}")
+
+
+def test_a_list_of_30_numbers_is_a_row() -> None:
+    assert row_from_numbers([*EXAMPLE_VALUES[:-1], 1]) == (*EXAMPLE_VALUES[:-1], 1.0)
+
+
+@pytest.mark.parametrize(
+    ("values", "error", "message_part"),
+    [
+        (list(EXAMPLE_VALUES[:29]), WrongValueCount, "must hold 30 numbers"),
+        (
+            [*EXAMPLE_VALUES[:29], "1.0"],
+            InvalidValue,
+            "value 30 of 30 (fractal_dimension_worst) must be a number, not a string",
+        ),
+        ([*EXAMPLE_VALUES[:29], True], InvalidValue, "not a boolean"),
+        ([*EXAMPLE_VALUES[:29], None], InvalidValue, "not null"),
+        ([*EXAMPLE_VALUES[:29], [1]], InvalidValue, "not an array"),
+        ([*EXAMPLE_VALUES[:29], float("inf")], InvalidValue, "too large"),
+        ([*EXAMPLE_VALUES[:29], 10**400], InvalidValue, "too large"),
+    ],
+)
+def test_bad_number_lists_are_refused(values: list[object], error: type, message_part: str) -> None:
+    with pytest.raises(error) as caught:
+        row_from_numbers(values)
+    assert message_part in caught.value.message
+
+
+def test_named_features_in_any_order_give_wdbc_order() -> None:
+    named = dict(reversed(list(zip(FEATURE_NAMES, EXAMPLE_VALUES, strict=True))))
+    assert row_from_named(named) == EXAMPLE_VALUES
+
+
+@pytest.mark.parametrize(
+    ("change", "message_part"),
+    [
+        ({"radius_mean": None}, "value 1 of 30 (radius_mean) must be a number, not null"),
+        ({"radius_mean": "13.49"}, "must be a number, not a string"),
+        ({"colour": 1}, "unknown name(s) 'colour'"),
+        ({"Radius_Mean": 1}, "unknown name(s) 'Radius_Mean'"),
+    ],
+)
+def test_bad_named_features_are_refused(change: dict[str, object], message_part: str) -> None:
+    named = {**dict(zip(FEATURE_NAMES, EXAMPLE_VALUES, strict=True)), **change}
+    with pytest.raises((InvalidPayload, InvalidValue)) as caught:
+        row_from_named(named)
+    assert message_part in caught.value.message
+
+
+def test_missing_names_are_listed() -> None:
+    named = dict(zip(FEATURE_NAMES[2:], EXAMPLE_VALUES[2:], strict=True))
+    with pytest.raises(InvalidPayload, match="is missing 'radius_mean', 'texture_mean'"):
+        row_from_named(named)
