@@ -6,10 +6,11 @@ import os
 
 from chalice.app import Chalice
 
-from chalicelib import access_log, web
+from chalicelib import access_log, cors, web
 from chalicelib.discovery import Discovery
 from chalicelib.endpoint import ModelEndpoint, OnceClient, create_runtime_client
 from chalicelib.model_card import load_model_card
+from chalicelib.pages import WebPage
 from chalicelib.payload import ACCEPTED_CONTENT_TYPES
 from chalicelib.service import PredictionService
 from chalicelib.settings import Settings
@@ -26,12 +27,29 @@ discovery = Discovery(
     settings.endpoint_name, load_model_card(settings.model_card) if settings.model_card else None
 )
 
+web_page = WebPage()
+
+# Outermost, so that every answer (errors too) carries the same CORS headers.
+cross_origin = cors.CorsMiddleware(cors.CorsPolicy.from_environ(os.environ))
+app.register_middleware(cross_origin, "http")
 app.register_middleware(web.answer_and_log, "http")
 
 
-@app.route("/predictbreastcancer", methods=["POST"], content_types=list(ACCEPTED_CONTENT_TYPES))
+# Patient data: API Gateway wants the stage's API key (`x-api-key`); `chalice local` does not.
+@app.route(
+    "/predictbreastcancer",
+    methods=["POST"],
+    content_types=list(ACCEPTED_CONTENT_TYPES),
+    api_key_required=True,
+)
 def predict_breast_cancer() -> web.ReplyResponse:
     return web.respond(app.current_request, predictions.predict)
+
+
+# Browsers send preflights without the key, so this route must stay keyless.
+@app.route("/predictbreastcancer", methods=["OPTIONS"])
+def predict_breast_cancer_options() -> web.ReplyResponse:
+    return web.ReplyResponse(cors.options_reply(app.routes["/predictbreastcancer"]))
 
 
 @app.route("/health", methods=["GET"])
@@ -47,3 +65,9 @@ def model() -> web.ReplyResponse:
 @app.route("/openapi.json", methods=["GET"])
 def openapi_spec() -> web.ReplyResponse:
     return web.ReplyResponse(discovery.spec())
+
+
+# The demo page: no patient data in it, so no key; its script sends the key typed into it.
+@app.route("/", methods=["GET"])
+def index() -> web.ReplyResponse:
+    return web.ReplyResponse(web_page.reply())

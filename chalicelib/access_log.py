@@ -15,6 +15,10 @@ LOGGER_NAME = "wdbc"
 
 logger = logging.getLogger(LOGGER_NAME)
 
+# At DEBUG these log whole requests and responses (botocore.endpoint the CSV rows sent,
+# botocore.parsers the scores received): held at INFO even when the Lambda's log level is DEBUG.
+SDK_LOGGERS = ("boto3", "botocore", "urllib3")
+
 
 def configure() -> None:
     """Our own stdout handler: Lambda sends stdout to CloudWatch; app.log only logs errors."""
@@ -25,6 +29,8 @@ def configure() -> None:
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
+    for name in SDK_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def log_request(

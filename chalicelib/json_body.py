@@ -50,3 +50,6 @@ def load_json(body: bytes) -> Any:
         ) from None
     except RecursionError:
         raise InvalidJson("the body is nested too deeply") from None
+    except ValueError:
+        # int() refuses an integer literal longer than sys.get_int_max_str_digits() (4,300).
+        raise InvalidJson("the body is not acceptable JSON: a number has too many digits") from None

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from chalicelib import content_types
+from chalicelib.echo import quote_names
 from chalicelib.errors import (
     ApiError,
     InvalidHeader,
@@ -54,7 +55,7 @@ def parse_json_payload(body: bytes) -> Payload:
 def _require_only(document: dict[str, Any], key: str, where: str) -> None:
     others = sorted(set(document) - {key})
     if others:
-        shown = ", ".join(repr(name[:40]) for name in others[:3])
+        shown = quote_names(others)
         raise InvalidPayload(f'{where} may hold only "{key}"; it also holds {shown}', where)
 
 

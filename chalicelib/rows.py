@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from chalicelib.echo import quote_names
 from chalicelib.errors import InvalidPayload, InvalidValue, WrongValueCount
 from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
 
@@ -22,6 +23,10 @@ _PLAIN_DECIMAL = re.compile(_DECIMAL)
 # The common case in one match; only a row that fails it is examined value by value.
 _PLAIN_ROW = re.compile(",".join([f"[ \\t]*{_DECIMAL}[ \\t]*"] * FEATURE_COUNT))
 _BLANKS = " \t"
+# The model computes in float32 (Linear Learner does): a value beyond its range cannot be
+# scored, so it is the caller's error (400), not the model's (502). WDBC's largest is ~4,300.
+MAX_MAGNITUDE = 3.4028234663852886e38
+TOO_LARGE = "is too large (beyond ±3.4e38, the model's float32 range)"
 _LINE_ENDS = _BLANKS + "\r\n"
 
 
@@ -33,7 +38,7 @@ def row_from_text(text: str, field: str = "data", columns: Sequence[str] = FEATU
     text = text.strip(_LINE_ENDS)
     if _PLAIN_ROW.fullmatch(text):
         row = tuple(map(float, text.split(",")))
-        if all(map(math.isfinite, row)):
+        if max(map(abs, row)) <= MAX_MAGNITUDE:  # also refuses inf from 1e309
             return row
     fields = text.split(",")
     if len(fields) != FEATURE_COUNT:
@@ -52,8 +57,8 @@ def _value_from_text(text: str, position: int, field: str, name: str) -> float:
     if not _PLAIN_DECIMAL.fullmatch(text):
         raise InvalidValue(position, "is not a plain decimal number", field, name)
     value = float(text)
-    if not math.isfinite(value):
-        raise InvalidValue(position, "is too large to be a finite number", field, name)
+    if not abs(value) <= MAX_MAGNITUDE:
+        raise InvalidValue(position, TOO_LARGE, field, name)
     return value
 
 
@@ -87,15 +92,15 @@ def _value_from_json(value: Any, position: int, field: str) -> float:
         number = float(value)
     except OverflowError:  # an integer beyond the float range
         number = math.inf
-    if not math.isfinite(number):  # json.loads reads 1e400 as inf
-        raise InvalidValue(position, "is too large to be a finite number", field)
+    if not abs(number) <= MAX_MAGNITUDE:  # json.loads reads 1e400 as inf
+        raise InvalidValue(position, TOO_LARGE, field)
     return number
 
 
 def _quote_some(names: list[str], shown: int = 3) -> str:
-    # Names are the caller's structure, not measurements; still, repeat only a few, shortened.
-    quoted = ", ".join(repr(name[:40]) for name in names[:shown])
-    return quoted + (f" and {len(names) - shown} more" if len(names) > shown else "")
+    # Names are the caller's structure, not measurements; still, repeat only a few, and only
+    # those that look like names.
+    return quote_names(names, shown)
 
 
 def json_type_name(value: Any) -> str:

@@ -53,7 +53,8 @@ def request_id(request: Request | None) -> str:
 
 _FRAMEWORK_ERRORS: dict[str, Callable[[], ApiError]] = {
     "UnsupportedMediaType": lambda: UnsupportedMediaType(
-        "this route takes a body of type application/json or text/csv"
+        "that media type is not accepted here; "
+        "POST /predictbreastcancer takes application/json or text/csv"
     ),
     "MethodNotAllowedError": lambda: MethodNotAllowed("this route does not take that method"),
     "BadRequestError": lambda: InvalidPayload("the request is malformed", "body"),

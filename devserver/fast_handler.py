@@ -15,6 +15,9 @@ from chalice.local import ChaliceRequestHandler
 class FastChaliceRequestHandler(ChaliceRequestHandler):
     disable_nagle_algorithm = True
 
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: the app's own access log already writes one JSON line per request."""
+
     def _send_http_response_with_body(
         self, code: int, headers: dict[str, Any], body: str | bytes
     ) -> None:

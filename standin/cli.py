@@ -20,8 +20,13 @@ from training.artifact import ArtifactError, load_artifact
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_CONFIG = 0, 1, 2
 
 
-class _StopRequested(Exception):
-    """Raised by the SIGINT/SIGTERM handler to unwind serve_forever in the main thread."""
+class _StopRequested(BaseException):
+    """Raised by the SIGINT/SIGTERM handler to unwind serve_forever in the main thread.
+
+    Not an Exception, as KeyboardInterrupt is not: the signal can land while the main thread
+    starts a connection's thread, inside socketserver's `except Exception`, which would log it
+    and serve on.
+    """
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,13 +5,14 @@ Decode by Content-Type (415), choose the answer by Accept (406), decode (400), p
 
 from __future__ import annotations
 
+import functools
 from http import HTTPStatus
 
 from standin.decoders import decoder_for
 from standin.encoders import encoder_for
 from standin.errors import ContainerError
 from standin.model import LinearScorer
-from standin.replies import Reply, message_reply
+from standin.replies import Headers, Reply, message_reply
 
 PING_REPLY = Reply(HTTPStatus.OK)
 
@@ -25,4 +26,9 @@ def invoke(
         predictions = scorer.predict(decoder(body))
     except ContainerError as error:
         return message_reply(error.status, str(error))
-    return Reply(HTTPStatus.OK, encoder(predictions), (("Content-Type", response_type),))
+    return Reply(HTTPStatus.OK, encoder(predictions), _content_type(response_type))
+
+
+@functools.cache  # keyed by the few media types the encoders produce, not by request input
+def _content_type(media_type: str) -> Headers:
+    return (("Content-Type", media_type),)

@@ -31,7 +31,10 @@ class NotAcceptable(ContainerError):
 
 
 class FramingError(StandinError):
-    """The HTTP request itself cannot be read (its length is unknown, invalid or too large)."""
+    """The HTTP request itself cannot be read, or is not one this server speaks.
+
+    The connection closes after the answer: where the next request would start is unknown.
+    """
 
     status = HTTPStatus.BAD_REQUEST
 
@@ -42,6 +45,26 @@ class LengthRequired(FramingError):
 
 class PayloadTooLarge(FramingError):
     status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+
+
+class RequestLineTooLong(FramingError):
+    status = HTTPStatus.REQUEST_URI_TOO_LONG
+
+
+class HeaderFieldsTooLarge(FramingError):
+    status = HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+
+
+class ExpectationFailed(FramingError):
+    status = HTTPStatus.EXPECTATION_FAILED
+
+
+class MethodNotImplemented(FramingError):
+    status = HTTPStatus.NOT_IMPLEMENTED
+
+
+class HttpVersionNotSupported(FramingError):
+    status = HTTPStatus.HTTP_VERSION_NOT_SUPPORTED
 
 
 class ConfigError(ValueError):

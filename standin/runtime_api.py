@@ -7,8 +7,8 @@ ModelError, and the serving variant in `x-Amzn-Invoked-Production-Variant`.
 
 from __future__ import annotations
 
+import random
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -27,6 +27,12 @@ _CORAL_NAMESPACE = "http://internal.amazon.com/coral/com.amazon.sagemaker/"
 # EndpointName and TargetVariantHeader share this pattern (and a 63-character limit).
 _NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 _NAME_MAX_LENGTH = 63
+_TARGET_VARIANT_HEADER = "x-amzn-sagemaker-target-variant"
+_VARIANT_HEADER = "x-Amzn-Invoked-Production-Variant"
+_REQUEST_ID_HEADER = "x-amzn-RequestId"
+# A version 4 UUID: 122 random bits, then the version and variant bits set as RFC 4122 says.
+_UUID4_KEPT_BITS = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
+_UUID4_SET_BITS = (4 << 76) | (0x8000 << 48)
 
 # Headers that address features a single-model, single-variant endpoint does not have. The first
 # message is AWS's wording; the others are ours.
@@ -39,6 +45,8 @@ _UNSUPPORTED_HEADERS = {
     "x-amzn-sagemaker-session-id": "does not support stateful sessions.",
     "x-amzn-sagemaker-enable-explanations": "has no explainer configured.",
 }
+# Most requests carry none of these, which one set test tells.
+_HEADERS_TO_JUDGE = frozenset((*_UNSUPPORTED_HEADERS, _TARGET_VARIANT_HEADER))
 
 
 @dataclass(frozen=True)
@@ -69,38 +77,37 @@ def new_endpoint(artifact: ModelArtifact, name: str, variant: str | None = None)
 
 
 def invoke_endpoint(endpoint: Endpoint, request: EndpointRequest) -> Reply:
-    request_id = str(uuid.uuid4())
+    request_id = _new_request_id()
     if request.endpoint_name != endpoint.name:
         message = f"Endpoint {request.endpoint_name} of account {ACCOUNT_ID} not found."
         return _validation_error(request_id, message)
-    refusal = _refuse_headers(endpoint, request.headers)
-    if refusal is not None:
-        return _validation_error(request_id, refusal)
-    answer = container.invoke(
-        endpoint.scorer,
-        request.body,
-        request.headers.get("content-type"),
-        request.headers.get("accept"),
+    headers = request.headers
+    if not _HEADERS_TO_JUDGE.isdisjoint(headers):
+        refusal = _refuse_headers(endpoint, headers)
+        if refusal is not None:
+            return _validation_error(request_id, refusal)
+    status, body, answer_headers = answer = container.invoke(
+        endpoint.scorer, request.body, headers.get("content-type"), headers.get("accept")
     )
-    if answer.status != HTTPStatus.OK:
+    if status != HTTPStatus.OK:
         return _model_error(endpoint, request_id, answer)
-    identity = (("x-Amzn-Invoked-Production-Variant", endpoint.variant),)
-    return answer._replace(headers=answer.headers + identity + _request_id(request_id))
+    identity = ((_VARIANT_HEADER, endpoint.variant), (_REQUEST_ID_HEADER, request_id))
+    return Reply(status, body, answer_headers + identity)
 
 
 def oversize_reply() -> Reply:
-    request_id = str(uuid.uuid4())
+    request_id = _new_request_id()
     return _validation_error(request_id, f"Request {request_id} has oversize body.")
 
 
 def unknown_operation_reply(status: HTTPStatus) -> Reply:
     """404 or 405; the error type makes boto3 raise a ClientError rather than fail to parse."""
-    return _error(status, "UnknownOperationException", str(uuid.uuid4()), status.phrase)
+    return _error(status, "UnknownOperationException", _new_request_id(), status.phrase)
 
 
 def internal_failure_reply() -> Reply:
     return _error(
-        HTTPStatus.INTERNAL_SERVER_ERROR, "InternalFailure", str(uuid.uuid4()), "Internal failure."
+        HTTPStatus.INTERNAL_SERVER_ERROR, "InternalFailure", _new_request_id(), "Internal failure."
     )
 
 
@@ -108,7 +115,7 @@ def _refuse_headers(endpoint: Endpoint, headers: Mapping[str, str]) -> str | Non
     for header, complaint in _UNSUPPORTED_HEADERS.items():
         if header in headers:
             return f"Endpoint {endpoint.name} {complaint}"
-    target_variant = headers.get("x-amzn-sagemaker-target-variant")
+    target_variant = headers.get(_TARGET_VARIANT_HEADER)
     if target_variant is not None and target_variant != endpoint.variant:
         return f"Variant {target_variant} is not a production variant of endpoint {endpoint.name}."
     return None
@@ -147,5 +154,14 @@ def _error(status: HTTPStatus, error_type: str, request_id: str, message: str) -
     return message_reply(status, message, headers)
 
 
+def _new_request_id() -> str:
+    # Not uuid4(): its os.urandom() is a system call that releases the GIL on every request,
+    # and with a thread per connection each release can hand the GIL to another thread. A
+    # request id needs to be unique, not secret. Not uuid.UUID() either: it costs more than
+    # formatting the digits by hand.
+    digits = f"{random.getrandbits(128) & _UUID4_KEPT_BITS | _UUID4_SET_BITS:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
 def _request_id(request_id: str) -> tuple[tuple[str, str]]:
-    return (("x-amzn-RequestId", request_id),)
+    return ((_REQUEST_ID_HEADER, request_id),)

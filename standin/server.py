@@ -16,19 +16,26 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 from standin import container, runtime_api
-from standin.errors import FramingError, LengthRequired, PayloadTooLarge, StandinError
-from standin.replies import Reply, message_reply, render
+from standin.errors import FramingError, PayloadTooLarge, StandinError
+from standin.http_framing import (
+    READ_LIMIT,
+    ClientLeft,
+    Headers,
+    declared_body_length,
+    read_request_head,
+)
+from standin.replies import Reply, http_date, message_reply, render
 from standin.runtime_api import MAX_PAYLOAD_BYTES, Endpoint, EndpointRequest
 
 _log = logging.getLogger("standin.requests")
 
-IDLE_CONNECTION_TIMEOUT_SECONDS = 60.0
 # An unread body is drained before closing: closing with unread bytes makes the kernel reset the
 # connection, and the client loses the answer. The drain is bounded in bytes and time.
 _DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
 _DRAIN_TIMEOUT_SECONDS = 2.0
 _DRAIN_CHUNK_BYTES = 64 * 1024
 _ENDPOINT_PREFIX, _ENDPOINT_SUFFIX = "/endpoints/", "/invocations"
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 class StandinServer(ThreadingHTTPServer):
@@ -52,49 +59,68 @@ class StandinServer(ThreadingHTTPServer):
 
 
 class StandinRequestHandler(BaseHTTPRequestHandler):
+    """One connection; `handle_one_request` reads, routes and answers one request on it.
+
+    The stdlib's request parsing is replaced by `http_framing` (see there why); the rest of
+    BaseHTTPRequestHandler (the keep-alive loop, setup and teardown) is kept.
+    """
+
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
-    timeout = IDLE_CONNECTION_TIMEOUT_SECONDS
+    # No socket timeout: with one, every read is a poll() plus a recv(), two GIL releases per
+    # request instead of one. Idle keep-alive connections cost a daemon thread each until the
+    # client closes them, which is fine for a server on 127.0.0.1.
+    timeout = None
     server: StandinServer
 
     _started = 0.0
     _unread_body_bytes: int | None = 0  # None: the length is unknown, so the connection must close
+    _expects_continue = False
+    _request_headers = Headers()
+    _keep_alive_header = False  # an HTTP/1.0 client asked to keep the connection
 
-    def parse_request(self) -> bool:
+    def handle_one_request(self) -> None:
+        first_line = self.rfile.readline(READ_LIMIT)
+        if not first_line:
+            self.close_connection = True
+            return
         self._started = time.perf_counter()
-        self.path = "-"  # a request line that fails to parse must not inherit the previous path
-        return super().parse_request()
-
-    def do_GET(self) -> None:
-        path = self.path.partition("?")[0]
+        # A request that fails to parse must not inherit the previous request's method.
+        self.command, path = "", "-"
         try:
-            self._unread_body_bytes = self._declared_body_length()
-            reply = self._route(path)
-        except StandinError as error:
+            head = read_request_head(first_line, self.rfile)
+            self.command, path = head.line.method, head.line.target.partition("?")[0]
+            self.close_connection = not head.keep_alive
+            self._keep_alive_header = head.keep_alive and head.line.version == "HTTP/1.0"
+            self._request_headers = head.headers
+            self._expects_continue = head.expects_continue
+            self._unread_body_bytes = declared_body_length(head.headers)
+        except ClientLeft:
+            self.close_connection = True
+            return
+        except FramingError as error:
+            self._unread_body_bytes = None
             reply = message_reply(error.status, str(error))
-        except (ConnectionError, TimeoutError):
-            raise  # the client left or stalled: nothing to answer, the stdlib closes
-        except Exception as error:  # noqa: BLE001 - a bug must answer 500 and log no input
-            _log.error("%s while answering %s", type(error).__name__, self.command)
-            reply = runtime_api.internal_failure_reply()
+        else:
+            reply = self._answer(path)
         # Logged before the write: a stop right after the answer must not lose the line.
         self._log_request(path, reply.status)
         self._write(reply)
         self._discard_unread_body()
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_GET
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Requests the stdlib rejects itself (bad request line, unknown method, ...)."""
-        status = HTTPStatus(code)
-        self.close_connection = True
-        self._unread_body_bytes = None
-        self._log_request(self.path.partition("?")[0] if self.command else "-", status)
-        self._write(message_reply(status, status.phrase))
-        self._discard_unread_body()
-
     def log_message(self, format: str, *args: object) -> None:
         _log.debug(format, *args)
+
+    def _answer(self, path: str) -> Reply:
+        try:
+            return self._route(path)
+        except StandinError as error:
+            return message_reply(error.status, str(error))
+        except (ConnectionError, TimeoutError):
+            raise  # the client left or stalled: nothing to answer, the stdlib closes
+        except Exception as error:  # noqa: BLE001 - a bug must answer 500 and log no input
+            _log.error("%s while answering %s", type(error).__name__, self.command)
+            return runtime_api.internal_failure_reply()
 
     def _route(self, path: str) -> Reply:
         if path == "/ping":
@@ -111,11 +137,9 @@ class StandinRequestHandler(BaseHTTPRequestHandler):
 
     def _invocations(self) -> Reply:
         body = self._read_body()
+        headers = self._request_headers
         return container.invoke(
-            self.server.endpoint.scorer,
-            body,
-            self.headers.get("Content-Type"),
-            self.headers.get("Accept"),
+            self.server.endpoint.scorer, body, headers.get("content-type"), headers.get("accept")
         )
 
     def _invoke_endpoint(self, endpoint_name: str) -> Reply:
@@ -123,24 +147,17 @@ class StandinRequestHandler(BaseHTTPRequestHandler):
             body = self._read_body()
         except PayloadTooLarge:
             return runtime_api.oversize_reply()
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        request = EndpointRequest(endpoint_name, body, headers)
+        request = EndpointRequest(endpoint_name, body, self._request_headers.first_values())
         return runtime_api.invoke_endpoint(self.server.endpoint, request)
-
-    def _declared_body_length(self) -> int:
-        if "Transfer-Encoding" in self.headers:
-            self._unread_body_bytes = None
-            raise LengthRequired("send a Content-Length; chunked bodies are not supported")
-        declared = self.headers.get_all("Content-Length") or ["0"]
-        if len(set(declared)) != 1 or not (declared[0].isascii() and declared[0].isdigit()):
-            self._unread_body_bytes = None
-            raise FramingError("Content-Length must be one non-negative integer")
-        return int(declared[0])
 
     def _read_body(self) -> bytes:
         length = self._unread_body_bytes or 0
         if length > MAX_PAYLOAD_BYTES:
             raise PayloadTooLarge(f"the body must be at most {MAX_PAYLOAD_BYTES} bytes")
+        if self._expects_continue and length:
+            # Interim, so a second write: the client holds the body back until it reads this.
+            self._expects_continue = False
+            self.connection.sendall(_CONTINUE)
         body = self.rfile.read(length)
         self._unread_body_bytes = length - len(body)
         return body
@@ -148,13 +165,14 @@ class StandinRequestHandler(BaseHTTPRequestHandler):
     def _write(self, reply: Reply) -> None:
         if self._unread_body_bytes != 0:
             self.close_connection = True
+        if self.close_connection:
+            connection: str | None = "close"
+        else:
+            connection = "keep-alive" if self._keep_alive_header else None
         answer = render(
-            reply,
-            date=self.date_time_string(),
-            close=self.close_connection,
-            include_body=self.command != "HEAD",
+            reply, date=http_date(), connection=connection, include_body=self.command != "HEAD"
         )
-        self.wfile.write(answer)
+        self.connection.sendall(answer)
 
     def _discard_unread_body(self) -> None:
         if self._unread_body_bytes == 0:

@@ -49,11 +49,11 @@ def offline_client(endpoint_url: str = "http://127.0.0.1:9", **config: Any) -> A
 
 def test_the_client_is_bounded_as_designed() -> None:
     assert CLIENT_CONFIG.retries == {"mode": "standard", "total_max_attempts": 3}
-    assert CLIENT_CONFIG.connect_timeout == 2
-    assert CLIENT_CONFIG.read_timeout == 5
+    assert CLIENT_CONFIG.connect_timeout == 1
+    assert CLIENT_CONFIG.read_timeout == 3
     client = create_runtime_client(endpoint_url="http://127.0.0.1:9")
     assert client.meta.config.retries["mode"] == "standard"
-    assert client.meta.config.read_timeout == 5
+    assert client.meta.config.read_timeout == 3
 
 
 def test_rows_travel_as_csv_that_reads_back_to_the_same_floats() -> None:

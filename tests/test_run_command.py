@@ -4,108 +4,26 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import queue
 import signal
 import socket
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
-from urllib.parse import urlsplit
 
 import pytest
 
+from tests.local_stack import RunningStack, running_stack
 from tests.rows import EXAMPLE_ROW, body_for
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The stall this guards against is 40 ms (Nagle + delayed ACK); a correct server takes ~1 ms.
 STALL_MS = 30.0
-
-
-class RunningStack(NamedTuple):
-    process: subprocess.Popen[str]
-    api: tuple[str, int]
-    standin: tuple[str, int]
-    output: list[str]
-
-
-class LineReader:
-    """Reads a child's stdout on a thread; a selector on a buffered text pipe can miss lines."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        assert process.stdout is not None
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        self._thread = threading.Thread(
-            target=lambda: [self.lines.put(line) for line in process.stdout or ()], daemon=True
-        )
-        self._thread.start()
-
-    def until(self, prefix: str, timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self.lines.get(timeout=left)
-            except queue.Empty:
-                break
-            self.seen.append(line)
-            if line.startswith(prefix):
-                return line
-        raise AssertionError(f"no line starting {prefix!r}; output so far: {self.seen}")
-
-
-def _address(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    assert parts.hostname is not None
-    assert parts.port is not None
-    return parts.hostname, parts.port
 
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[RunningStack]:
     """`python -m devserver` with no model yet: it must train one, then serve."""
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    for variable in ("ENDPOINT_NAME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        environment.pop(variable)  # the stage config and the run command provide them
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "devserver",
-            "--port",
-            "0",
-            "--standin-port",
-            "0",
-            "--model",
-            str(tmp_path / "fresh" / "model.json"),
-        ],
-        cwd=PROJECT_DIR,
-        env=environment,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    reader = LineReader(process)
-    output = reader.seen
-    try:
-        standin_line = reader.until("devserver: standin: serving")
-        api_line = reader.until("devserver: API on")
-        reader.until("  curl")
-        yield RunningStack(
-            process,
-            _address(api_line.split()[3]),
-            _address(standin_line.rsplit(" on ", 1)[-1].strip()),
-            output,
-        )
-    finally:
-        if process.poll() is None:
-            process.kill()  # the harshest stop: the stand-in must still go (stdin watch)
-        process.wait()
-        assert process.stdout is not None
-        process.stdout.close()
+    with running_stack(tmp_path / "fresh" / "model.json") as running:
+        yield running
 
 
 def _post(connection: http.client.HTTPConnection, accept: str) -> tuple[int, bytes, float]:

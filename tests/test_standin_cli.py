@@ -8,12 +8,16 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from standin.cli import main
+from standin.server import StandinServer
 from tests.standin_harness import ENDPOINT_NAME, csv_row, make_artifact, runtime_client
 from training.artifact import save_artifact
 
@@ -132,3 +136,39 @@ def test_a_bad_port_is_a_usage_error(port: str, capsys: pytest.CaptureFixture[st
         main(["--port", port])
     assert raised.value.code == 2
     assert "--port: must be an integer from 0 to 65535" in capsys.readouterr().err
+
+
+def test_a_stop_signal_that_lands_while_a_connection_opens_still_stops(
+    model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    accept_connection = StandinServer.process_request
+
+    def stop_while_accepting(server: StandinServer, request: Any, address: Any) -> None:
+        # The handler raises here, inside socketserver's `except Exception` around this call.
+        signal.raise_signal(signal.SIGTERM)
+        accept_connection(server, request, address)
+
+    monkeypatch.setattr(StandinServer, "process_request", stop_while_accepting)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    stopped = threading.Event()
+
+    def connect_then_watch() -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not stopped.is_set():
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.02)
+        if not stopped.wait(10):
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)  # unhang
+
+    watcher = threading.Thread(target=connect_then_watch, daemon=True)
+    watcher.start()
+    started = time.monotonic()
+    assert main(["--model", str(model_path), "--port", str(port)]) == 0
+    stopped.set()
+    watcher.join()
+    assert time.monotonic() - started < 10, "the first SIGTERM was swallowed"

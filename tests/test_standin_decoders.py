@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.features import FEATURE_COUNT
-from standin.decoders import Row, decode
+from standin.decoders import Row, decode, decode_csv, strict_decode_csv
 from standin.errors import InvalidRequestBody, UnsupportedContentType
 from tests.standin_harness import SENTINEL, bad_csv_row, csv_row
 
@@ -158,3 +159,59 @@ def test_near_miss_csv_decodes_to_finite_rows_or_a_body_error(
     assert len(decoded) == len(rows)
     assert all(len(row) == FEATURE_COUNT for row in decoded)
     assert all(abs(value) < float("inf") for row in decoded for value in row)
+
+
+def csv_outcome(decoder: Callable[[bytes], list[Row]], body: bytes) -> list[Row] | str:
+    try:
+        return decoder(body)
+    except InvalidRequestBody as error:
+        return str(error)
+
+
+# Numbers as the strict path takes them, written in several styles, and almost-numbers.
+number_styles: list[Callable[[float], str]] = [
+    repr,
+    "{:e}".format,
+    "{:+.3f}".format,
+    " {:.2E}\t".format,
+    "{:.0f}.".format,
+    lambda value: f"{value:f}".replace("0.", ".", 1),
+    lambda value: f"\t{value:g} ",
+]
+near_numbers = st.one_of(
+    st.text(alphabet="0123456789+-.eE \t\r\n_,inafxX\u0661\u00a0\x0b\x0c", max_size=8),
+    st.sampled_from(["1e309", "-1e400", "1e308", "", " ", "1\r", "\r1", "1\n", "0x1", "1_0"]),
+)
+
+
+@st.composite
+def csv_rows(draw: st.DrawFn) -> list[str]:
+    """30 numbers, of which one may be replaced by an almost-number."""
+    values = st.floats(min_value=-1e12, max_value=1e12)
+    row = [draw(st.sampled_from(number_styles))(draw(values)) for _ in range(FEATURE_COUNT)]
+    if draw(st.integers(0, 2)) == 0:
+        row[draw(st.integers(0, FEATURE_COUNT - 1))] = draw(near_numbers)
+    return row
+
+
+@given(
+    rows=st.lists(csv_rows(), min_size=1, max_size=3),
+    line_end=st.sampled_from(["\n", "\r\n"]) | st.sampled_from(["\r", "\n\n", "\r\r\n"]),
+    final=st.sampled_from(["", "\n", "\r\n"]) | st.just("\r"),
+)
+def test_the_quick_csv_path_answers_as_the_strict_one_on_near_numbers(
+    rows: list[list[str]], line_end: str, final: str
+) -> None:
+    body = (line_end.join(",".join(row) for row in rows) + final).encode()
+    assert csv_outcome(decode_csv, body) == csv_outcome(strict_decode_csv, body)
+
+
+@given(text=st.text())
+def test_the_quick_csv_path_answers_as_the_strict_one_on_any_text(text: str) -> None:
+    body = text.encode()
+    assert csv_outcome(decode_csv, body) == csv_outcome(strict_decode_csv, body)
+
+
+@given(body=st.binary(max_size=300))
+def test_the_quick_csv_path_answers_as_the_strict_one_on_any_bytes(body: bytes) -> None:
+    assert csv_outcome(decode_csv, body) == csv_outcome(strict_decode_csv, body)

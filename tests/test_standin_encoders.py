@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from standin.encoders import encode_json, encoder_for
 from standin.errors import NotAcceptable
@@ -75,3 +77,39 @@ def test_media_type_drops_parameters(header: str | None, expected: str | None) -
 def test_accepts_matches_wildcards_by_main_type() -> None:
     assert accepts("text/*", "text/csv")
     assert not accepts("text/*", "application/json")
+
+
+@given(
+    predictions=st.lists(
+        st.builds(
+            Prediction,
+            st.floats(allow_nan=False, allow_infinity=False) | st.integers(),
+            st.integers(),
+        ),
+        max_size=4,
+    )
+)
+def test_json_is_byte_for_byte_what_json_dumps_writes(predictions: list[Prediction]) -> None:
+    document = {
+        "predictions": [
+            {"score": prediction.score, "predicted_label": prediction.predicted_label}
+            for prediction in predictions
+        ]
+    }
+    expected = json.dumps(document, allow_nan=False, separators=(",", ":")).encode()
+    assert encode_json(predictions) == expected
+
+
+@pytest.mark.parametrize("score", [float("nan"), float("inf"), -float("inf")])
+def test_a_score_that_is_not_finite_is_refused(score: float) -> None:
+    with pytest.raises(ValueError, match="finite"):
+        encode_json([Prediction(0.5, 1), Prediction(score, 1)])
+
+
+def test_the_same_accept_value_gets_the_same_answer_each_time() -> None:
+    assert encoder_for("application/json, text/csv;q=0.5") == encoder_for(
+        "application/json, text/csv;q=0.5"
+    )
+    for _ in range(2):
+        with pytest.raises(NotAcceptable):
+            encoder_for("text/csv")  # a refusal is not remembered as an answer

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import email.utils
 import http.client
 import json
 import logging
+import re
 import socket
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import BinaryIO
 from unittest.mock import Mock
 
 import pytest
@@ -57,6 +62,17 @@ def raw_exchange(port: int, request: bytes) -> bytes:
         while chunk := raw.recv(65536):
             received += chunk
     return received
+
+
+def read_answer(stream: BinaryIO) -> tuple[bytes, bytes]:
+    """One answer from a keep-alive socket's file: its head and its body, by Content-Length."""
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        line = stream.readline()
+        assert line, "the server closed before answering"
+        head += line
+    length = re.search(rb"\r\nContent-Length: ([0-9]+)\r\n", head)
+    return head, stream.read(int(length[1]) if length else 0)
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 2.0) -> bool:
@@ -310,3 +326,130 @@ def test_a_bug_answers_500_and_logs_neither_input_nor_its_message(
         connection.close()
     assert "RuntimeError while answering POST" in caplog.text
     assert SENTINEL not in caplog.text
+
+
+PING_1_0 = b"GET /ping HTTP/1.0\r\n\r\n"
+MANY_FIELDS = b"".join(b"X-Field-%d: %d\r\n" % (number, number) for number in range(100))
+SENTINEL_BYTES = SENTINEL.encode()
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /ping HTTP/1.1\r\nX: " + b"v" * 65536 + b"\r\n\r\n", 431),
+        (b"GET /ping HTTP/1.1\r\n" + MANY_FIELDS + b"X-One-Too-Many: 1\r\n\r\n", 431),
+        (b"GET /ping HTTP/1.1\r\nHost " + SENTINEL_BYTES + b"\r\n\r\n", 400),
+        (b"GET /ping HTTP/1.1\r\nHost : " + SENTINEL_BYTES + b"\r\n\r\n", 400),
+        (b"GET /ping HTTP/1.1\r\nHost: x\r\n " + SENTINEL_BYTES + b"\r\n\r\n", 400),
+        (b"GET /ping\r\n\r\n", 400),  # HTTP/0.9
+        (b"GET /ping HTTP/0.9\r\n\r\n", 505),
+        (b"GET /ping HTTP/2.0\r\n\r\n", 505),
+        (b"POST /invocations HTTP/1.1\r\nExpect: " + SENTINEL_BYTES + b"\r\n\r\n", 417),
+        (
+            b"POST /invocations HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n12",
+            400,
+        ),
+    ],
+)
+def test_a_request_that_cannot_be_framed_gets_json_without_its_text_and_a_close(
+    standin: RunningStandin, request_bytes: bytes, status: int
+) -> None:
+    answer = raw_exchange(standin.port, request_bytes)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(f"HTTP/1.1 {status} ".encode())
+    assert b"\r\nConnection: close" in head
+    assert set(json.loads(body)) == {"message"}
+    assert SENTINEL_BYTES not in answer
+
+
+def test_a_head_cut_short_by_the_client_gets_400(standin: RunningStandin) -> None:
+    with socket.create_connection(("127.0.0.1", standin.port), timeout=5) as raw:
+        raw.sendall(b"GET /ping HTTP/1.1\r\nHost: x\r\n")
+        raw.shutdown(socket.SHUT_WR)
+        head, body = read_answer(raw.makefile("rb"))
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert set(json.loads(body)) == {"message"}
+
+
+def test_100_header_fields_are_read(standin: RunningStandin) -> None:
+    with socket.create_connection(("127.0.0.1", standin.port), timeout=5) as raw:
+        raw.sendall(b"GET /ping HTTP/1.1\r\n" + MANY_FIELDS + b"\r\n")
+        head, _ = read_answer(raw.makefile("rb"))
+    assert head.startswith(b"HTTP/1.1 200 ")
+
+
+def test_http_1_0_closes_after_the_answer(standin: RunningStandin) -> None:
+    answer = raw_exchange(standin.port, PING_1_0)  # returns once the server closes
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert b"\r\nConnection: close\r\n" in answer
+
+
+def test_http_1_0_keep_alive_is_honoured_and_announced(standin: RunningStandin) -> None:
+    with socket.create_connection(("127.0.0.1", standin.port), timeout=5) as raw:
+        stream = raw.makefile("rb")
+        for _ in range(2):
+            raw.sendall(b"GET /ping HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            head, _ = read_answer(stream)
+            assert head.startswith(b"HTTP/1.1 200 ")
+            assert b"\r\nConnection: keep-alive\r\n" in head
+        raw.sendall(PING_1_0)
+        assert read_answer(stream)[0].startswith(b"HTTP/1.1 200 ")
+        assert stream.read() == b""  # and then the server closed
+
+
+def test_expect_100_continue_is_answered_before_the_body_is_sent(standin: RunningStandin) -> None:
+    body = csv_row().encode()
+    with socket.create_connection(("127.0.0.1", standin.port), timeout=5) as raw:
+        stream = raw.makefile("rb")
+        raw.sendall(
+            b"POST /invocations HTTP/1.1\r\nContent-Type: text/csv\r\n"
+            b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body)
+        )
+        assert stream.readline() == b"HTTP/1.1 100 Continue\r\n"
+        assert stream.readline() == b"\r\n"
+        raw.sendall(body)
+        head, answer = read_answer(stream)
+        assert head.startswith(b"HTTP/1.1 200 ")
+        assert json.loads(answer)["predictions"][0]["predicted_label"] == 1
+        raw.sendall(b"GET /ping HTTP/1.1\r\nExpect: 100-continue\r\n\r\n")  # no body, no 100
+        assert read_answer(stream)[0].startswith(b"HTTP/1.1 200 ")
+
+
+def test_expect_100_continue_with_an_oversize_body_gets_413_at_once(
+    standin: RunningStandin,
+) -> None:
+    with socket.create_connection(("127.0.0.1", standin.port), timeout=5) as raw:
+        raw.sendall(
+            b"POST /invocations HTTP/1.1\r\nContent-Type: text/csv\r\nExpect: 100-continue\r\n"
+            b"Content-Length: %d\r\n\r\n" % (MAX_PAYLOAD_BYTES + 1)
+        )
+        head, _ = read_answer(raw.makefile("rb"))
+    assert head.startswith(b"HTTP/1.1 413 ")
+    assert b"\r\nConnection: close\r\n" in head
+
+
+def test_an_empty_line_after_a_body_does_not_break_keep_alive(standin: RunningStandin) -> None:
+    body = csv_row().encode()
+    post = b"POST /invocations HTTP/1.1\r\nContent-Type: text/csv\r\nContent-Length: %d\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", standin.port), timeout=5) as raw:
+        stream = raw.makefile("rb")
+        raw.sendall(post % len(body) + body + b"\r\n")  # as some old clients do
+        assert read_answer(stream)[0].startswith(b"HTTP/1.1 200 ")
+        raw.sendall(b"GET /ping HTTP/1.1\r\n\r\n")
+        assert read_answer(stream)[0].startswith(b"HTTP/1.1 200 ")
+
+
+def test_each_answer_has_a_fresh_version_4_request_id_and_a_current_date(
+    connection: http.client.HTTPConnection,
+) -> None:
+    request_ids = set()
+    for _ in range(3):
+        response, _ = exchange(connection, "POST", ENDPOINT_PATH, csv_row(), CSV_HEADERS)
+        request_id = response.getheader("x-amzn-RequestId") or ""
+        assert str(uuid.UUID(request_id)) == request_id
+        assert uuid.UUID(request_id).version == 4
+        assert uuid.UUID(request_id).variant == uuid.RFC_4122
+        request_ids.add(request_id)
+        sent = email.utils.parsedate_to_datetime(response.getheader("Date") or "")
+        assert abs((datetime.now(UTC) - sent).total_seconds()) < 5
+    assert len(request_ids) == 3

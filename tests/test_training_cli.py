@@ -11,10 +11,13 @@ from click.testing import CliRunner
 
 from chalicelib.features import FEATURE_NAMES
 from training.artifact import load_artifact
-from training.cli import TARGETS, cli, format_report
+from training.cli import TARGETS, cli
+from training.cross_validation import Spread
 from training.errors import TrainingError
 from training.evaluate import ClassificationMetrics
+from training.options import TrainingOptions
 from training.outcome import TrainingOutcome
+from training.report import format_report
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,13 +43,24 @@ def test_output_holds_no_row_of_data(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["train", "--output", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert not any(name in result.output for name in FEATURE_NAMES)
-    assert len(result.output.splitlines()) <= 25
+    assert len(result.output.splitlines()) <= 35
 
 
 def test_unknown_target_is_a_usage_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["train", "--target", "sagemaker", "--output", str(tmp_path)])
+    result = CliRunner().invoke(cli, ["train", "--target", "cloud", "--output", str(tmp_path)])
     assert result.exit_code == 2
     assert "Invalid value for '--target'" in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_the_sagemaker_target_needs_a_role_and_a_bucket(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SAGEMAKER_ROLE_ARN", raising=False)
+    monkeypatch.delenv("WDBC_BUCKET", raising=False)
+    result = CliRunner().invoke(cli, ["train", "--target", "sagemaker", "--output", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--target sagemaker needs --role and --bucket" in result.output
     assert not any(tmp_path.iterdir())
 
 
@@ -59,7 +73,7 @@ def test_negative_seed_is_a_usage_error(tmp_path: Path) -> None:
 def test_a_training_failure_is_one_line_and_exit_1(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    def failing_target(output_dir: Path, seed: int) -> TrainingOutcome:
+    def failing_target(options: TrainingOptions, echo: object) -> TrainingOutcome:
         raise TrainingError("labels must be 0 (benign) or 1 (malignant)")
 
     monkeypatch.setitem(TARGETS, "local", failing_target)
@@ -71,8 +85,42 @@ def test_a_training_failure_is_one_line_and_exit_1(
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        (["--help"], ["train", "Train the WDBC"]),
-        (["train", "--help"], ["--target", "[local]", "--output", "--seed", "default: 42"]),
+        (["--help"], ["train", "deploy", "evaluate", "delete", "status", "card"]),
+        (
+            ["train", "--help"],
+            [
+                "--target [local|sagemaker]",
+                "--output",
+                "--seed",
+                "default: 42",
+                "--threshold-rule [accuracy|target-recall]",
+                "--target-recall",
+                "--role",
+                "--bucket",
+                "--kms-key",
+                "--timeout",
+            ],
+        ),
+        (
+            ["deploy", "--help"],
+            [
+                "--training-job",
+                "--endpoint",
+                "--serverless",
+                "--instance-type",
+                "--instance-count",
+                "--autoscale-min",
+                "--autoscale-max",
+                "--target-invocations",
+                "--memory",
+                "--max-concurrency",
+                "--stage",
+                "--timeout",
+            ],
+        ),
+        (["evaluate", "--help"], ["--endpoint", "--metrics", "--batch-rows"]),
+        (["delete", "--help"], ["--endpoint", "--region"]),
+        (["status", "--help"], ["--region"]),
     ],
 )
 def test_help_explains_every_option(arguments: list[str], expected: list[str]) -> None:
@@ -89,6 +137,7 @@ def test_report_is_a_short_table() -> None:
         seed=7,
         split_sizes={"train": 341, "validation": 114, "test": 114},
         chosen_settings={"C": 1.0, "threshold": 0.5},
+        threshold_rule="maximise validation accuracy",
         test_metrics=ClassificationMetrics(
             accuracy=0.75,
             malignant_recall=0.5,
@@ -100,6 +149,7 @@ def test_report_is_a_short_table() -> None:
             true_positives=1,
         ),
         written_files=(Path("out/model.json"), Path("out/metrics.json")),
+        cross_validation={"accuracy": Spread(0.97, 0.0172), "roc_auc": Spread(0.99, 0.014)},
     )
     report = format_report(outcome)
     assert "341 train / 114 validation / 114 test rows, seed 7" in report
@@ -108,6 +158,9 @@ def test_report_is_a_short_table() -> None:
     assert "ROC AUC              0.8750" in report
     assert "actual benign                    2                    0" in report
     assert "actual malignant                 1                    1" in report
+    assert "threshold  maximise validation accuracy" in report
+    assert "accuracy             0.9700 ± 0.0172" in report
+    assert "ROC AUC              0.9900 ± 0.0140" in report
     assert report.endswith(f"wrote {Path('out/metrics.json')}")
 
 
@@ -125,8 +178,8 @@ def test_python_dash_m_training_runs_as_a_real_process(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stderr
     assert "accuracy" in completed.stdout
     assert completed.stderr == ""
-    assert (tmp_path / "model.json").is_file()
-    assert (tmp_path / "metrics.json").is_file()
+    for name in ("model.json", "metrics.json", "roc_curve.png", "confusion_matrix.png"):
+        assert (tmp_path / name).is_file()
 
 
 def test_python_dash_m_training_rejects_an_unknown_target(tmp_path: Path) -> None:
@@ -140,3 +193,20 @@ def test_python_dash_m_training_rejects_an_unknown_target(tmp_path: Path) -> Non
     )
     assert completed.returncode == 2
     assert "Usage: python -m training train" in completed.stderr
+
+
+def test_card_writes_the_model_card_and_refuses_a_bad_artifact(tmp_path: Path) -> None:
+    runner = CliRunner()
+    trained = runner.invoke(cli, ["train", "--output", str(tmp_path)])
+    assert trained.exit_code == 0, trained.output
+    card_path = tmp_path / "cards" / "local.json"
+    result = runner.invoke(
+        cli, ["card", "--model", str(tmp_path / "model.json"), "--output", str(card_path)]
+    )
+    assert result.exit_code == 0, result.output
+    card = json.loads(card_path.read_text())
+    assert card["version"] == load_artifact(tmp_path / "model.json").version
+    (tmp_path / "broken.json").write_text("[]")
+    broken = runner.invoke(cli, ["card", "--model", str(tmp_path / "broken.json")])
+    assert broken.exit_code == 1
+    assert broken.output.startswith("Error: ")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.metrics import roc_auc_score
 
 from training.data import MALIGNANT, Labels
@@ -60,7 +61,14 @@ def classification_metrics(
 
     ``labels`` must hold both classes, as every stratified part does; ROC AUC needs both.
     """
-    predicted_malignant = probabilities >= threshold
+    return metrics_of_predictions(labels, probabilities >= threshold, probabilities)
+
+
+def metrics_of_predictions(
+    labels: Labels, predicted_malignant: npt.NDArray[np.bool_], scores: Probabilities
+) -> ClassificationMetrics:
+    """Metrics of labels a model already predicted (an endpoint's ``predicted_label``), with
+    its scores for the ROC AUC."""
     actual_malignant = labels == MALIGNANT
     true_positives = int(np.count_nonzero(predicted_malignant & actual_malignant))
     false_positives = int(np.count_nonzero(predicted_malignant & ~actual_malignant))
@@ -71,7 +79,7 @@ def classification_metrics(
         malignant_recall=_ratio(true_positives, true_positives + false_negatives),
         malignant_precision=_ratio(true_positives, true_positives + false_positives),
         # For two classes roc_auc_score scores the greater label, MALIGNANT, as positive.
-        roc_auc=float(roc_auc_score(labels, probabilities)),
+        roc_auc=float(roc_auc_score(labels, scores)),
         true_negatives=true_negatives,
         false_positives=false_positives,
         false_negatives=false_negatives,

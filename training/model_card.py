@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,18 @@ INTENDED_USE = (
     "Research and teaching on the Wisconsin Diagnostic Breast Cancer data set. "
     "Not a diagnostic device: no clinical decision may rest on it."
 )
-LIMITS = (
+DATA_LIMITS = (
     "Trained on 569 fine-needle-aspirate images from one clinic (1995); values outside the "
-    "training ranges below are extrapolation; the threshold favours accuracy, not recall."
+    "training ranges below are extrapolation"
+)
+LIMITS = f"{DATA_LIMITS}; the threshold favours accuracy, not recall."
+RECALL_LIMITS = (
+    f"{DATA_LIMITS}; the threshold was set to reach a target malignant recall on about 40 "
+    "malignant validation rows, so one unusual row moves it and false alarms rise."
 )
 DEFAULT_CARD = CARDS_DIR / "local.json"
+# Set in a model's training record only when its threshold came from the target-recall rule.
+TARGET_RECALL_KEY = "target_recall"
 
 
 def model_card(artifact: ModelArtifact) -> dict[str, Any]:
@@ -26,7 +34,7 @@ def model_card(artifact: ModelArtifact) -> dict[str, Any]:
         "name": artifact.name,
         "version": artifact.version,
         "intended_use": INTENDED_USE,
-        "limits": LIMITS,
+        "limits": limits_for(artifact.training),
         "labels": {"M": "malignant (model label 1)", "B": "benign (model label 0)"},
         "decision_threshold": artifact.threshold,
         "features": [
@@ -44,6 +52,11 @@ def model_card(artifact: ModelArtifact) -> dict[str, Any]:
         },
         "training": dict(artifact.training),
     }
+
+
+def limits_for(training: Mapping[str, Any]) -> str:
+    """The limits text for the threshold rule the model was trained with."""
+    return RECALL_LIMITS if TARGET_RECALL_KEY in training else LIMITS
 
 
 def write_model_card(artifact: ModelArtifact, path: Path) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from training.cross_validation import Spread
 from training.evaluate import ClassificationMetrics
 
 
@@ -18,5 +19,10 @@ class TrainingOutcome:
     split_sizes: Mapping[str, int]
     # The settings training picked for itself, such as C and the threshold, by display name.
     chosen_settings: Mapping[str, float]
-    test_metrics: ClassificationMetrics
+    threshold_rule: str
+    # None when the target reports rates only (Linear Learner logs no confusion matrix).
+    test_metrics: ClassificationMetrics | None
     written_files: tuple[Path, ...]
+    cross_validation: Mapping[str, Spread] = field(default_factory=dict)
+    # Metrics by the target's own names, for targets that do not give ClassificationMetrics.
+    reported_metrics: Mapping[str, float] = field(default_factory=dict)

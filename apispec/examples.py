@@ -1,0 +1,54 @@
+"""Request examples: the README's row, in each form the API takes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import payload
+from chalicelib.features import FEATURE_NAMES
+
+# The README's example: a benign row of the WDBC data set, in WDBC order.
+EXAMPLE_ROW = (
+    "13.49,22.3,86.91,561.0,0.08752,0.07698,0.04751,0.03384,0.1809,0.05718,0.2338,1.353,1.735,"
+    "20.2,0.004455,0.01382,0.02095,0.01184,0.01641,0.001956,15.15,31.82,99.0,698.8,0.1162,"
+    "0.1711,0.2282,0.1282,0.2871,0.06917"
+)
+EXAMPLE_VALUES = [float(value) for value in EXAMPLE_ROW.split(",")]
+
+
+def json_requests() -> dict[str, Any]:
+    named = dict(zip(FEATURE_NAMES, EXAMPLE_VALUES, strict=True))
+    return {
+        "text": {
+            "summary": "One row as a CSV line (the walk-through's form)",
+            "value": {payload.DATA: EXAMPLE_ROW},
+        },
+        "numbers": {
+            "summary": "One row as numbers",
+            "value": {payload.DATA: EXAMPLE_VALUES},
+        },
+        "features": {
+            "summary": "One row by feature name",
+            "value": {payload.FEATURES: named},
+        },
+        "batch": {
+            "summary": "A batch mixing the forms",
+            "value": {
+                payload.INSTANCES: [
+                    {payload.DATA: EXAMPLE_ROW},
+                    {payload.DATA: EXAMPLE_VALUES},
+                    {payload.FEATURES: named},
+                ]
+            },
+        },
+    }
+
+
+def csv_requests() -> dict[str, Any]:
+    return {
+        "rows": {"summary": "Rows in WDBC order", "value": f"{EXAMPLE_ROW}\n{EXAMPLE_ROW}\n"},
+        "header": {
+            "summary": "A header, then rows in its order",
+            "value": f"{','.join(FEATURE_NAMES)}\n{EXAMPLE_ROW}\n",
+        },
+    }

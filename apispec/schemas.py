@@ -1,0 +1,414 @@
+"""JSON Schemas (2020-12, as OpenAPI 3.1 uses them) of every body the API reads or writes.
+
+Each is built from the constant chalicelib itself uses: the feature names, the row limit, the
+decimal syntax rows.py accepts, the letters and words replies.py writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apispec.catalogue import ErrorClass
+from chalicelib import payload, rows
+from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
+from chalicelib.limits import MAX_BODY_BYTES, MAX_ROWS
+from chalicelib.model_card import CARD_FORMAT
+from chalicelib.replies import DIAGNOSES, LETTERS
+from chalicelib.rows import MAX_MAGNITUDE
+
+Schema = dict[str, Any]
+
+# Where an error's `field` points; payload.py names the first three, the rest are the places
+# rows and their parts are read from (the body, a batch item, a CSV row or its header line).
+ERROR_FIELDS = (
+    payload.DATA,
+    payload.FEATURES,
+    payload.INSTANCES,
+    "body",
+    "instance",
+    "row",
+    "header",
+)
+
+_REGEX_ESCAPES = {" ": " ", "\t": "\\t", "\r": "\\r", "\n": "\\n", "\ufeff": "\\uFEFF"}
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _char_class(characters: str) -> str:
+    """`" \\t"` -> `[ \\t]*`, written with escapes both Python and ECMA-262 regexes read."""
+    return "[" + "".join(_REGEX_ESCAPES[character] for character in characters) + "]*"
+
+
+def _row_pattern(ends: str) -> str:
+    """30 comma-separated plain decimals, blanks around each, `ends` around the whole row."""
+    # The decimal syntax and the blanks rows.py strips are its own (private) constants, so that
+    # the pattern cannot drift from the parser. `ends` includes the blanks.
+    blanks, around = _char_class(rows._BLANKS), _char_class(ends)
+    value = rows._DECIMAL
+    more = f"(?:,{blanks}{value}{blanks}){{{FEATURE_COUNT - 1}}}"
+    return f"{around}{value}{blanks}{more}{around}"
+
+
+def row_text_pattern() -> str:
+    """What `{"data": "<csv row>"}` takes: rows.py strips blanks and line ends around the row."""
+    return f"^{_row_pattern(rows._LINE_ENDS)}$"
+
+
+def csv_body_pattern() -> str:
+    """An optional header naming the 30 features, then 1 to MAX_ROWS rows, one per line."""
+    # payload.py strips blanks, CRs and a byte-order mark around each header name.
+    name_ends = _char_class(" \t\r\ufeff")
+    name = f"{name_ends}(?:{'|'.join(FEATURE_NAMES)}){name_ends}"
+    header = f"{name}(?:,{name}){{{FEATURE_COUNT - 1}}}\\n"
+    # Each line loses its blanks and CR at both ends; one trailing newline ends the last row.
+    line_ends = " \t\r"
+    row = _row_pattern(line_ends)
+    last_newline = f"(?:\\n{_char_class(line_ends)})?"
+    return f"^(?:{header})?{row}(?:\\n{row}){{0,{MAX_ROWS - 1}}}{last_newline}$"
+
+
+def csv_answer_pattern() -> str:
+    """`<letter>,<probability>` per row, each line ended by a newline; Python's float repr."""
+    letters = "".join(sorted(LETTERS.values()))
+    probability = r"[0-9](?:\.[0-9]+)?(?:e-[0-9]+)?"
+    return f"^(?:[{letters}],{probability}\\n){{1,{MAX_ROWS}}}$"
+
+
+FINITE = (
+    "A number within the model's float32 range (|x| <= 3.4028234663852886e38); JSON has no "
+    "NaN or Infinity."
+)
+
+
+def _object(properties: dict[str, Schema], required: list[str], **extra: Any) -> Schema:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+        **extra,
+    }
+
+
+def request_schemas() -> dict[str, Schema]:
+    data, features, instances = payload.DATA, payload.FEATURES, payload.INSTANCES
+    order = f"in WDBC order ({FEATURE_NAMES[0]} ... {FEATURE_NAMES[-1]})"
+    return {
+        "FeatureValue": {
+            "type": "number",
+            "minimum": -MAX_MAGNITUDE,
+            "maximum": MAX_MAGNITUDE,
+            "description": FINITE,
+        },
+        "RowText": _object(
+            {
+                data: {
+                    "type": "string",
+                    "pattern": row_text_pattern(),
+                    "description": (
+                        f"{FEATURE_COUNT} comma-separated plain ASCII decimals {order}, blanks "
+                        "around each allowed, blanks and line ends around the row stripped; "
+                        "each value must also be finite (1e309 is refused)."
+                    ),
+                }
+            },
+            [data],
+            description="One row as the walk-through sends it: a CSV line in a string.",
+        ),
+        "RowNumbers": _object(
+            {
+                data: {
+                    "type": "array",
+                    "items": ref("FeatureValue"),
+                    "minItems": FEATURE_COUNT,
+                    "maxItems": FEATURE_COUNT,
+                    "description": f"{FEATURE_COUNT} JSON numbers {order}.",
+                }
+            },
+            [data],
+            description="One row as an array of numbers.",
+        ),
+        "RowFeatures": _object(
+            {
+                features: _object(
+                    {name: ref("FeatureValue") for name in FEATURE_NAMES},
+                    list(FEATURE_NAMES),
+                    description=f"All {FEATURE_COUNT} features by name, nothing else.",
+                )
+            },
+            [features],
+            description="One row as named values.",
+        ),
+        "Row": {"oneOf": [ref("RowText"), ref("RowNumbers"), ref("RowFeatures")]},
+        "Batch": _object(
+            {
+                instances: {
+                    "type": "array",
+                    "items": ref("Row"),
+                    "minItems": 1,
+                    "maxItems": MAX_ROWS,
+                    "description": "Rows in any of the single-row forms, mixed as you like.",
+                }
+            },
+            [instances],
+            description=f"1 to {MAX_ROWS} rows, answered in order.",
+        ),
+        "PredictionRequest": {
+            "oneOf": [ref("RowText"), ref("RowNumbers"), ref("RowFeatures"), ref("Batch")],
+            "description": f"At most {MAX_BODY_BYTES} bytes.",
+        },
+        "CsvRows": {
+            "type": "string",
+            "pattern": csv_body_pattern(),
+            "description": (
+                f"1 to {MAX_ROWS} rows of {FEATURE_COUNT} comma-separated plain decimals, one "
+                "per line (LF or CRLF; one newline may end the last row), optionally led by a "
+                f"header line naming the {FEATURE_COUNT} features once each, in any order: the "
+                "values of each row are then read in the header's order. Values as in "
+                f"`RowText`; at most {MAX_BODY_BYTES} bytes."
+            ),
+        },
+    }
+
+
+def _prediction_properties() -> dict[str, Schema]:
+    return {
+        "prediction": {
+            "enum": [LETTERS[label] for label in sorted(LETTERS)],
+            "description": "B benign, M malignant: the model's own label.",
+        },
+        "diagnosis": {
+            "enum": [DIAGNOSES[label] for label in sorted(DIAGNOSES)],
+            "description": "The same, as a word.",
+        },
+        "probability_malignant": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "description": "The model's score; its threshold, not 0.5, makes the label.",
+        },
+    }
+
+
+def answer_schemas() -> dict[str, Schema]:
+    prediction = _prediction_properties()
+    return {
+        "Model": _object(
+            {
+                "name": {"type": "string", "description": "The SageMaker endpoint."},
+                "version": {
+                    "type": "string",
+                    "description": "The production variant that answered.",
+                },
+            },
+            ["name", "version"],
+        ),
+        "Prediction": _object(prediction, list(prediction)),
+        "SinglePrediction": _object(
+            {**prediction, "model": ref("Model")},
+            [*prediction, "model"],
+            description="The answer to one of the single-row JSON forms.",
+        ),
+        "BatchPredictions": _object(
+            {
+                "predictions": {
+                    "type": "array",
+                    "items": ref("Prediction"),
+                    "minItems": 1,
+                    "maxItems": MAX_ROWS,
+                },
+                "model": ref("Model"),
+            },
+            ["predictions", "model"],
+            description="The answer to a batch or a CSV body: one prediction per row, in order.",
+        ),
+        "PredictionAnswer": {"oneOf": [ref("SinglePrediction"), ref("BatchPredictions")]},
+        "Letter": {"enum": prediction["prediction"]["enum"]},
+        "CsvAnswer": {
+            "type": "string",
+            "pattern": csv_answer_pattern(),
+            "description": "One `prediction,probability_malignant` line per row, no header.",
+        },
+    }
+
+
+def _metrics() -> Schema:
+    share = {"type": "number", "minimum": 0, "maximum": 1}
+    count = {"type": "integer", "minimum": 0}
+    return _object(
+        {
+            "accuracy": share,
+            "malignant_recall": share,
+            "malignant_precision": share,
+            "roc_auc": share,
+            "confusion_matrix": _object(
+                {cell: count for cell in ("tn", "fp", "fn", "tp")}, ["tn", "fp", "fn", "tp"]
+            ),
+            "rows": count,
+            "malignant_rows": count,
+            "benign_rows": count,
+        },
+        [
+            "accuracy",
+            "malignant_recall",
+            "malignant_precision",
+            "roc_auc",
+            "confusion_matrix",
+            "rows",
+            "malignant_rows",
+            "benign_rows",
+        ],
+    )
+
+
+def discovery_schemas() -> dict[str, Schema]:
+    text = {"type": "string"}
+    return {
+        "Health": _object(
+            {
+                "status": {"const": "ok"},
+                "endpoint": {"type": "string", "description": "The SageMaker endpoint called."},
+                "model_version": {
+                    "type": ["string", "null"],
+                    "description": "The model card's version; null where no card is deployed.",
+                },
+            },
+            ["status", "endpoint", "model_version"],
+        ),
+        "Metrics": _metrics(),
+        "ModelCard": _object(
+            {
+                "format": {"const": CARD_FORMAT},
+                "name": text,
+                "version": text,
+                "intended_use": text,
+                "limits": text,
+                "labels": _object(
+                    {letter: text for letter in sorted(LETTERS.values())},
+                    sorted(LETTERS.values()),
+                ),
+                "decision_threshold": {"type": "number", "minimum": 0, "maximum": 1},
+                "features": {
+                    "type": "array",
+                    "minItems": FEATURE_COUNT,
+                    "maxItems": FEATURE_COUNT,
+                    "description": "In WDBC order, with the range each took in training.",
+                    "items": _object(
+                        {
+                            "position": {"type": "integer", "minimum": 1, "maximum": FEATURE_COUNT},
+                            "name": {"enum": list(FEATURE_NAMES)},
+                            "training_range": {
+                                "type": "array",
+                                "items": {"type": "number"},
+                                "minItems": 2,
+                                "maxItems": 2,
+                                "description": "[minimum, maximum] over the training rows.",
+                            },
+                        },
+                        ["position", "name", "training_range"],
+                    ),
+                },
+                "metrics": _object(
+                    {"test": ref("Metrics"), "validation": ref("Metrics")},
+                    [],
+                    description="Held-out results of the model at its threshold.",
+                ),
+                "training": {
+                    "type": "object",
+                    "description": (
+                        "How the model was trained; the keys depend on the training target "
+                        "(the local one: seed, C, C_grid, cv_folds, cv_scoring, threshold_rule, "
+                        "split_sizes, sklearn_version)."
+                    ),
+                },
+            },
+            [
+                "format",
+                "name",
+                "version",
+                "intended_use",
+                "limits",
+                "labels",
+                "decision_threshold",
+                "features",
+                "metrics",
+                "training",
+            ],
+            description="Summaries of the training data, never a row of it.",
+        ),
+        "OpenApiDocument": {
+            "type": "object",
+            "required": ["openapi", "info", "paths"],
+            "description": "This document.",
+        },
+    }
+
+
+def error_schemas(classes: list[ErrorClass]) -> dict[str, Schema]:
+    return {
+        "ErrorCode": {
+            "type": "string",
+            "enum": [cls.CODE for cls in classes],
+            "description": "Stable: clients may switch on it. The responses list each one.",
+        },
+        "Error": _object(
+            {
+                "error": _object(
+                    {
+                        "code": ref("ErrorCode"),
+                        "message": {
+                            "type": "string",
+                            "description": "For people; never repeats an input value.",
+                        },
+                        "request_id": {
+                            "type": "string",
+                            "description": "The same as the X-Request-Id header.",
+                        },
+                        "field": {
+                            "type": "string",
+                            "enum": list(ERROR_FIELDS),
+                            "description": "Where the problem is.",
+                        },
+                        "position": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": FEATURE_COUNT,
+                            "description": "Which value of the row, counting from 1.",
+                        },
+                        "feature": {
+                            "type": "string",
+                            "enum": list(FEATURE_NAMES),
+                            "description": "The feature at that position.",
+                        },
+                        "expected": {
+                            "const": FEATURE_COUNT,
+                            "description": "How many values a row must hold.",
+                        },
+                        "found": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "How many it holds.",
+                        },
+                        "row": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": MAX_ROWS,
+                            "description": "Which row of a batch or CSV body, counting from 1.",
+                        },
+                    },
+                    ["code", "message", "request_id"],
+                )
+            },
+            ["error"],
+            description="Every error answer of the API has this shape.",
+        ),
+        "GatewayMessage": {
+            "type": "object",
+            "properties": {"message": {"type": "string"}},
+            "required": ["message"],
+            "description": "What API Gateway answers itself, before the API sees the request.",
+        },
+    }

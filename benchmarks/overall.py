@@ -1,0 +1,409 @@
+"""`python -m benchmarks.overall` (`make bench-overall`): the whole picture, in one run, as ratios.
+
+Each figure is the median of several runs, next to its floor measured in the same run:
+  * the Lambda zip from `chalice package`, against the 64 KiB budget;
+  * `import app` against `import boto3, chalice` alone, each in a fresh interpreter;
+  * one request through the Lambda entry point (`app.app(event, context)`, an API Gateway proxy
+    event, an in-memory endpoint) for 1 and for 1,000 rows, against `json.loads` + `json.dumps`
+    of the same body;
+  * the stand-in's requests per second against a bare stdlib server answering a constant (wrk);
+  * rows per second through the whole local stack, 1,000 single requests against one batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from benchmarks.batch import _poster, _timed
+from benchmarks.local_stack import (
+    MODEL,
+    PROJECT_DIR,
+    STANDIN_TARGET,
+    _free_port,
+    _median,
+    _serving,
+    _standin_command,
+    _warm_up,
+)
+from benchmarks.wrk import run_wrk
+from deploy.package_check import MAX_ZIP_BYTES
+
+ENVIRONMENT = {
+    "ENDPOINT_NAME": "wdbc-bench",
+    "AWS_ACCESS_KEY_ID": "benchmark",
+    "AWS_SECRET_ACCESS_KEY": "benchmark",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+ROWS = 1000
+
+
+class Figure(NamedTuple):
+    what: str
+    measured: str
+    floor: str
+    ratio: str
+    aim: str = ""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.overall", description=__doc__)
+    parser.add_argument("--imports", type=int, default=15, help="fresh interpreters per import")
+    parser.add_argument("--repeats", type=int, default=7, help="timed repetitions (median)")
+    parser.add_argument("--seconds", type=int, default=5, help="duration of one wrk run")
+    parser.add_argument("--runs", type=int, default=3, help="wrk runs per server (median)")
+    options = parser.parse_args(argv)
+    if not MODEL.exists():
+        subprocess.run([sys.executable, "-m", "training", "train"], check=True, cwd=PROJECT_DIR)
+    for key, value in ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
+    rows = wdbc_rows(ROWS)
+
+    figures = [zip_figure()]
+    figures += import_figures(options.imports)
+    figures += in_process_figures(rows, options.repeats)
+    figures.append(standin_figure(options.seconds, options.runs))
+    figures += batch_figures(rows, options.repeats)
+    print(format_report(figures, options))
+    return 0
+
+
+def wdbc_rows(count: int) -> list[str]:
+    from training.data import load_wdbc
+
+    features = load_wdbc().features
+    return [",".join(repr(float(v)) for v in features[i % len(features)]) for i in range(count)]
+
+
+# --- The zip ---------------------------------------------------------------------------------
+
+
+def zip_figure() -> Figure:
+    chalice = str(Path(sys.executable).with_name("chalice"))
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "package"
+        subprocess.run(
+            [chalice, "package", "--stage", "dev", str(output)],
+            cwd=PROJECT_DIR,
+            env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+            check=True,
+            capture_output=True,
+        )
+        size = (output / "deployment.zip").stat().st_size
+    return Figure(
+        "Lambda zip (chalice package --stage dev)",
+        f"{size / 1024:.1f} KiB",
+        f"{MAX_ZIP_BYTES / 1024:.0f} KiB budget",
+        f"{size / MAX_ZIP_BYTES:.2f}",
+        f"<= 1.00 {'met' if size <= MAX_ZIP_BYTES else 'NOT met'}",
+    )
+
+
+# --- Import time -----------------------------------------------------------------------------
+
+_IMPORT_PROBE = (
+    "import time; started = time.perf_counter(); import {modules}; "
+    "print(time.perf_counter() - started)"
+)
+
+
+def import_figures(runs: int) -> list[Figure]:
+    """Both imports in fresh interpreters, interleaved so that drift hits both alike."""
+    ours: list[tuple[float, float]] = []
+    base: list[tuple[float, float]] = []
+    for _ in range(runs):
+        ours.append(_import_seconds("app"))
+        base.append(_import_seconds("boto3, chalice"))
+    ours_import = statistics.median(inside for inside, _ in ours)
+    base_import = statistics.median(inside for inside, _ in base)
+    ours_process = statistics.median(whole for _, whole in ours)
+    base_process = statistics.median(whole for _, whole in base)
+    added = ours_import / base_import - 1
+    return [
+        Figure(
+            f"import app, in-process (median of {runs})",
+            f"{ours_import * 1000:.0f} ms",
+            f"{base_import * 1000:.0f} ms boto3+chalice",
+            f"{ours_import / base_import:.2f}",
+            f"adds < 15 % {'met' if added < 0.15 else 'NOT met'} ({added * 100:+.0f} %)",
+        ),
+        Figure(
+            f"python -c 'import app', whole process (median of {runs})",
+            f"{ours_process * 1000:.0f} ms",
+            f"{base_process * 1000:.0f} ms boto3+chalice",
+            f"{ours_process / base_process:.2f}",
+        ),
+    ]
+
+
+def _import_seconds(modules: str) -> tuple[float, float]:
+    """(the import alone, as the child measures it; the whole child process, start to exit)."""
+    started = time.perf_counter()
+    child = subprocess.run(
+        [sys.executable, "-c", _IMPORT_PROBE.format(modules=modules)],
+        cwd=PROJECT_DIR,
+        env={**os.environ, **ENVIRONMENT},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    whole = time.perf_counter() - started
+    return float(child.stdout.strip().splitlines()[-1]), whole
+
+
+# --- In-process, through the Lambda entry point ----------------------------------------------
+
+
+class InMemoryEndpoint:
+    """Answers every row at once with bytes built once per row count, as a real endpoint would."""
+
+    name = "wdbc-bench"
+
+    def __init__(self) -> None:
+        self._answers: dict[int, bytes] = {}
+
+    def invoke(self, rows: Sequence[Sequence[float]]) -> Any:
+        from chalicelib.model_answer import EndpointAnswer
+
+        body = self._answers.get(len(rows))
+        if body is None:
+            item = {"score": 0.25, "predicted_label": 0}
+            body = json.dumps({"predictions": [item] * len(rows)}).encode()
+            self._answers[len(rows)] = body
+        return EndpointAnswer(body, "application/json", "variant-1")
+
+
+class LambdaContext:
+    """What the Lambda runtime hands the handler; Chalice reads the request id from it."""
+
+    function_name = "wdbc-predictor-dev"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:wdbc-predictor-dev"
+    memory_limit_in_mb = 256
+    log_group_name = "/aws/lambda/wdbc-predictor-dev"
+    log_stream_name = "2024/01/01/[$LATEST]0123456789abcdef"
+
+    def __init__(self) -> None:
+        self.aws_request_id = str(uuid.uuid4())
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 27_000
+
+
+def proxy_event(body: str, content_type: str) -> dict[str, Any]:
+    """An API Gateway REST (v1) proxy event, as the Lambda receives it behind the stage."""
+    headers = {
+        "Accept": "application/json",
+        "Content-Type": content_type,
+        "Host": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+        "User-Agent": "curl/8.5.0",
+        "X-Amzn-Trace-Id": "Root=1-65a1b2c3-0123456789abcdef01234567",
+        "X-Forwarded-For": "203.0.113.7",
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-Proto": "https",
+        "x-api-key": "0123456789abcdefghijklmnopqrstuvwxyzABCD",
+    }
+    return {
+        "resource": "/predictbreastcancer",
+        "path": "/predictbreastcancer",
+        "httpMethod": "POST",
+        "headers": headers,
+        "multiValueHeaders": {key: [value] for key, value in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourceId": "a1b2c3",
+            "resourcePath": "/predictbreastcancer",
+            "httpMethod": "POST",
+            "extendedRequestId": "Rk1dEFzKIAMFdUw=",
+            "requestTime": "01/Jan/2024:00:00:00 +0000",
+            "path": "/api/predictbreastcancer",
+            "accountId": "123456789012",
+            "protocol": "HTTP/1.1",
+            "stage": "api",
+            "domainPrefix": "abcdef1234",
+            "requestTimeEpoch": 1704067200000,
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "identity": {
+                "sourceIp": "203.0.113.7",
+                "userAgent": "curl/8.5.0",
+                "apiKey": "0123456789abcdefghijklmnopqrstuvwxyzABCD",
+                "apiKeyId": "abcdef1234",
+            },
+            "domainName": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+            "apiId": "abcdef1234",
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+def in_process_figures(rows: list[str], repeats: int) -> list[Figure]:
+    import app as app_module
+    from chalicelib import access_log
+    from chalicelib.service import PredictionService
+
+    app_module.predictions = PredictionService(InMemoryEndpoint())
+    # The access line is still built and written, to a buffer rather than the terminal.
+    for handler in access_log.logger.handlers:
+        if hasattr(handler, "setStream"):
+            handler.setStream(io.StringIO())
+    bodies = {
+        "1 row": (json.dumps({"data": rows[0]}), 2000),
+        f"{len(rows):,} rows": (json.dumps({"instances": [{"data": row} for row in rows]}), 40),
+    }
+    figures = []
+    for label, (body, calls) in bodies.items():
+        event = proxy_event(body, "application/json")
+        context = LambdaContext()
+        answer = app_module.app(event, context)
+        if answer["statusCode"] != 200:
+            raise RuntimeError(f"the app answered {answer['statusCode']}: {answer['body'][:200]}")
+
+        def through_app(event: dict[str, Any] = event, context: LambdaContext = context) -> None:
+            app_module.app(event, context)
+
+        def floor(body: str = body) -> None:
+            json.dumps(json.loads(body))
+
+        app_us = _per_call_us(through_app, calls, repeats)
+        floor_us = _per_call_us(floor, calls, repeats)
+        figures.append(
+            Figure(
+                f"app.app(event, context), {label} (per request)",
+                f"{app_us:,.0f} us",
+                f"{floor_us:,.0f} us json.loads+dumps",
+                f"{app_us / floor_us:.1f}",
+            )
+        )
+    for handler in access_log.logger.handlers:
+        if hasattr(handler, "setStream"):
+            handler.setStream(sys.stdout)
+    return figures
+
+
+def _per_call_us(action: Callable[[], None], calls: int, repeats: int) -> float:
+    for _ in range(max(1, calls // 10)):
+        action()
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for _ in range(calls):
+            action()
+        timings.append((time.perf_counter() - started) / calls)
+    return statistics.median(timings) * 1e6
+
+
+# --- The stand-in against a constant server (wrk) -------------------------------------------
+
+
+def standin_figure(seconds: int, runs: int) -> Figure:
+    def measure(command: list[str]) -> float:
+        port = _free_port()
+        with _serving([*command, "--port", str(port)], port):
+            _warm_up(port, STANDIN_TARGET)
+            url = f"http://127.0.0.1:{port}{STANDIN_TARGET.path}"
+            results = [
+                run_wrk(url, STANDIN_TARGET.body, STANDIN_TARGET.headers, seconds=seconds)
+                for _ in range(runs)
+            ]
+        median = _median(results)
+        if median.errors:
+            raise RuntimeError(f"{command[2]} answered {median.errors} errors under load")
+        return median.requests_per_second
+
+    floor = measure([sys.executable, "-m", "benchmarks.constant_server"])
+    standin = measure(_standin_command(0)[:-2])  # without its --port 0: measure() adds one
+    ratio = standin / floor
+    return Figure(
+        f"stand-in req/s, wrk 8 conns (median of {runs} x {seconds} s)",
+        f"{standin:,.0f} req/s",
+        f"{floor:,.0f} req/s constant server",
+        f"{ratio:.2f}",
+        f">= 0.70 {'met' if ratio >= 0.70 else 'NOT met'}",
+    )
+
+
+# --- Batches through the whole local stack -------------------------------------------------
+
+
+def batch_figures(rows: list[str], repeats: int) -> list[Figure]:
+    from chalicelib.features import FEATURE_NAMES
+
+    single_bodies = [json.dumps({"data": row}).encode() for row in rows]
+    json_batch = json.dumps({"instances": [{"data": row} for row in rows]}).encode()
+    csv_batch = "\n".join([",".join(FEATURE_NAMES), *rows]).encode()
+    port, standin_port = _free_port(), _free_port()
+    command = [sys.executable, "-m", "devserver", "--port", str(port)]
+    command += ["--standin-port", str(standin_port)]
+    everywhere = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {0})  # the client on CPU 0, the servers on CPU 1
+    try:
+        with _serving(command, port):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            post = _poster(connection)
+            post(single_bodies[0], "application/json")  # the app builds its boto3 client once
+            singles = [
+                _timed(lambda: [post(body, "application/json") for body in single_bodies])
+                for _ in range(max(1, repeats // 2))
+            ]
+            json_batches = [
+                _timed(lambda: post(json_batch, "application/json")) for _ in range(repeats * 3)
+            ]
+            csv_batches = [_timed(lambda: post(csv_batch, "text/csv")) for _ in range(repeats * 3)]
+            connection.close()
+    finally:
+        os.sched_setaffinity(0, everywhere)
+    single_rate = len(rows) / statistics.median(singles)
+    figures = [
+        Figure(
+            f"rows/s, {len(rows):,} single-row requests, local stack",
+            f"{single_rate:,.0f} rows/s",
+            "(the reference)",
+            "1.0",
+        )
+    ]
+    for label, timings in (("JSON instances", json_batches), ("text/csv", csv_batches)):
+        rate = len(rows) / statistics.median(timings)
+        figures.append(
+            Figure(
+                f"rows/s, one {len(rows):,}-row {label} batch, local stack",
+                f"{rate:,.0f} rows/s",
+                f"{single_rate:,.0f} rows/s singles",
+                f"{rate / single_rate:.1f}",
+                f">= 50 {'met' if rate / single_rate >= 50 else 'NOT met'}",
+            )
+        )
+    return figures
+
+
+def format_report(figures: list[Figure], options: argparse.Namespace) -> str:
+    cpus = os.cpu_count()
+    lines = [
+        f"benchmarks.overall on {cpus} CPUs, Python {sys.version.split()[0]}; medians, ratios "
+        f"to the floor measured in the same run (repeats {options.repeats}, "
+        f"imports {options.imports}, wrk {options.runs} x {options.seconds} s)",
+        "",
+        f"{'figure':<58} {'measured':>14} {'floor':>34} {'ratio':>6}  aim",
+    ]
+    lines += [f"{f.what:<58} {f.measured:>14} {f.floor:>34} {f.ratio:>6}  {f.aim}" for f in figures]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

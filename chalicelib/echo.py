@@ -1,0 +1,21 @@
+"""What of a caller's key names an error message may repeat: names, never numbers or text.
+
+A key can carry a measurement (`{"13.49": ...}`) as easily as a value can, so only keys that
+look like identifiers are quoted back; any other is only counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_ECHOABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
+
+
+def quote_names(names: Sequence[str], shown: int = 3) -> str:
+    """`'colour', 'size' and 2 more`; `1 other name` when none may be repeated."""
+    quoted = [repr(name) for name in names if _ECHOABLE.fullmatch(name)][:shown]
+    rest = len(names) - len(quoted)
+    if not quoted:
+        return f"{rest} other name{'s' if rest != 1 else ''}"
+    return ", ".join(quoted) + (f" and {rest} more" if rest else "")

@@ -1,0 +1,1 @@
+"""`python -m client`: score a CSV file of WDBC rows through the API, in batches."""

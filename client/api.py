@@ -1,0 +1,154 @@
+"""One batch to the API and its answer, with bounded retries where waiting helps.
+
+The batch goes as `text/csv`, one row a line in WDBC order, and the answer comes back as JSON.
+429 and 503 (throttled, the endpoint busy or starting) and a refused or reset connection are
+tried again, at most `max_attempts` times in all, after the server's `Retry-After` or else an
+exponential backoff. Every other refusal is final for the batch or for the run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+from chalicelib.rows import Row
+from client.errors import ApiUnusable, BatchFailed, RowRefused
+
+PREDICT_PATH = "/predictbreastcancer"
+RETRY_STATUSES = frozenset({429, 503})
+# Statuses no other batch can escape: a refused key, no such route, a body or Accept refused.
+FATAL_STATUSES = frozenset({401, 403, 404, 405, 406, 413, 415})
+FIRST_BACKOFF_SECONDS = 0.5
+LONGEST_WAIT_SECONDS = 30.0
+
+
+class Prediction(NamedTuple):
+    label: str  # "B" or "M"
+    probability_malignant: float
+
+
+class Answer(NamedTuple):
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def encode_rows(rows: Sequence[Row]) -> bytes:
+    # repr() is the shortest text that reads back as the same float.
+    return "".join(",".join(map(repr, row)) + "\n" for row in rows).encode("ascii")
+
+
+class PredictionApi:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        max_attempts: int = 5,
+        timeout: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if urlsplit(base_url).scheme not in ("http", "https"):
+            raise ApiUnusable(f"{base_url!r} is not an http:// or https:// address")
+        self.url = base_url.rstrip("/") + PREDICT_PATH
+        self.headers = {"Content-Type": "text/csv", "Accept": "application/json"}
+        if api_key:
+            self.headers["x-api-key"] = api_key
+        self.max_attempts = max_attempts
+        self.timeout = timeout
+        self.sleep = sleep
+        self.requests = 0
+
+    def predict(self, rows: Sequence[Row]) -> list[Prediction]:
+        """The batch's predictions in order; raises RowRefused, BatchFailed or ApiUnusable."""
+        answer = self._send_with_retries(encode_rows(rows))
+        document = _json(answer.body)
+        if answer.status == 200:
+            return _predictions(document, len(rows))
+        error = document.get("error") if isinstance(document, dict) else None
+        if not isinstance(error, dict):
+            # Not this API's error shape: API Gateway's own 403 {"message": "Forbidden"}, say.
+            raise ApiUnusable(f"the API answered HTTP {answer.status}{_hint(answer.status)}")
+        message = f"HTTP {answer.status} {error.get('code')}: {error.get('message')}"
+        if answer.status == 400 and isinstance(error.get("row"), int):
+            raise RowRefused(error["row"], str(error.get("message")))
+        if answer.status in FATAL_STATUSES:
+            raise ApiUnusable(message + _hint(answer.status))
+        raise BatchFailed(message)
+
+    def _send_with_retries(self, body: bytes) -> Answer:
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                answer = self._send(body)
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+                if attempt == self.max_attempts:
+                    reason = getattr(error, "reason", error)
+                    raise ApiUnusable(f"cannot reach {self.url}: {reason}") from None
+                self.sleep(self._backoff(attempt, None))
+                continue
+            if answer.status not in RETRY_STATUSES:
+                return answer
+            if attempt == self.max_attempts:
+                raise BatchFailed(
+                    f"HTTP {answer.status} {_code(answer.body)} on each of {attempt} attempts"
+                )
+            self.sleep(self._backoff(attempt, answer.headers.get("retry-after")))
+        raise AssertionError("unreachable: max_attempts is at least 1")  # pragma: no cover
+
+    def _send(self, body: bytes) -> Answer:
+        # The scheme was checked in __init__: http or https only, never file: or others.
+        request = urllib.request.Request(  # noqa: S310
+            self.url, data=body, headers=self.headers, method="POST"
+        )
+        self.requests += 1
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                return Answer(response.status, _lower(response.headers), response.read())
+        except urllib.error.HTTPError as error:
+            with error:
+                return Answer(error.code, _lower(error.headers), error.read())
+
+    @staticmethod
+    def _backoff(attempt: int, retry_after: str | None) -> float:
+        if retry_after is not None and retry_after.strip().isdigit():
+            return min(float(retry_after.strip()), LONGEST_WAIT_SECONDS)
+        return min(FIRST_BACKOFF_SECONDS * 2.0 ** (attempt - 1), LONGEST_WAIT_SECONDS)
+
+
+def _lower(headers: Any) -> dict[str, str]:
+    return {str(name).lower(): str(value) for name, value in headers.items()}
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _code(body: bytes) -> str:
+    document = _json(body)
+    error = document.get("error") if isinstance(document, dict) else None
+    return str(error.get("code")) if isinstance(error, dict) else "(no error code)"
+
+
+def _predictions(document: Any, expected: int) -> list[Prediction]:
+    items = document.get("predictions") if isinstance(document, dict) else None
+    if not isinstance(items, list) or len(items) != expected:
+        raise BatchFailed(f"the API's answer does not hold {expected} predictions")
+    try:
+        return [Prediction(str(i["prediction"]), float(i["probability_malignant"])) for i in items]
+    except (TypeError, KeyError, ValueError):
+        raise BatchFailed("the API's answer holds a malformed prediction") from None
+
+
+def _hint(status: int) -> str:
+    return {
+        403: " (a deployed stage wants its key: --api-key or WDBC_API_KEY)",
+        404: " (is --url the API's base address, with its stage?)",
+        413: " (try a smaller --batch-size)",
+    }.get(status, "")

@@ -1,0 +1,76 @@
+"""The moto-backed AWS account the SageMaker tests share, and a training run in it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from training.aws_clients import AwsClients
+from training.options import SageMakerTrainingSettings, TrainingOptions
+from training.sagemaker_target import JOB_FILE_NAME, run_sagemaker
+from training.threshold import ThresholdRule
+from training.waiting import WaitPolicy
+
+from .sagemaker_twin import add_update_endpoint, emit_final_metrics
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+REGION = "eu-west-1"
+BUCKET = "wdbc-training-test"
+ROLE = "arn:aws:iam::123456789012:role/wdbc-sagemaker"
+KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+NO_WAIT = WaitPolicy(timeout_seconds=5, poll_seconds=0)
+LINEAR_LEARNER_METRICS = {
+    "test:binary_classification_accuracy": 0.9736842105263158,
+    "test:recall": 0.9523809523809523,
+    "test:precision": 0.975609756097561,
+    "test:roc_auc_score": 0.9951,
+    "validation:binary_classification_accuracy": 0.9824561403508771,
+    "validation:recall": 0.9523809523809523,
+    "validation:precision": 1.0,
+    "validation:roc_auc_score": 0.9969,
+    "train:progress": 100.0,
+}
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsClients]:
+    # moto 5.2.5 has no iam:SimulatePrincipalPolicy, which ModelTrainer's role check calls.
+    monkeypatch.setenv("SAGEMAKER_VALIDATE_ROLE", "false")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    add_update_endpoint(monkeypatch)
+    emit_final_metrics(monkeypatch, LINEAR_LEARNER_METRICS)
+    telemetry: list[Any] = []
+    monkeypatch.setattr(
+        "sagemaker.core.telemetry.telemetry_logging._send_telemetry_request",
+        lambda *args, **kwargs: telemetry.append(args),
+    )
+    with mock_aws():
+        boto3.client("s3", region_name=REGION).create_bucket(
+            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+        yield AwsClients.create(REGION)
+    assert telemetry == [], "the sagemaker SDK must not phone home"
+
+
+def settings(**changes: Any) -> SageMakerTrainingSettings:
+    return SageMakerTrainingSettings(role_arn=ROLE, bucket=BUCKET, region=REGION, **changes)
+
+
+def train(tmp_path: Path, rule: ThresholdRule | None = None, **changes: Any) -> dict[str, Any]:
+    lines: list[str] = []
+    run_sagemaker(
+        TrainingOptions(
+            output_dir=tmp_path, rule=rule or ThresholdRule(), sagemaker=settings(**changes)
+        ),
+        lines.append,
+        policy=NO_WAIT,
+    )
+    record: dict[str, Any] = json.loads((tmp_path / JOB_FILE_NAME).read_text())
+    record["lines"] = lines
+    return record

@@ -1,0 +1,394 @@
+"""`python -m client score`: the held-out rows through the real stack, and each way a batch fails.
+
+The stack is the run command's (the app behind Chalice's local gateway, the SageMaker stand-in)
+on 127.0.0.1; the failures come from a scripted HTTP server, also on 127.0.0.1, that answers
+each request with the next answer of its script and records what it was sent.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+from click.testing import CliRunner
+
+from chalicelib.features import FEATURE_NAMES
+from client.api import PredictionApi
+from client.cli import cli
+from client.errors import ApiUnusable, BatchFailed
+from client.input_file import HeaderError, header_columns, read_input
+from standin.model import LinearScorer
+from tests.local_stack import PROJECT_DIR, RunningStack, running_stack
+from tests.rows import EXAMPLE_ROW, row_with
+from training.local import LocalTrainingResult
+
+LETTERS = {0: "B", 1: "M"}
+
+
+@pytest.fixture(scope="module")
+def stack(trained_artifact_file: Path) -> Iterator[RunningStack]:
+    with running_stack(trained_artifact_file) as running:
+        yield running
+
+
+def _score(*arguments: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "client", "score", *arguments]
+    return subprocess.run(
+        command, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+# --- Against the real stack -----------------------------------------------------------------
+
+
+def test_the_held_out_rows_score_as_the_model_scores_them(
+    trained: LocalTrainingResult, stack: RunningStack, tmp_path: Path
+) -> None:
+    test_part = trained.split.test
+    columns = list(reversed(FEATURE_NAMES))  # a header may name the features in any order
+    source = tmp_path / "held-out.csv"
+    with source.open("w", encoding="utf-8") as stream:
+        stream.write(",".join(columns) + "\n")
+        for row in test_part.features.tolist():
+            by_name = dict(zip(FEATURE_NAMES, row, strict=True))
+            stream.write(",".join(repr(by_name[name]) for name in columns) + "\n")
+    output = tmp_path / "scored.csv"
+
+    result = _score(
+        str(source), "--url", stack.api_url, "--batch-size", "50", "--output", str(output)
+    )
+
+    assert result.returncode == 0, result.stderr
+    rows = len(test_part.labels)
+    assert f"{rows} rows: {rows} scored, 0 errors; 3 requests in " in result.stderr
+    scored = _read_csv(output)
+    expected = LinearScorer(trained.artifact).predict(test_part.features.tolist())
+    assert [int(item["line"]) for item in scored] == list(range(2, rows + 2))
+    assert list(scored[0]) == ["line", *columns, "prediction", "probability_malignant"]
+    assert [item["prediction"] for item in scored] == [
+        LETTERS[answer.predicted_label] for answer in expected
+    ]
+    assert [float(item["probability_malignant"]) for item in scored] == pytest.approx(
+        [answer.score for answer in expected], rel=1e-12
+    )
+
+
+def test_bad_lines_are_reported_by_line_number_and_the_rest_scored(
+    stack: RunningStack, tmp_path: Path
+) -> None:
+    source = tmp_path / "mixed.csv"
+    lines = [
+        EXAMPLE_ROW,
+        row_with(3, "eighty"),
+        ",".join(EXAMPLE_ROW.split(",")[:29]),
+        "",
+        row_with(30, "1e999"),
+        EXAMPLE_ROW,
+    ]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    output = tmp_path / "scored.csv"
+
+    result = _score(str(source), "--url", stack.api_url, "--output", str(output))
+
+    assert result.returncode == 1
+    assert f"{source}:2: value 3 of 30 (perimeter_mean) is not a plain decimal number" in (
+        result.stderr
+    )
+    assert f"{source}:3: row must hold 30" in result.stderr
+    assert f"{source}:5: value 30 of 30 (fractal_dimension_worst) is too large" in result.stderr
+    assert "eighty" not in result.stderr
+    assert "5 rows: 2 scored, 3 errors; 1 request in " in result.stderr
+    scored = _read_csv(output)
+    assert [item["line"] for item in scored] == ["1", "6"]
+    assert {item["prediction"] for item in scored} == {"B"}
+
+
+# --- Each way a batch can fail, from a scripted server --------------------------------------
+
+
+class Scripted(NamedTuple):
+    status: int
+    body: Any  # a dict is sent as JSON
+    headers: Mapping[str, str] = {}
+
+
+class Received(NamedTuple):
+    headers: dict[str, str]
+    body: str
+
+
+class ScriptedServer:
+    def __init__(self, script: list[Scripted]) -> None:
+        self.script = list(script)
+        self.received: list[Received] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                owner.received.append(
+                    Received(
+                        {k.lower(): v for k, v in self.headers.items()},
+                        self.rfile.read(length).decode(),
+                    )
+                )
+                answer = owner.script.pop(0)
+                body = answer.body
+                payload = json.dumps(body).encode() if isinstance(body, dict) else body
+                self.send_response(answer.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
+StartServer = Callable[[list[Scripted]], ScriptedServer]
+
+
+@pytest.fixture
+def scripted() -> Iterator[StartServer]:
+    started: list[ScriptedServer] = []
+
+    def start(script: list[Scripted]) -> ScriptedServer:
+        server = ScriptedServer(script)
+        server.thread.start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.server.shutdown()
+        server.server.server_close()
+
+
+def _predictions(*letters: str) -> dict[str, Any]:
+    items = [{"prediction": letter, "probability_malignant": 0.25} for letter in letters]
+    return {"predictions": items, "model": {"name": "twin", "version": "1"}}
+
+
+def _refusal(code: str, message: str = "refused", **details: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "request_id": "r", **details}}
+
+
+def _rows(count: int) -> list[tuple[float, ...]]:
+    return [tuple(float(value) for value in EXAMPLE_ROW.split(","))] * count
+
+
+def test_throttling_and_busy_answers_are_retried_after_retry_after(scripted: StartServer) -> None:
+    server = scripted(
+        [
+            Scripted(503, _refusal("endpoint_not_ready"), {"Retry-After": "5"}),
+            Scripted(429, _refusal("throttled")),
+            Scripted(200, _predictions("B", "M")),
+        ]
+    )
+    waits: list[float] = []
+    api = PredictionApi(server.url, "k-1", max_attempts=3, sleep=waits.append)
+    answers = api.predict(_rows(2))
+    assert [answer.label for answer in answers] == ["B", "M"]
+    assert waits == [5.0, 1.0]  # the server's Retry-After, then the backoff of a second try
+    assert api.requests == 3
+    first = server.received[0]
+    assert first.headers["x-api-key"] == "k-1"
+    assert first.headers["content-type"] == "text/csv"
+    assert first.body.count("\n") == 2
+
+
+def test_retries_are_bounded(scripted: StartServer) -> None:
+    server = scripted([Scripted(503, _refusal("endpoint_unavailable"))] * 3)
+    waits: list[float] = []
+    api = PredictionApi(server.url, max_attempts=3, sleep=waits.append)
+    with pytest.raises(BatchFailed, match="HTTP 503 endpoint_unavailable on each of 3 attempts"):
+        api.predict(_rows(1))
+    assert waits == [0.5, 1.0]
+    assert "x-api-key" not in server.received[0].headers
+
+
+def test_an_unreachable_api_stops_the_run_after_its_attempts(tmp_path: Path) -> None:
+    closed = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    host, port = closed.server_address[:2]
+    closed.server_close()
+    waits: list[float] = []
+    api = PredictionApi(f"http://{host!s}:{port}", max_attempts=2, sleep=waits.append)
+    with pytest.raises(ApiUnusable, match="cannot reach"):
+        api.predict(_rows(1))
+    assert waits == [0.5]
+
+
+def test_a_row_the_api_refuses_is_reported_and_the_rest_resent(
+    scripted: StartServer, tmp_path: Path
+) -> None:
+    server = scripted(
+        [
+            Scripted(400, _refusal("invalid_value", "row 2: value 1 of 30 is odd", row=2)),
+            Scripted(200, _predictions("B", "B")),
+        ]
+    )
+    source = tmp_path / "three.csv"
+    source.write_text("\n".join([EXAMPLE_ROW] * 3) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["score", str(source), "--url", server.url])
+    assert result.exit_code == 1
+    assert f"{source}:2: refused by the API: row 2: value 1 of 30 is odd" in result.output
+    assert "3 rows: 2 scored, 1 errors; 2 requests" in result.output
+    assert [received.body.count("\n") for received in server.received] == [3, 2]
+    assert [line.split(",")[0] for line in result.stdout.splitlines()[1:]] == [
+        "1",
+        "3",
+    ]
+
+
+def test_a_failed_batch_reports_its_rows_and_the_next_batch_goes_on(
+    scripted: StartServer, tmp_path: Path
+) -> None:
+    server = scripted(
+        [
+            Scripted(502, _refusal("model_error")),
+            Scripted(200, {"predictions": "not a list"}),
+            Scripted(200, _predictions("M")),
+        ]
+    )
+    source = tmp_path / "five.csv"
+    source.write_text("\n".join([EXAMPLE_ROW] * 5) + "\n", encoding="utf-8")
+    output = tmp_path / "out.csv"
+    arguments = ["score", str(source), "--url", server.url, "--batch-size", "2"]
+    result = CliRunner().invoke(cli, [*arguments, "--output", str(output)])
+    assert result.exit_code == 1
+    assert f"{source}:1: not scored: HTTP 502 model_error: refused" in result.output
+    assert f"{source}:4: not scored: the API's answer does not hold 2 predictions" in result.output
+    assert [item["line"] for item in _read_csv(output)] == ["5"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (Scripted(403, {"message": "Forbidden"}), "HTTP 403 (a deployed stage wants its key"),
+        (Scripted(415, _refusal("unsupported_media_type", "send JSON")), "send JSON"),
+        (Scripted(406, _refusal("not_acceptable", "answer as JSON")), "answer as JSON"),
+    ],
+)
+def test_what_no_batch_can_escape_stops_the_run(
+    scripted: StartServer, tmp_path: Path, answer: Scripted, expected: str
+) -> None:
+    server = scripted([answer])
+    source = tmp_path / "one.csv"
+    source.write_text(EXAMPLE_ROW + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["score", str(source), "--url", server.url])
+    assert result.exit_code == 1
+    assert expected in result.output
+
+
+def test_a_malformed_prediction_fails_its_batch(scripted: StartServer) -> None:
+    server = scripted([Scripted(200, {"predictions": [{"prediction": "B"}]})])
+    with pytest.raises(BatchFailed, match="malformed prediction"):
+        PredictionApi(server.url).predict(_rows(1))
+
+
+def test_a_refusal_of_a_row_the_batch_has_not_got_fails_the_batch(
+    scripted: StartServer, tmp_path: Path
+) -> None:
+    server = scripted([Scripted(400, _refusal("invalid_value", row=7))])
+    source = tmp_path / "one.csv"
+    source.write_text(EXAMPLE_ROW + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["score", str(source), "--url", server.url])
+    assert "1: not scored: the API refused a row it has not got" in result.output
+
+
+# --- The input file and the command line ----------------------------------------------------
+
+
+def test_a_header_is_read_in_any_order_and_a_bom_is_ignored() -> None:
+    columns = list(reversed(FEATURE_NAMES))
+    values = EXAMPLE_ROW.split(",")
+    text = "\ufeff" + ",".join(columns) + "\n" + ",".join(reversed(values)) + "\n"
+    parsed = read_input(text)
+    assert parsed.has_header
+    (row,) = parsed.rows
+    assert row.line == 2
+    assert row.values == tuple(float(value) for value in values)
+
+
+def test_a_bad_header_names_what_is_wrong_but_no_value() -> None:
+    with pytest.raises(HeaderError, match=r"31 names, 1 unknown, 0 missing"):
+        header_columns(",".join([*FEATURE_NAMES, "13.49"]))
+    with pytest.raises(HeaderError, match=r"missing \(radius_mean, texture_mean, perimeter_mean"):
+        header_columns("area_mean")
+
+
+def test_the_command_line_refuses_a_bad_header_and_a_bad_url(tmp_path: Path) -> None:
+    source = tmp_path / "header.csv"
+    source.write_text("radius_mean,colour\n1,2\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["score", str(source)])
+    assert result.exit_code == 1
+    assert "the header must name the 30 features" in result.output
+    result = CliRunner().invoke(cli, ["score", str(source), "--url", "file:///etc/passwd"])
+    assert result.exit_code == 2
+    assert "is not an http:// or https:// address" in result.output
+
+
+def test_the_output_goes_to_standard_output_by_default(
+    scripted: StartServer, tmp_path: Path
+) -> None:
+    server = scripted([Scripted(200, _predictions("B"))])
+    source = tmp_path / "one.csv"
+    source.write_text(EXAMPLE_ROW + "\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["score", str(source), "--url", server.url])
+    assert result.exit_code == 0
+    lines = list(csv.reader(io.StringIO(result.stdout)))
+    assert lines[0][:2] == ["line", "radius_mean"]
+    assert lines[1][0] == "1"
+    assert lines[1][-2:] == ["B", "0.25"]
+
+
+def test_a_busy_answer_that_is_not_json_is_still_retried_and_named(
+    scripted: StartServer,
+) -> None:
+    server = scripted([Scripted(503, b"busy")])
+    with pytest.raises(BatchFailed, match=r"HTTP 503 \(no error code\) on each of 1 attempts"):
+        PredictionApi(server.url, max_attempts=1).predict(_rows(1))
+
+
+def test_a_batch_whose_every_row_is_refused_scores_nothing(
+    scripted: StartServer, tmp_path: Path
+) -> None:
+    server = scripted([Scripted(400, _refusal("invalid_value", row=1))])
+    source = tmp_path / "one.csv"
+    source.write_text(EXAMPLE_ROW + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["score", str(source), "--url", server.url])
+    assert result.exit_code == 1
+    assert "1 rows: 0 scored, 1 errors; 1 request in " in result.output
+
+
+def test_bad_lines_are_found_before_anything_is_sent() -> None:
+    parsed = read_input(f"1,2\n\n{EXAMPLE_ROW}\n{row_with(2, '')}\n")
+    assert not parsed.has_header
+    assert [row.line for row in parsed.rows] == [3]
+    assert [bad.line for bad in parsed.bad_lines] == [1, 4]
+    assert parsed.bad_lines[1].message == "value 2 of 30 (texture_mean) is empty"

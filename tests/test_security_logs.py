@@ -1,0 +1,192 @@
+"""No input value and no model answer reaches a log record, at any level, from any logger.
+
+A sentinel number goes in every place a client can put one (a valid row, an invalid row, an
+unknown key, a key's value, an exception a failing endpoint raises); every record the process
+logs at DEBUG (root, `wdbc`, botocore, chalice) and every answer is then searched for it. The
+model's probability may be in the answer it belongs to, and nowhere in the logs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from chalice.test import Client
+
+import app as app_module
+from chalicelib.echo import quote_names
+from chalicelib.endpoint import ModelEndpoint, OnceClient, create_runtime_client
+from chalicelib.features import FEATURE_NAMES
+from chalicelib.service import Endpoint, PredictionService
+from standin import RunningStandin
+from tests.endpoint_twins import AnsweringEndpoint, FailingEndpoint
+from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, row_with
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SENTINEL = "987.654321"
+PROBABILITY = 0.123456789  # what the twin endpoint says; must not be logged
+JSON_HEADERS = {"Content-Type": "application/json"}
+SENTINEL_ROW = row_with(7, SENTINEL)  # a valid row holding the sentinel
+NAMED = dict(zip(FEATURE_NAMES, EXAMPLE_VALUES, strict=True))
+
+
+class Answer(NamedTuple):
+    status: int
+    headers: dict[str, str]
+    body: str
+
+    @property
+    def text(self) -> str:
+        return json.dumps(self.headers) + self.body
+
+
+Send = Callable[..., Answer]
+
+
+class Records(logging.Handler):
+    """Every record, fully formatted: message, arguments, traceback and stack."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.texts: list[str] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.texts.append(self.format(record))
+
+    def holding(self, needle: str) -> list[str]:
+        return [text for text in self.texts if needle in text]
+
+
+@pytest.fixture
+def records() -> Iterator[Records]:
+    """Root at DEBUG, as a deployer who turns the Lambda's log level to DEBUG gets it."""
+    handler = Records()
+    root = logging.getLogger()
+    # Loggers that do not propagate (ours writes its own stdout line) are listened to directly.
+    islands = [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger) and not logger.propagate
+    ]
+    previous_level = root.level
+    root.setLevel(logging.DEBUG)
+    for logger in [root, *islands]:
+        logger.addHandler(handler)
+    yield handler
+    for logger in [root, *islands]:
+        logger.removeHandler(handler)
+    root.setLevel(previous_level)
+
+
+@pytest.fixture
+def send(monkeypatch: pytest.MonkeyPatch) -> Iterator[Send]:
+    """POST through Chalice's local gateway to the given endpoint."""
+
+    def install_and_send(
+        endpoint: Endpoint, body: bytes, content_type: str = "application/json"
+    ) -> Answer:
+        monkeypatch.setattr(app_module, "predictions", PredictionService(endpoint))
+        response = client.http.post(
+            "/predictbreastcancer", headers={"Content-Type": content_type}, body=body
+        )
+        headers = {key: str(value) for key, value in response.headers.items()}
+        return Answer(response.status_code, headers, response.body.decode("utf-8", "replace"))
+
+    with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
+        yield install_and_send
+
+
+def _json(document: object) -> bytes:
+    return json.dumps(document).encode()
+
+
+def _sentinel_number() -> float:
+    return float(SENTINEL)
+
+
+BODIES = {
+    "valid row": (_json({"data": SENTINEL_ROW}), "application/json"),
+    "valid numbers": (
+        _json({"data": [_sentinel_number(), *EXAMPLE_VALUES[1:]]}),
+        "application/json",
+    ),
+    "valid csv": (f"{SENTINEL_ROW}\n".encode(), "text/csv"),
+    "invalid value": (_json({"data": row_with(3, SENTINEL + "x")}), "application/json"),
+    "wrong count": (_json({"data": ",".join([SENTINEL] * 31)}), "application/json"),
+    "invalid csv": (f"{row_with(2, SENTINEL + '_')}\n".encode(), "text/csv"),
+    "csv header": (f"{SENTINEL},{EXAMPLE_ROW}\n{EXAMPLE_ROW}\n".encode(), "text/csv"),
+    "unknown key": (_json({"data": EXAMPLE_ROW, SENTINEL: 1}), "application/json"),
+    "unknown key's value": (
+        _json({"data": EXAMPLE_ROW, "comment": _sentinel_number()}),
+        "application/json",
+    ),
+    "unknown feature name": (
+        _json({"features": {**NAMED, SENTINEL: 1.0}}),
+        "application/json",
+    ),
+    "unknown key in an instance": (
+        _json({"instances": [{"data": EXAMPLE_ROW}, {"data": EXAMPLE_ROW, SENTINEL: 0}]}),
+        "application/json",
+    ),
+    "key beside instances": (
+        _json({"instances": [{"data": EXAMPLE_ROW}], SENTINEL: 0}),
+        "application/json",
+    ),
+    "not json": (f"{{{SENTINEL}".encode(), "application/json"),
+    "a string": (_json(SENTINEL), "application/json"),
+}
+
+
+@pytest.mark.parametrize("case", list(BODIES))
+def test_no_input_value_reaches_logs_or_answers(case: str, records: Records, send: Send) -> None:
+    body, content_type = BODIES[case]
+    answer = send(AnsweringEndpoint(score=PROBABILITY, label=0), body, content_type)
+    assert answer.status in (200, 400), answer
+    assert SENTINEL not in answer.text
+    assert records.holding(SENTINEL) == []
+    assert records.holding(repr(PROBABILITY)) == []
+    assert records.holding("request"), "the access line is logged, just without values"
+
+
+def test_a_crash_holding_the_value_is_a_500_without_it(records: Records, send: Send) -> None:
+    crash = RuntimeError(f"could not score {SENTINEL_ROW}")
+    answer = send(FailingEndpoint(crash), _json({"data": SENTINEL_ROW}))
+    assert answer.status == 500
+    assert SENTINEL not in answer.text
+    assert records.holding(SENTINEL) == []
+    assert records.holding("RuntimeError"), "the crash is logged by class and place"
+
+
+def test_the_real_client_logs_neither_rows_nor_scores(
+    records: Records, send: Send, local_standin: RunningStandin
+) -> None:
+    """botocore at DEBUG logs request and response bodies: here it must not get the chance."""
+    client = OnceClient(lambda: create_runtime_client(endpoint_url=local_standin.url))
+    endpoint = ModelEndpoint(local_standin.endpoint_name, client)
+    answer = send(endpoint, _json({"data": SENTINEL_ROW}))
+    assert answer.status == 200
+    probability = json.loads(answer.body)["probability_malignant"]
+    assert records.holding(SENTINEL) == []
+    assert records.holding(repr(probability)) == []
+    assert records.holding(repr(probability)[:8]) == []  # nor a rounded one
+
+
+@pytest.mark.parametrize(
+    ("names", "quoted"),
+    [
+        (["colour"], "'colour'"),
+        ([SENTINEL], "1 other name"),
+        ([SENTINEL, "13.49"], "2 other names"),
+        (["colour", SENTINEL], "'colour' and 1 more"),
+        (["a", "b", "c", "d"], "'a', 'b', 'c' and 1 more"),
+        (["x" * 41], "1 other name"),
+        (["radius mean"], "1 other name"),
+    ],
+)
+def test_only_names_that_look_like_names_are_repeated(names: list[str], quoted: str) -> None:
+    assert quote_names(names) == quoted

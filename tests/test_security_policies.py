@@ -1,0 +1,198 @@
+"""Least privilege: each stage's Lambda may invoke its own endpoint and write its own logs.
+
+IAM substitutes policy variables only after an ARN's fifth colon, so `${aws:RequestedRegion}`
+or `${aws:PrincipalAccount}` cannot name the region or account: the ARNs are written out, by
+`make policy` for `chalice deploy` and as `Fn::Sub` strings for the CloudFormation package.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deploy.policy import (
+    PolicyInputError,
+    literal_policy,
+    partition_of,
+    policy_document,
+    stack_policy,
+)
+from deploy.stages import Stage, load_config, read_stage, stage_names
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+POLICY_FILES = sorted((PROJECT_DIR / ".chalice").glob("policy-*.json"))
+STAGES = stage_names(load_config())
+ACTIONS = {
+    "sagemaker:InvokeEndpoint",
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+}
+# The unrendered form the repository keeps: IAM (and cfn-lint) refuse it, so it cannot be
+# deployed by mistake; `make policy` writes the real account and region in.
+PLACEHOLDERS = {"partition": "aws", "region": "REGION", "account": "ACCOUNT_ID"}
+_ARN = re.compile(r"arn:(?P<partition>[^:]+):sagemaker:(?P<region>[^:]+):(?P<account>[^:]+):")
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _text(resource: Any) -> str:
+    return resource["Fn::Sub"] if isinstance(resource, dict) else str(resource)
+
+
+def wildcard_problems(document: dict[str, Any], function_name: str) -> list[str]:
+    """Every `*` in an action or resource, but the one a Lambda's own log streams need.
+
+    Lambda names each log stream at run time (date, version, instance id), so the only way to
+    name them is the function's own log group followed by `:*`; that `*` reaches nothing
+    outside the group.
+    """
+    own_streams = f":log-group:/aws/lambda/{function_name}:*"
+    problems = []
+    for statement in document["Statement"]:
+        assert "NotAction" not in statement
+        assert "NotResource" not in statement
+        for action in _listed(statement["Action"]):
+            if "*" in action or "?" in action:
+                problems.append(f"{statement['Sid']}: action {action}")
+        for resource in map(_text, _listed(statement["Resource"])):
+            stripped = resource.removesuffix(own_streams)
+            if "*" in stripped or "?" in stripped:
+                problems.append(f"{statement['Sid']}: resource {resource}")
+    return problems
+
+
+def _stage_of(policy_file: Path) -> Stage:
+    name = policy_file.stem.removeprefix("policy-")
+    stage = read_stage(load_config(), name)
+    assert stage.policy_file == policy_file, "the stage's iam_policy_file is this file"
+    return stage
+
+
+def test_every_stage_has_its_own_policy_file() -> None:
+    assert {read_stage(load_config(), name).policy_file for name in STAGES} == set(POLICY_FILES)
+    assert load_config()["autogen_policy"] is False
+
+
+@pytest.mark.parametrize("policy_file", POLICY_FILES, ids=lambda path: path.name)
+def test_a_policy_file_grants_no_wildcard(policy_file: Path) -> None:
+    stage = _stage_of(policy_file)
+    document = json.loads(policy_file.read_text())
+    assert wildcard_problems(document, stage.function_name) == []
+    assert {a for s in document["Statement"] for a in _listed(s["Action"])} == ACTIONS
+    assert {s["Effect"] for s in document["Statement"]} == {"Allow"}
+
+
+@pytest.mark.parametrize("policy_file", POLICY_FILES, ids=lambda path: path.name)
+def test_a_policy_file_names_its_stages_endpoint_and_log_group(policy_file: Path) -> None:
+    stage = _stage_of(policy_file)
+    document = json.loads(policy_file.read_text())
+    match = _ARN.match(document["Statement"][0]["Resource"])
+    assert match is not None
+    where = match.groupdict()
+    assert document == policy_document(stage, **where)
+    if where != PLACEHOLDERS:  # rendered by `make policy`
+        assert document == literal_policy(stage, account=where["account"], region=where["region"])
+    invoke, streams, group = (_text(s["Resource"]) for s in document["Statement"])
+    assert invoke.endswith(f":endpoint/{stage.endpoint_name.lower()}")
+    assert streams.endswith(f":log-group:/aws/lambda/{stage.function_name}:*")
+    assert group.endswith(f":log-group:/aws/lambda/{stage.function_name}")
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_packaged_policy_has_no_wildcard_either(stage: str) -> None:
+    configured = read_stage(load_config(), stage)
+    document = stack_policy(configured)
+    assert wildcard_problems(document, configured.function_name) == []
+    endpoint = _text(document["Statement"][0]["Resource"])
+    assert endpoint == (
+        "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:"
+        f"endpoint/{configured.endpoint_name}"
+    )
+
+
+def test_the_checker_finds_wildcards() -> None:
+    stage = read_stage(load_config(), "dev")
+    document = policy_document(stage, partition="aws", region="*", account="123456789012")
+    document["Statement"].append({"Sid": "Broad", "Action": "sagemaker:*", "Resource": "*"})
+    group = "arn:aws:logs:*:123456789012:log-group:/aws/lambda/wdbc-predictor-dev"
+    assert wildcard_problems(document, stage.function_name) == [
+        "InvokeThisStagesEndpointOnly: resource arn:aws:sagemaker:*:123456789012:endpoint/wdbc-dev",
+        f"WriteOwnLogs: resource {group}:*",
+        f"CreateOwnLogGroup: resource {group}",
+        "Broad: action sagemaker:*",
+        "Broad: resource *",
+    ]
+    other_function = policy_document(stage, partition="aws", region="eu-west-1", account="1" * 12)
+    assert wildcard_problems(other_function, "another-function") != []
+
+
+def test_endpoint_names_are_lower_case_in_arns() -> None:
+    stage = read_stage(load_config(), "dev")
+    upper = Stage(**{**stage.__dict__, "endpoint_name": "WDBC-Dev"})
+    document = literal_policy(upper, account="123456789012", region="eu-west-1")
+    assert document["Statement"][0]["Resource"] == (
+        "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/wdbc-dev"
+    )
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [
+        ("eu-west-1", "aws"),
+        ("cn-north-1", "aws-cn"),
+        ("us-gov-west-1", "aws-us-gov"),
+        ("us-iso-east-1", "aws-iso"),
+        ("us-isob-east-1", "aws-iso-b"),
+    ],
+)
+def test_the_partition_follows_the_region(region: str, partition: str) -> None:
+    assert partition_of(region) == partition
+
+
+@pytest.mark.parametrize(
+    ("account", "region", "message"),
+    [
+        ("ACCOUNT_ID", "eu-west-1", "ACCOUNT must be a 12-digit"),
+        ("12345678901", "eu-west-1", "ACCOUNT must be a 12-digit"),
+        ("123456789012", "REGION", "REGION must be an AWS region"),
+        ("123456789012", "eu-west", "REGION must be an AWS region"),
+    ],
+)
+def test_make_policy_refuses_what_is_not_an_account_or_region(
+    account: str, region: str, message: str
+) -> None:
+    stage = read_stage(load_config(), "dev")
+    with pytest.raises(PolicyInputError, match=message):
+        literal_policy(stage, account=account, region=region)
+
+
+def test_make_policy_writes_literal_arns(tmp_path: Path) -> None:
+    output = tmp_path / "policy-dev.json"
+    command = [sys.executable, "-m", "deploy", "policy", "--stage", "dev"]
+    arguments = ["--account", "123456789012", "--region", "eu-central-1", "--output", str(output)]
+    result = subprocess.run(
+        command + arguments, cwd=PROJECT_DIR, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    stage = read_stage(load_config(), "dev")
+    document = json.loads(output.read_text())
+    assert document == literal_policy(stage, account="123456789012", region="eu-central-1")
+    assert "arn:aws:sagemaker:eu-central-1:123456789012:endpoint/wdbc-dev" in output.read_text()
+
+
+def test_make_policy_names_a_bad_account(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "deploy", "policy", "--stage", "dev", "--account", "x"]
+    command += ["--region", "eu-west-1", "--output", str(tmp_path / "p.json")]
+    result = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert "ACCOUNT must be a 12-digit AWS account id" in result.stderr
+    assert not (tmp_path / "p.json").exists()

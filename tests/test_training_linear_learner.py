@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from training.channels import linear_learner_csv
+from training.data import DEFAULT_SEED, MALIGNANT, load_wdbc, split_wdbc
+from training.job_metrics import linear_learner_metrics, metrics_with_counts
+from training.linear_learner import hyperparameters
+from training.naming import (
+    check_endpoint_name,
+    endpoint_config_name,
+    is_project_resource,
+    model_version,
+    project_tags,
+)
+from training.threshold import ThresholdRule
+
+
+def test_channels_are_label_first_without_a_header() -> None:
+    part = split_wdbc(load_wdbc(), DEFAULT_SEED).test
+    lines = linear_learner_csv(part).decode("ascii").splitlines()
+    assert len(lines) == len(part.labels)
+    first = lines[0].split(",")
+    assert len(first) == 31
+    assert first[0] == str(int(part.labels[0]))
+    assert [float(value) for value in first[1:]] == part.features[0].tolist()
+    assert {line.split(",")[0] for line in lines} == {"0", "1"}
+    malignant = sum(line.startswith("1,") for line in lines)
+    assert malignant == int(np.count_nonzero(part.labels == MALIGNANT))
+
+
+def test_hyperparameters_are_strings_for_linear_learner() -> None:
+    values = hyperparameters(ThresholdRule("target-recall", 0.975))
+    assert values["binary_classifier_model_selection_criteria"] == "precision_at_target_recall"
+    assert values["target_recall"] == "0.975"
+    assert all(isinstance(value, str) for value in values.values())
+
+
+def test_final_metrics_are_renamed_and_other_parts_dropped() -> None:
+    metrics = linear_learner_metrics(
+        [
+            {"MetricName": "test:binary_classification_accuracy", "Value": 0.97},
+            {"MetricName": "validation:roc_auc_score", "Value": 0.99},
+            {"MetricName": "train:progress", "Value": 100},
+            {"MetricName": "test:dcg", "Value": 1.0},
+            {"MetricName": "test:recall", "Value": "n/a"},
+        ]
+    )
+    assert metrics == {"test": {"accuracy": 0.97}, "validation": {"roc_auc": 0.99}}
+
+
+def test_counts_are_implied_only_when_the_rates_agree() -> None:
+    rates = {
+        "accuracy": 110 / 114,
+        "malignant_recall": 40 / 42,
+        "malignant_precision": 40 / 42,
+        "roc_auc": 0.99,
+    }
+    counted = metrics_with_counts(rates, 42, 72)
+    assert counted is not None
+    assert counted["confusion_matrix"] == {"tn": 70, "fp": 2, "fn": 2, "tp": 40}
+    assert metrics_with_counts({**rates, "accuracy": 0.5}, 42, 72) is None
+    assert metrics_with_counts({"accuracy": 1.0}, 42, 72) is None
+    no_positives = {
+        **rates,
+        "malignant_recall": 0.0,
+        "malignant_precision": 0.0,
+        "accuracy": 72 / 114,
+    }
+    assert metrics_with_counts(no_positives, 42, 72) is not None
+
+
+@pytest.mark.parametrize("name", ["wdbc-dev", "a", "W1-2-3"])
+def test_endpoint_names_sagemaker_accepts(name: str) -> None:
+    assert check_endpoint_name(name) == name
+
+
+def test_names_and_tags() -> None:
+    version = model_version("s3://b/out/job-1/output/model.tar.gz")
+    assert len(version) == 12
+    assert version != model_version("s3://b/out/job-2/output/model.tar.gz")
+    from datetime import UTC, datetime
+
+    name = endpoint_config_name("x" * 35, version, datetime(2026, 1, 1, tzinfo=UTC))
+    assert len(name) <= 63
+    assert is_project_resource(project_tags({"wdbc:seed": "1"}))
+    assert not is_project_resource([{"Key": "project", "Value": "other"}])

@@ -1,0 +1,327 @@
+"""The whole SageMaker flow under moto: channels, training job (built by sagemaker v3's
+ModelTrainer), model, endpoint config, endpoint, status, update, delete."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from click.testing import CliRunner
+
+from chalicelib.features import FEATURE_COUNT
+from training.autoscaling import DIMENSION, METRIC, Autoscaling
+from training.aws_clients import AwsClients
+from training.channels import linear_learner_csv
+from training.cli import cli
+from training.data import DEFAULT_SEED, load_wdbc, split_wdbc
+from training.deployment import DeployRequest, deploy
+from training.errors import CloudError, TrainingError
+from training.hosting import InstanceHosting, ServerlessHosting
+from training.inventory import project_resources
+from training.linear_learner import image_uri
+from training.naming import PROJECT, PROJECT_TAG_KEY, SEED_TAG_KEY, model_version
+from training.sagemaker_target import JOB_FILE_NAME
+from training.teardown import delete_endpoint
+from training.threshold import TARGET_RECALL_RULE, ThresholdRule
+
+from .sagemaker_flow import (
+    BUCKET,
+    KMS_KEY,
+    LINEAR_LEARNER_METRICS,
+    NO_WAIT,
+    PROJECT_DIR,
+    REGION,
+    ROLE,
+    aws,
+    train,
+)
+
+__all__ = ["aws"]  # the fixture
+
+
+def test_training_uploads_three_csv_channels_and_requests_linear_learner(
+    aws: AwsClients, tmp_path: Path
+) -> None:
+    record = train(tmp_path, kms_key_id=KMS_KEY)
+    job = aws.sagemaker.describe_training_job(TrainingJobName=record["training_job"])
+    assert job["AlgorithmSpecification"]["TrainingImage"] == image_uri(REGION)
+    assert job["AlgorithmSpecification"]["TrainingImage"].endswith(
+        f".dkr.ecr.{REGION}.amazonaws.com/linear-learner:1"
+    )
+    assert job["HyperParameters"] == {
+        "predictor_type": "binary_classifier",
+        "feature_dim": str(FEATURE_COUNT),
+        "normalize_data": "true",
+        "mini_batch_size": "100",
+        "binary_classifier_model_selection_criteria": "accuracy",
+    }
+    channels = {channel["ChannelName"]: channel for channel in job["InputDataConfig"]}
+    assert list(channels) == ["train", "validation", "test"]
+    split = split_wdbc(load_wdbc(), DEFAULT_SEED)
+    s3 = boto3.client("s3", region_name=REGION)
+    for name, channel in channels.items():
+        assert channel["ContentType"] == "text/csv"
+        uri = channel["DataSource"]["S3DataSource"]["S3Uri"]
+        assert uri == f"s3://{BUCKET}/wdbc/data/seed-{DEFAULT_SEED}/{name}/"
+        stored = s3.get_object(Bucket=BUCKET, Key=f"wdbc/data/seed-42/{name}/{name}.csv")
+        assert stored["Body"].read() == linear_learner_csv(split.parts[name])
+        assert stored["ServerSideEncryption"] == "aws:kms"
+    assert job["OutputDataConfig"]["KmsKeyId"] == KMS_KEY
+    assert job["OutputDataConfig"]["S3OutputPath"] == f"s3://{BUCKET}/wdbc/output"
+    assert job["RoleArn"] == ROLE
+    tags = aws.sagemaker.list_tags(ResourceArn=job["TrainingJobArn"])["Tags"]
+    assert {"Key": PROJECT_TAG_KEY, "Value": PROJECT} in tags
+    assert {"Key": SEED_TAG_KEY, "Value": "42"} in tags
+    assert record["model"]["version"] == model_version(job["ModelArtifacts"]["S3ModelArtifacts"])
+    assert any("Completed" in line for line in record["lines"])
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["metrics"]["test"]["malignant_recall"] == LINEAR_LEARNER_METRICS["test:recall"]
+    assert metrics["split"]["test_rows"] == split.test.row_indices.tolist()
+
+
+def test_the_target_recall_rule_asks_for_precision_at_target_recall(
+    aws: AwsClients, tmp_path: Path
+) -> None:
+    record = train(tmp_path, ThresholdRule(TARGET_RECALL_RULE, 0.98))
+    hyperparameters = record["hyperparameters"]
+    assert hyperparameters["binary_classifier_model_selection_criteria"] == (
+        "precision_at_target_recall"
+    )
+    assert hyperparameters["target_recall"] == "0.98"
+
+
+def test_deploy_update_status_and_delete_leave_nothing_behind(
+    aws: AwsClients, tmp_path: Path
+) -> None:
+    first = train(tmp_path / "first")
+    lines: list[str] = []
+    created = deploy(
+        aws,
+        DeployRequest(
+            first["training_job"],
+            "wdbc-dev",
+            InstanceHosting("ml.c5.large", 2),
+            Autoscaling(2, 4, 250.0),
+        ),
+        NO_WAIT,
+        lines.append,
+        now=lambda: datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+    version = first["model"]["version"]
+    assert created.variant == version
+    assert created.endpoint_config == f"wdbc-dev-{version}-20260102030405"
+    config = aws.sagemaker.describe_endpoint_config(EndpointConfigName=created.endpoint_config)
+    assert config["ProductionVariants"] == [
+        {
+            "VariantName": version,
+            "ModelName": f"wdbc-dev-{version}",
+            "InitialInstanceCount": 2,
+            "InstanceType": "ml.c5.large",
+            "InitialVariantWeight": 1.0,
+        }
+    ]
+    model = aws.sagemaker.describe_model(ModelName=created.model)
+    assert model["PrimaryContainer"]["Image"] == image_uri(REGION)
+    assert model["PrimaryContainer"]["ModelDataUrl"] == first["model_data_url"]
+    assert model["ExecutionRoleArn"] == ROLE
+    resource = f"endpoint/wdbc-dev/variant/{version}"
+    target = aws.autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")
+    assert [
+        (t["ResourceId"], t["MinCapacity"], t["MaxCapacity"]) for t in target["ScalableTargets"]
+    ] == [(resource, 2, 4)]
+    policy = aws.autoscaling.describe_scaling_policies(ServiceNamespace="sagemaker")
+    tracking = policy["ScalingPolicies"][0]["TargetTrackingScalingPolicyConfiguration"]
+    assert policy["ScalingPolicies"][0]["ScalableDimension"] == DIMENSION
+    assert tracking["TargetValue"] == 250.0
+    assert tracking["PredefinedMetricSpecification"] == {"PredefinedMetricType": METRIC}
+    assert "endpoint wdbc-dev: InService after 0s" in lines
+
+    second = train(tmp_path / "second")
+    updated = deploy(
+        aws,
+        DeployRequest(second["training_job"], "wdbc-dev", ServerlessHosting(3072, 8)),
+        NO_WAIT,
+        lines.append,
+    )
+    endpoint = aws.sagemaker.describe_endpoint(EndpointName="wdbc-dev")
+    assert endpoint["EndpointConfigName"] == updated.endpoint_config
+    assert endpoint["ProductionVariants"][0]["VariantName"] == updated.variant
+    new_config = aws.sagemaker.describe_endpoint_config(EndpointConfigName=updated.endpoint_config)
+    assert new_config["ProductionVariants"][0]["ServerlessConfig"] == {
+        "MemorySizeInMB": 3072,
+        "MaxConcurrency": 8,
+    }
+    # The update replaced the old config and model, and the old variant's scaling.
+    assert updated.replaced == (
+        f"endpoint config {created.endpoint_config}",
+        f"model {created.model}",
+    )
+    assert (
+        aws.autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+        == []
+    )
+    inventory = {(r.kind, r.name): r for r in project_resources(aws)}
+    assert inventory[("endpoint", "wdbc-dev")].version == second["model"]["version"]
+    assert set(inventory) == {
+        ("training job", first["training_job"]),
+        ("training job", second["training_job"]),
+        ("model", updated.model),
+        ("endpoint config", updated.endpoint_config),
+        ("endpoint", "wdbc-dev"),
+    }
+
+    deleted = delete_endpoint(aws, "wdbc-dev", lines.append)
+    assert deleted == [
+        "endpoint wdbc-dev",
+        f"endpoint config {updated.endpoint_config}",
+        f"model {updated.model}",
+    ]
+    assert aws.sagemaker.list_endpoints()["Endpoints"] == []
+    assert aws.sagemaker.list_endpoint_configs()["EndpointConfigs"] == []
+    assert aws.sagemaker.list_models()["Models"] == []
+    assert {resource.kind for resource in project_resources(aws)} == {"training job"}
+
+
+def test_delete_removes_the_scaling_policy_and_target(aws: AwsClients, tmp_path: Path) -> None:
+    record = train(tmp_path)
+    deploy(
+        aws,
+        DeployRequest(
+            record["training_job"], "wdbc-prod", InstanceHosting(), Autoscaling(1, 2, 70)
+        ),
+        NO_WAIT,
+        lambda _: None,
+    )
+    deleted = delete_endpoint(aws, "wdbc-prod", lambda _: None)
+    version = record["model"]["version"]
+    assert deleted[:2] == [
+        f"scaling policy wdbc-prod-{version}-invocations",
+        f"scalable target endpoint/wdbc-prod/variant/{version}",
+    ]
+    assert (
+        aws.autoscaling.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]
+        == []
+    )
+    assert aws.sagemaker.list_endpoints()["Endpoints"] == []
+
+
+def test_deploying_the_same_job_twice_keeps_the_model_and_swaps_the_config(
+    aws: AwsClients, tmp_path: Path
+) -> None:
+    record = train(tmp_path)
+    request = DeployRequest(record["training_job"], "wdbc-dev", InstanceHosting())
+    first = deploy(
+        aws, request, NO_WAIT, lambda _: None, now=lambda: datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    second = deploy(
+        aws, request, NO_WAIT, lambda _: None, now=lambda: datetime(2026, 1, 2, tzinfo=UTC)
+    )
+    assert second.model == first.model
+    assert second.replaced == (f"endpoint config {first.endpoint_config}",)
+    assert [m["ModelName"] for m in aws.sagemaker.list_models()["Models"]] == [first.model]
+
+
+def test_delete_of_a_missing_endpoint_says_so(aws: AwsClients) -> None:
+    with pytest.raises(CloudError, match="there is no endpoint wdbc-none"):
+        delete_endpoint(aws, "wdbc-none", lambda _: None)
+
+
+def test_deploy_refuses_an_unfinished_or_unknown_job(aws: AwsClients) -> None:
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError):
+        deploy(aws, DeployRequest("no-such-job", "wdbc-dev", InstanceHosting()), NO_WAIT, print)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "hosting", "scaling", "message"),
+    [
+        ("wdbc_dev", InstanceHosting(), None, "endpoint name"),
+        ("x" * 36, InstanceHosting(), None, "endpoint name"),
+        ("wdbc-dev", ServerlessHosting(), Autoscaling(1, 2, 10), "serverless"),
+    ],
+)
+def test_requests_sagemaker_would_refuse_fail_before_any_call(
+    endpoint: str, hosting: Any, scaling: Autoscaling | None, message: str
+) -> None:
+    with pytest.raises((ValueError, TrainingError), match=message):
+        DeployRequest("job", endpoint, hosting, scaling)
+
+
+def test_the_cli_runs_the_flow_and_status_lists_it(aws: AwsClients, tmp_path: Path) -> None:
+    runner = CliRunner()
+    trained = runner.invoke(
+        cli,
+        ["train", "--target", "sagemaker", "--role", ROLE, "--bucket", BUCKET, "--region", REGION,
+         "--output", str(tmp_path)],
+    )  # fmt: skip
+    assert trained.exit_code == 0, trained.output
+    assert "Linear Learner, binary_classifier_model_selection_criteria=accuracy" in trained.output
+    assert "malignant recall     0.9524" in trained.output
+    job = json.loads((tmp_path / JOB_FILE_NAME).read_text())["training_job"]
+    deployed = runner.invoke(
+        cli,
+        ["deploy", "--training-job", job, "--endpoint", "wdbc-dev", "--serverless",
+         "--region", REGION, "--poll-seconds", "0"],
+    )  # fmt: skip
+    assert deployed.exit_code == 0, deployed.output
+    assert "endpoint wdbc-dev serves version" in deployed.output
+    status = runner.invoke(cli, ["status", "--region", REGION])
+    assert status.exit_code == 0, status.output
+    assert "endpoint         wdbc-dev  InService  version " in status.output
+    deleted = runner.invoke(cli, ["delete", "--endpoint", "wdbc-dev", "--region", REGION])
+    assert deleted.exit_code == 0, deleted.output
+    missing = runner.invoke(cli, ["delete", "--endpoint", "wdbc-dev", "--region", REGION])
+    assert missing.exit_code == 1
+    assert missing.output == "Error: there is no endpoint wdbc-dev\n"
+    bad = runner.invoke(
+        cli,
+        ["deploy", "--training-job", job, "--endpoint", "wdbc-dev", "--autoscale-min", "1",
+         "--region", REGION],
+    )  # fmt: skip
+    assert bad.exit_code == 2
+    assert "autoscaling needs --autoscale-min, --autoscale-max and --target-invocations" in (
+        bad.output
+    )
+
+
+def test_deploy_with_a_stage_writes_back_into_a_copy(
+    aws: AwsClients, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT_DIR / ".chalice", project / ".chalice", ignore=_no_deployments)
+    monkeypatch.setattr("training.cli_sagemaker.PROJECT_DIR", project)
+    record = train(tmp_path / "job")
+    result = CliRunner().invoke(
+        cli,
+        ["deploy", "--training-job", record["training_job"], "--endpoint", "wdbc-dev",
+         "--stage", "dev", "--region", REGION, "--poll-seconds", "0"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    config = json.loads((project / ".chalice" / "config.json").read_text())
+    environment = config["stages"]["dev"]["environment_variables"]
+    assert (environment["ENDPOINT_NAME"], environment["MODEL_CARD"]) == ("wdbc-dev", "dev.json")
+    policy = json.loads((project / ".chalice" / "policy-dev.json").read_text())
+    assert policy["Statement"][0]["Resource"] == (
+        f"arn:aws:sagemaker:{REGION}:123456789012:endpoint/wdbc-dev"
+    )
+    card = json.loads((project / "chalicelib" / "model_cards" / "dev.json").read_text())
+    assert card["version"] == record["model"]["version"]
+    assert card["training"]["seed"] == DEFAULT_SEED
+    assert card["metrics"]["test"]["confusion_matrix"] == {"tn": 71, "fp": 1, "fn": 2, "tp": 40}
+    assert f"wrote {project / '.chalice' / 'config.json'}" in result.output
+
+
+def _no_deployments(directory: str, names: list[str]) -> list[str]:
+    return [name for name in names if name in {"deployments", "deployed"}]
+
+
+def test_status_with_nothing_deployed_says_so(aws: AwsClients) -> None:
+    result = CliRunner().invoke(cli, ["status", "--region", REGION])
+    assert result.exit_code == 0
+    assert result.output == f"nothing tagged {PROJECT_TAG_KEY}={PROJECT}\n"
