@@ -38,7 +38,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-unit: $(INSTALLED) $(TRAINING_INSTALLED)
+unit: $(INSTALLED) $(TRAINING_INSTALLED) chromium
 	$(BIN)/pytest --cov --cov-report=term
 
 ## package: the Lambda zip and SAM template for STAGE with its usage plan, API key and policy
