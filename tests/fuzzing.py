@@ -28,6 +28,7 @@ import app as app_module
 from chalicelib import access_log
 from chalicelib.errors import ApiError
 from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
+from chalicelib.rows import MAX_MAGNITUDE
 from chalicelib.service import PredictionService
 from tests.endpoint_twins import AnsweringEndpoint
 
@@ -150,6 +151,16 @@ PLAIN_DECIMAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _PLAIN_DECIMAL = re.compile(PLAIN_DECIMAL)
 
 
+def acceptable_number(value: object) -> bool:
+    """A JSON number (not a boolean) within the model's float32 range, as the README says."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return abs(float(value)) <= MAX_MAGNITUDE
+    except OverflowError:  # an integer beyond even float64
+        return False
+
+
 def expected_row(text: str) -> tuple[float, ...] | str:
     """The 30 floats a row of text holds, or the code of the error that refuses it."""
     fields = text.strip(" \t\r\n").split(",")
@@ -158,7 +169,7 @@ def expected_row(text: str) -> tuple[float, ...] | str:
     values = []
     for field in fields:
         value = field.strip(" \t")
-        if not _PLAIN_DECIMAL.fullmatch(value) or not math.isfinite(float(value)):
+        if not _PLAIN_DECIMAL.fullmatch(value) or not acceptable_number(float(value)):
             return "invalid_value"
         values.append(float(value))
     return tuple(values)

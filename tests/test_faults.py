@@ -70,7 +70,7 @@ class Case(NamedTuple):
     code: str | None
     attempts: int
     retry_after: str | None = None
-    batch: bool = False  # send three CSV rows instead of one JSON row
+    batch: bool = False  # send a four-row CSV batch instead of one JSON row
     read_timeout: float | None = None  # a shorter read timeout than production's
     throttled: bool = False  # the retries back off as botocore backs off throttling
 
@@ -225,7 +225,7 @@ Call = Callable[[CountingClients, bool], Answer]
 
 @pytest.fixture
 def call(monkeypatch: pytest.MonkeyPatch) -> Iterator[Call]:
-    """POST the sentinel row (or a three-row CSV batch holding it) through the real app."""
+    """POST the sentinel row (or a four-row CSV batch holding it) through the real app."""
     factories: list[CountingClients] = []
 
     def post(clients: CountingClients, batch: bool) -> Answer:

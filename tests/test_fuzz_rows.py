@@ -19,8 +19,10 @@ from hypothesis import strategies as st
 
 from chalicelib.endpoint import encode_csv
 from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
+from chalicelib.rows import MAX_MAGNITUDE
 from tests.fuzzing import (
     FuzzedApp,
+    acceptable_number,
     expected_csv,
     expected_row,
     fuzz_settings,
@@ -38,13 +40,14 @@ def api() -> Iterator[FuzzedApp]:
 
 
 def _decimal_text(rng: random.Random) -> str:
-    """A plain decimal as people and programs write them; a few are too large to be finite."""
+    """A plain decimal as people and programs write them; a few beyond the float32 range."""
     kind = rng.randrange(6)
     sign = rng.choice(["", "", "", "+", "-"])
     if kind == 0:
         text = repr(rng.uniform(-1000.0, 1000.0))
     elif kind == 1:  # any magnitude, subnormals included
-        text = repr(rng.choice([-1.0, 1.0]) * rng.random() * 10.0 ** rng.randint(-330, 307))
+        exponent = rng.randint(-330, 307 if rng.random() < 0.02 else 38)
+        text = repr(rng.choice([-1.0, 1.0]) * rng.random() * 10.0**exponent)
     elif kind == 2:
         text = sign + str(rng.randint(0, 10 ** rng.randint(1, 20)))
     elif kind == 3:  # 007.5, 5., .5
@@ -52,12 +55,13 @@ def _decimal_text(rng: random.Random) -> str:
         fraction = str(rng.randint(0, 10**6))
         text = sign + rng.choice([f"{whole}.{fraction}", f"{whole}.", f".{fraction}"])
     elif kind == 4:  # 1.5E+07, 2e-0400
-        exponent = rng.randint(0, 420 if rng.random() < 0.02 else 300)
+        exponent = rng.randint(0, 420 if rng.random() < 0.02 else 37)
         mantissa = rng.choice(["1", "2.5", ".5", "9.", "0", "123"])
         marker = rng.choice("eE") + rng.choice(["", "+", "-"]) + "0" * rng.randint(0, 2)
         text = sign + mantissa + marker + str(exponent)
-    else:  # long digit strings: 308 digits are finite, 310 are not
-        digits = rng.choice(["1" * rng.randint(1, 309), "0." + "0" * rng.randint(0, 400) + "1"])
+    else:  # long digit strings: 39 digits are within float32's range, 40 are not
+        width = rng.randint(1, 320 if rng.random() < 0.02 else 39)
+        digits = rng.choice(["1" * width, "0." + "0" * rng.randint(0, 400) + "1"])
         text = sign + digits
     if rng.random() < 0.15:
         text = rng.choice([" ", "\t", "  "]) + text + rng.choice(["", " ", "\t"])
@@ -67,9 +71,11 @@ def _decimal_text(rng: random.Random) -> str:
 # Drawing 30 values one by one costs hypothesis milliseconds (st.from_regex(PLAIN_DECIMAL) two
 # per value); a pooled row costs one draw, and the pool holds what that regex would write.
 _RNG = random.Random(20240606)
-VALUE_POOL = [_decimal_text(_RNG) for _ in range(20_000)]
+# The edge of the float32 range, as people write it: 3.4028235e38 (float32's own repr) is past it.
+EDGES = ["3.4028234663852886e38", "-3.4028234663852886e+38", "3.4028235e38", "3.5e38", "1e38"]
+VALUE_POOL = [_decimal_text(_RNG) for _ in range(20_000)] + EDGES
 ROW_POOL = [[_decimal_text(_RNG) for _ in range(FEATURE_COUNT)] for _ in range(3_000)]
-FINITE_VALUE_POOL = [value for value in VALUE_POOL if math.isfinite(float(value))]
+FINITE_VALUE_POOL = [value for value in VALUE_POOL if acceptable_number(float(value))]
 
 decimals = st.one_of(
     st.integers(0, len(VALUE_POOL) - 1).map(VALUE_POOL.__getitem__),
@@ -179,12 +185,16 @@ json_numbers = st.one_of(
     st.floats(),  # NaN and infinities too: json.dumps writes them as bare NaN/Infinity
     st.integers(),
     st.integers(min_value=10**308, max_value=10**330),  # beyond the float range
+    st.integers(min_value=int(MAX_MAGNITUDE) - 2**104, max_value=int(MAX_MAGNITUDE) + 2**104),
+    st.sampled_from(
+        [MAX_MAGNITUDE, -MAX_MAGNITUDE, 3.4028235e38, math.nextafter(MAX_MAGNITUDE, 0)]
+    ),
 )
 json_non_numbers = st.one_of(st.none(), st.booleans(), st.text(max_size=5), st.just([1.0]))
 
 
 _finite_numbers = st.one_of(
-    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(min_value=-MAX_MAGNITUDE, max_value=MAX_MAGNITUDE),
     st.integers(min_value=-(2**64), max_value=2**64),
 )
 
@@ -222,7 +232,7 @@ def test_numbers_round_trip_or_get_their_code(
         expected = "invalid_payload"  # a feature is missing
     elif len(used) != FEATURE_COUNT:
         expected = "wrong_value_count"
-    elif not all(_finite_number(value) for value in used):
+    elif not all(acceptable_number(value) for value in used):
         expected = "invalid_value"
     else:
         expected = tuple(float(value) for value in used)  # type: ignore[arg-type]
@@ -232,15 +242,6 @@ def test_numbers_round_trip_or_get_their_code(
     else:
         assert answer.status == 200, answer
         assert api.rows == [expected]
-
-
-def _finite_number(value: object) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    try:
-        return math.isfinite(float(value))
-    except OverflowError:
-        return False
 
 
 @fuzz_settings(0.05)
