@@ -41,6 +41,14 @@ CSV_HEADERS = {"Content-Type": "text/csv", "Accept": "application/json"}
 SERVER_CPU = "1"
 
 
+_LOCAL_AWS_DEFAULTS = {
+    "AWS_ACCESS_KEY_ID": "benchmark",
+    "AWS_SECRET_ACCESS_KEY": "benchmark",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
 class Target(NamedTuple):
     path: str
     body: str
@@ -56,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=5, help="duration of one wrk run")
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario (median)")
     options = parser.parse_args(argv)
+    for variable, value in _LOCAL_AWS_DEFAULTS.items():
+        os.environ.setdefault(variable, value)  # boto3 signs even requests to the stand-in
     if not MODEL.exists():
         subprocess.run([sys.executable, "-m", "training", "train"], check=True, cwd=PROJECT_DIR)
 
@@ -217,13 +227,7 @@ def _standin_command(port: int) -> list[str]:
 
 @contextmanager
 def _serving(command: list[str], port: int) -> Iterator[None]:
-    environment = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "benchmark"),
-        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "benchmark"),
-        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
+    environment = {**_LOCAL_AWS_DEFAULTS, **os.environ}
     with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
         raise RuntimeError(f"port {port} is already in use: stop what listens there first")
     process = subprocess.Popen(
