@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from benchmarks.local_stack import _free_port, _serving
+from benchmarks.local_stack import _free_port, _serving, devserver_command
 from chalicelib.features import FEATURE_NAMES
 from training.data import load_wdbc
 
@@ -32,16 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     json_batch = json.dumps({"instances": [{"data": row} for row in rows]}).encode()
     csv_batch = "\n".join([",".join(FEATURE_NAMES), *rows]).encode()
 
-    port, standin_port = _free_port(), _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "devserver",
-        "--port",
-        str(port),
-        "--standin-port",
-        str(standin_port),
-    ]
+    port = _free_port()
+    command = devserver_command(port)
     os.sched_setaffinity(0, {0})
     with _serving(command, port):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)

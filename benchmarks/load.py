@@ -23,6 +23,7 @@ from benchmarks.local_stack import (
     _serving,
     _standin_command,
     _warm_up,
+    devserver_command,
 )
 from benchmarks.wrk import WrkResult, run_wrk
 
@@ -48,16 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             results.append((label, connections, result))
 
-    port, standin_port = _free_port(), _free_port()
-    devserver = [
-        sys.executable,
-        "-m",
-        "devserver",
-        "--port",
-        str(port),
-        "--standin-port",
-        str(standin_port),
-    ]
+    port = _free_port()
+    devserver = devserver_command(port)
     with _serving(devserver, port):
         drive("local stack (API -> boto3 -> stand-in)", port, API_TARGET)
     port = _free_port()

@@ -88,17 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _serving(_standin_command(port), port):
         results["standin"] = measure(port, STANDIN_TARGET, 8)
         boto3_cpu_us = _boto3_cpu_per_call(port)
-    port, standin_port = _free_port(), _free_port()
-    devserver = [
-        sys.executable,
-        "-m",
-        "devserver",
-        "--port",
-        str(port),
-        "--standin-port",
-        str(standin_port),
-    ]
-    with _serving(devserver, port):
+    port = _free_port()
+    with _serving(devserver_command(port), port):
         results["stack"] = measure(port, API_TARGET, 8)
         results["stack_1"] = measure(port, API_TARGET, 1)
     port = _free_port()
@@ -209,6 +200,11 @@ def _median(runs: list[WrkResult]) -> WrkResult:
         p99_ms=statistics.median(run.p99_ms for run in runs),
         errors=sum(run.errors for run in runs),
     )
+
+
+def devserver_command(port: int) -> list[str]:
+    """The README's run command on `port`, its stand-in on a free port of its own."""
+    return [sys.executable, "-m", "devserver", "--port", str(port), "--standin-port", "0"]
 
 
 def _standin_command(port: int) -> list[str]:

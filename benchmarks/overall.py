@@ -37,6 +37,7 @@ from benchmarks.local_stack import (
     _serving,
     _standin_command,
     _warm_up,
+    devserver_command,
 )
 from benchmarks.wrk import run_wrk
 from deploy.package_check import MAX_ZIP_BYTES
@@ -348,9 +349,8 @@ def batch_figures(rows: list[str], repeats: int) -> list[Figure]:
     single_bodies = [json.dumps({"data": row}).encode() for row in rows]
     json_batch = json.dumps({"instances": [{"data": row} for row in rows]}).encode()
     csv_batch = "\n".join([",".join(FEATURE_NAMES), *rows]).encode()
-    port, standin_port = _free_port(), _free_port()
-    command = [sys.executable, "-m", "devserver", "--port", str(port)]
-    command += ["--standin-port", str(standin_port)]
+    port = _free_port()
+    command = devserver_command(port)
     everywhere = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {0})  # the client on CPU 0, the servers on CPU 1
     try:

@@ -52,6 +52,7 @@ from deploy.stages import load_config, read_stage, stage_names
 from tests import fault_double
 from tests.conftest import ENDPOINT_NAME
 from tests.fault_double import Fault, FaultDouble, refused_url, running_double
+from tests.log_capture import Records, all_records
 from tests.rows import EXAMPLE_ROW, row_with
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -135,42 +136,10 @@ CASES = {
 }
 
 
-class Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.texts: list[str] = []
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.texts.append(self.format(record))
-
-    def holding(self, needle: str) -> list[str]:
-        return [text for text in self.texts if needle in text]
-
-
 @pytest.fixture
 def records() -> Iterator[Records]:
-    """Every record at DEBUG, from the root and from every logger that does not propagate.
-
-    The SDK loggers (boto3, botocore, urllib3) keep the level the app gives them (INFO, see
-    chalicelib/access_log.py), as in the Lambda with its log level at DEBUG: whatever botocore
-    logs on a retry, a timeout or a reset at that level is captured here.
-    """
-    handler = Records()
-    root = logging.getLogger()
-    islands = [
-        logger
-        for logger in logging.root.manager.loggerDict.values()
-        if isinstance(logger, logging.Logger) and not logger.propagate
-    ]
-    previous_level = root.level
-    root.setLevel(logging.DEBUG)
-    for logger in [root, *islands]:
-        logger.addHandler(handler)
-    yield handler
-    for logger in [root, *islands]:
-        logger.removeHandler(handler)
-    root.setLevel(previous_level)
+    with all_records() as handler:
+        yield handler
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ model's probability may be in the answer it belongs to, and nowhere in the logs.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -24,6 +23,7 @@ from chalicelib.features import FEATURE_NAMES
 from chalicelib.service import Endpoint, PredictionService
 from standin import RunningStandin
 from tests.endpoint_twins import AnsweringEndpoint, FailingEndpoint
+from tests.log_capture import Records, all_records
 from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, row_with
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -47,40 +47,10 @@ class Answer(NamedTuple):
 Send = Callable[..., Answer]
 
 
-class Records(logging.Handler):
-    """Every record, fully formatted: message, arguments, traceback and stack."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.texts: list[str] = []
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.texts.append(self.format(record))
-
-    def holding(self, needle: str) -> list[str]:
-        return [text for text in self.texts if needle in text]
-
-
 @pytest.fixture
 def records() -> Iterator[Records]:
-    """Root at DEBUG, as a deployer who turns the Lambda's log level to DEBUG gets it."""
-    handler = Records()
-    root = logging.getLogger()
-    # Loggers that do not propagate (ours writes its own stdout line) are listened to directly.
-    islands = [
-        logger
-        for logger in logging.root.manager.loggerDict.values()
-        if isinstance(logger, logging.Logger) and not logger.propagate
-    ]
-    previous_level = root.level
-    root.setLevel(logging.DEBUG)
-    for logger in [root, *islands]:
-        logger.addHandler(handler)
-    yield handler
-    for logger in [root, *islands]:
-        logger.removeHandler(handler)
-    root.setLevel(previous_level)
+    with all_records() as handler:
+        yield handler
 
 
 @pytest.fixture
