@@ -46,15 +46,15 @@ def _row_pattern(ends: str) -> str:
     """30 comma-separated plain decimals, blanks around each, `ends` around the whole row."""
     # The decimal syntax and the blanks rows.py strips are its own (private) constants, so that
     # the pattern cannot drift from the parser. `ends` includes the blanks.
-    blanks, around = _char_class(rows._BLANKS), _char_class(ends)
-    value = rows._DECIMAL
+    blanks, around = _char_class(rows.BLANKS), _char_class(ends)
+    value = rows.DECIMAL_PATTERN
     more = f"(?:,{blanks}{value}{blanks}){{{FEATURE_COUNT - 1}}}"
     return f"{around}{value}{blanks}{more}{around}"
 
 
 def row_text_pattern() -> str:
     """What `{"data": "<csv row>"}` takes: rows.py strips blanks and line ends around the row."""
-    return f"^{_row_pattern(rows._LINE_ENDS)}$"
+    return f"^{_row_pattern(rows.LINE_ENDS)}$"
 
 
 def csv_body_pattern() -> str:

@@ -14,6 +14,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from benchmarks.local_stack import _free_port, _serving, devserver_command
 from chalicelib.features import FEATURE_NAMES
@@ -28,32 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
     features = load_wdbc().features
     rows = [",".join(repr(float(v)) for v in features[i % len(features)]) for i in range(ROWS)]
-    single_bodies = [json.dumps({"data": row}).encode() for row in rows]
-    json_batch = json.dumps({"instances": [{"data": row} for row in rows]}).encode()
-    csv_batch = "\n".join([",".join(FEATURE_NAMES), *rows]).encode()
-
-    port = _free_port()
-    command = devserver_command(port)
-    os.sched_setaffinity(0, {0})
-    with _serving(command, port):
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        post = _poster(connection)
-        post(single_bodies[0], "application/json")  # the app builds its boto3 client once
-        singles = [
-            _timed(lambda: [post(b, "application/json") for b in single_bodies])
-            for _ in range(options.repeats)
-        ]
-        json_batches = [
-            _timed(lambda: post(json_batch, "application/json")) for _ in range(options.repeats * 4)
-        ]
-        csv_batches = [
-            _timed(lambda: post(csv_batch, "text/csv")) for _ in range(options.repeats * 4)
-        ]
-        connection.close()
-
-    single_rate = ROWS / statistics.median(singles)
-    json_rate = ROWS / statistics.median(json_batches)
-    csv_rate = ROWS / statistics.median(csv_batches)
+    single_rate, json_rate, csv_rate = measure_rates(rows, options.repeats, options.repeats * 4)
     print(f"{ROWS} WDBC rows through the local stack (API and stand-in on CPU 1, client on CPU 0)")
     print(f"{'how':<44} {'rows/s':>9} {'vs singles':>11}")
     print(f"{'1,000 single-row requests (one connection)':<44} {single_rate:>9.0f} {1.0:>10.1f}x")
@@ -68,6 +44,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     aim = min(json_rate, csv_rate) / single_rate
     print(f"aim: batch >= 50x singles -> {'met' if aim >= 50 else 'NOT met'} ({aim:.1f}x)")
     return 0
+
+
+class BatchRates(NamedTuple):
+    singles: float  # rows/s as one request per row
+    json_batch: float  # rows/s as one {"instances": [...]} request
+    csv_batch: float  # rows/s as one text/csv request with a header
+
+
+def measure_rates(rows: list[str], single_repeats: int, batch_repeats: int) -> BatchRates:
+    """Medians over repeats, the stack pinned to CPU 1 and this client to CPU 0."""
+    single_bodies = [json.dumps({"data": row}).encode() for row in rows]
+    json_batch = json.dumps({"instances": [{"data": row} for row in rows]}).encode()
+    csv_batch = "\n".join([",".join(FEATURE_NAMES), *rows]).encode()
+    port = _free_port()
+    everywhere = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {0})
+    try:
+        with _serving(devserver_command(port), port):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            post = _poster(connection)
+            post(single_bodies[0], "application/json")  # the app builds its boto3 client once
+            singles = [
+                _timed(lambda: [post(body, "application/json") for body in single_bodies])
+                for _ in range(single_repeats)
+            ]
+            json_batches = [
+                _timed(lambda: post(json_batch, "application/json")) for _ in range(batch_repeats)
+            ]
+            csv_batches = [
+                _timed(lambda: post(csv_batch, "text/csv")) for _ in range(batch_repeats)
+            ]
+            connection.close()
+    finally:
+        os.sched_setaffinity(0, everywhere)
+    return BatchRates(
+        *(
+            len(rows) / statistics.median(timings)
+            for timings in (singles, json_batches, csv_batches)
+        )
+    )
 
 
 def _poster(connection: http.client.HTTPConnection) -> Callable[[bytes, str], None]:

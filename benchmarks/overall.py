@@ -13,7 +13,6 @@ Each figure is the median of several runs, next to its floor measured in the sam
 from __future__ import annotations
 
 import argparse
-import http.client
 import io
 import json
 import os
@@ -27,7 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from benchmarks.batch import _poster, _timed
+from benchmarks.batch import measure_rates
 from benchmarks.local_stack import (
     MODEL,
     PROJECT_DIR,
@@ -37,7 +36,6 @@ from benchmarks.local_stack import (
     _serving,
     _standin_command,
     _warm_up,
-    devserver_command,
 )
 from benchmarks.wrk import run_wrk
 from deploy.package_check import MAX_ZIP_BYTES
@@ -344,32 +342,9 @@ def standin_figure(seconds: int, runs: int) -> Figure:
 
 
 def batch_figures(rows: list[str], repeats: int) -> list[Figure]:
-    from chalicelib.features import FEATURE_NAMES
 
-    single_bodies = [json.dumps({"data": row}).encode() for row in rows]
-    json_batch = json.dumps({"instances": [{"data": row} for row in rows]}).encode()
-    csv_batch = "\n".join([",".join(FEATURE_NAMES), *rows]).encode()
-    port = _free_port()
-    command = devserver_command(port)
-    everywhere = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {0})  # the client on CPU 0, the servers on CPU 1
-    try:
-        with _serving(command, port):
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            post = _poster(connection)
-            post(single_bodies[0], "application/json")  # the app builds its boto3 client once
-            singles = [
-                _timed(lambda: [post(body, "application/json") for body in single_bodies])
-                for _ in range(max(1, repeats // 2))
-            ]
-            json_batches = [
-                _timed(lambda: post(json_batch, "application/json")) for _ in range(repeats * 3)
-            ]
-            csv_batches = [_timed(lambda: post(csv_batch, "text/csv")) for _ in range(repeats * 3)]
-            connection.close()
-    finally:
-        os.sched_setaffinity(0, everywhere)
-    single_rate = len(rows) / statistics.median(singles)
+    rates = measure_rates(rows, max(1, repeats // 2), repeats * 3)
+    single_rate = rates.singles
     figures = [
         Figure(
             f"rows/s, {len(rows):,} single-row requests, local stack",
@@ -378,8 +353,7 @@ def batch_figures(rows: list[str], repeats: int) -> list[Figure]:
             "1.0",
         )
     ]
-    for label, timings in (("JSON instances", json_batches), ("text/csv", csv_batches)):
-        rate = len(rows) / statistics.median(timings)
+    for label, rate in (("JSON instances", rates.json_batch), ("text/csv", rates.csv_batch)):
         figures.append(
             Figure(
                 f"rows/s, one {len(rows):,}-row {label} batch, local stack",

@@ -18,16 +18,16 @@ Row = tuple[float, ...]
 
 # Plain ASCII decimal: optional sign, digits with an optional point, optional exponent. No
 # "nan", "inf", "1_000", hex or non-ASCII digits, all of which Python's float() would take.
-_DECIMAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-_PLAIN_DECIMAL = re.compile(_DECIMAL)
+DECIMAL_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_PLAIN_DECIMAL = re.compile(DECIMAL_PATTERN)
 # The common case in one match; only a row that fails it is examined value by value.
-_PLAIN_ROW = re.compile(",".join([f"[ \\t]*{_DECIMAL}[ \\t]*"] * FEATURE_COUNT))
-_BLANKS = " \t"
+_PLAIN_ROW = re.compile(",".join([f"[ \\t]*{DECIMAL_PATTERN}[ \\t]*"] * FEATURE_COUNT))
+BLANKS = " \t"
 # The model computes in float32 (Linear Learner does): a value beyond its range cannot be
 # scored, so it is the caller's error (400), not the model's (502). WDBC's largest is ~4,300.
 MAX_MAGNITUDE = 3.4028234663852886e38
 TOO_LARGE = "is too large (beyond ±3.4e38, the model's float32 range)"
-_LINE_ENDS = _BLANKS + "\r\n"
+LINE_ENDS = BLANKS + "\r\n"
 
 
 def row_from_text(text: str, field: str = "data", columns: Sequence[str] = FEATURE_NAMES) -> Row:
@@ -35,14 +35,14 @@ def row_from_text(text: str, field: str = "data", columns: Sequence[str] = FEATU
 
     Values come back in the order sent; `columns` names them for error messages.
     """
-    text = text.strip(_LINE_ENDS)
+    text = text.strip(LINE_ENDS)
     if _PLAIN_ROW.fullmatch(text):
         row = tuple(map(float, text.split(",")))
         if max(map(abs, row)) <= MAX_MAGNITUDE:  # also refuses inf from 1e309
             return row
     fields = text.split(",")
     if len(fields) != FEATURE_COUNT:
-        hint = " (a trailing comma?)" if fields[-1].strip(_BLANKS) == "" else ""
+        hint = " (a trailing comma?)" if fields[-1].strip(BLANKS) == "" else ""
         raise WrongValueCount(len(fields), field, hint=hint)
     return tuple(
         _value_from_text(value, position, field, name)
@@ -51,7 +51,7 @@ def row_from_text(text: str, field: str = "data", columns: Sequence[str] = FEATU
 
 
 def _value_from_text(text: str, position: int, field: str, name: str) -> float:
-    text = text.strip(_BLANKS)
+    text = text.strip(BLANKS)
     if not text:
         raise InvalidValue(position, "is empty", field, name)
     if not _PLAIN_DECIMAL.fullmatch(text):

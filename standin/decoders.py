@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 
 from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
+from chalicelib.rows import DECIMAL_PATTERN
 from standin.errors import InvalidRequestBody, UnsupportedContentType
 from standin.media_types import CSV, JSON, media_type
 
@@ -21,7 +22,8 @@ Row = tuple[float, ...]
 Decoder = Callable[[bytes], list[Row]]
 
 # float() alone would also take "1_000", "nan", "infinity" and non-ASCII digits.
-_CSV_NUMBER = re.compile(r"[ \t]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*")
+# The API's own rule for a plain decimal (chalicelib.rows), so both sides refuse the same text.
+_CSV_NUMBER = re.compile(f"[ \t]*{DECIMAL_PATTERN}[ \t]*")
 # Over these bytes, float() and _CSV_NUMBER agree on every field: each takes exactly the
 # decimal numbers with optional sign, exponent and surrounding spaces or tabs. A carriage return
 # is only allowed as part of a CRLF line end (float() would take one around a field).

@@ -26,7 +26,7 @@ from chalicelib.model_answer import Prediction
 from chalicelib.model_card import CARDS_DIR
 from chalicelib.payload import parse_csv_payload
 from chalicelib.replies import ModelIdentity, predictions_reply
-from chalicelib.rows import _DECIMAL, row_from_text
+from chalicelib.rows import DECIMAL_PATTERN, row_from_text
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SPEC: dict[str, Any] = json.loads(SPEC_FILE.read_text(encoding="utf-8"))
@@ -157,7 +157,7 @@ def test_a_row_the_pattern_admits_is_read_unless_a_value_overflows(text: str) ->
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
-        st.from_regex(_DECIMAL, fullmatch=True),
+        st.from_regex(DECIMAL_PATTERN, fullmatch=True),
         min_size=FEATURE_COUNT,
         max_size=FEATURE_COUNT,
     ),
