@@ -6,7 +6,7 @@ import os
 
 from chalice.app import Chalice
 
-from chalicelib import access_log, cors, web
+from chalicelib import access_log, content_types, cors, oip, web
 from chalicelib.discovery import Discovery
 from chalicelib.endpoint import ModelEndpoint, OnceClient, create_runtime_client
 from chalicelib.model_card import load_model_card
@@ -50,6 +50,35 @@ def predict_breast_cancer() -> web.ReplyResponse:
 @app.route("/predictbreastcancer", methods=["OPTIONS"])
 def predict_breast_cancer_options() -> web.ReplyResponse:
     return web.ReplyResponse(cors.options_reply(app.routes["/predictbreastcancer"]))
+
+
+# The Open Inference Protocol v2 (KServe, Triton, MLServer): patient data, so the key again.
+OIP_INFER = f"{oip.PREFIX}/models/{oip.MODEL_NAME}/infer"
+
+
+@app.route(
+    OIP_INFER,
+    methods=["POST"],
+    content_types=[content_types.JSON],
+    api_key_required=True,
+)
+def oip_infer() -> web.ReplyResponse:
+    return web.respond(app.current_request, predictions.infer)
+
+
+@app.route(OIP_INFER, methods=["OPTIONS"])
+def oip_infer_options() -> web.ReplyResponse:
+    return web.ReplyResponse(cors.options_reply(app.routes[OIP_INFER]))
+
+
+@app.route(f"{oip.PREFIX}/health/ready", methods=["GET"])
+def oip_ready() -> web.ReplyResponse:
+    return web.ReplyResponse(discovery.oip_ready())
+
+
+@app.route(f"{oip.PREFIX}/models/{oip.MODEL_NAME}", methods=["GET"])
+def oip_model_metadata() -> web.ReplyResponse:
+    return web.ReplyResponse(discovery.oip_model_metadata())
 
 
 @app.route("/health", methods=["GET"])

@@ -1,4 +1,7 @@
-"""The read-only routes: health, the model card and the OpenAPI spec. None touches the endpoint."""
+"""The read-only routes: health, the model card, the spec, OIP's readiness and model metadata.
+
+None of them touches the endpoint.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from chalicelib import content_types
+from chalicelib import content_types, oip
 from chalicelib.errors import ModelCardUnavailable
 from chalicelib.replies import Reply, error_reply
 
@@ -28,6 +31,8 @@ class Discovery:
         )
         self._card_body = json.dumps(model_card) if model_card else ""
         self._spec_body = SPEC_FILE.read_text(encoding="utf-8")
+        version = model_card.get("version") if model_card else None
+        self._oip_metadata_body = json.dumps(oip.model_metadata(version))
 
     def health(self) -> Reply:
         return Reply(200, self._health_body, content_types.JSON)
@@ -40,3 +45,10 @@ class Discovery:
 
     def spec(self) -> Reply:
         return Reply(200, self._spec_body, content_types.JSON)
+
+    def oip_ready(self) -> Reply:
+        # Ready as /health is up: the API answers; the endpoint is asked only by an inference.
+        return Reply(200, oip.READY_BODY, content_types.JSON)
+
+    def oip_model_metadata(self) -> Reply:
+        return Reply(200, self._oip_metadata_body, content_types.JSON)

@@ -1,7 +1,8 @@
 """What of a caller's key names an error message may repeat: names, never numbers or text.
 
-A key can carry a measurement (`{"13.49": ...}`) as easily as a value can, so only keys that
-look like identifiers are quoted back; any other is only counted.
+A key can carry a measurement (`{"13.49": ...}`) or an identifier (`{"_134977777": ...}`, a
+record number) as easily as a value can, so only keys of letters and underscores are quoted
+back; any other, and any key holding a digit, is only counted.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-_ECHOABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
+_ECHOABLE = re.compile(r"[A-Za-z_]{1,40}")
 
 
 def quote_names(names: Sequence[str], shown: int = 3) -> str:

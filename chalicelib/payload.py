@@ -1,12 +1,17 @@
 """A request body to the rows it holds, by content type, and whether it asked for one answer.
 
-JSON: `{"data": "<csv row>"}` (the walk-through's form), `{"data": [30 numbers]}`,
-`{"features": {name: number}}`, or a batch `{"instances": [any of those]}`.
+JSON, one row: `{"data": "<csv row>"}` (the walk-through's form), `{"data": [30 numbers]}`,
+`{"features": {name: number}}` (named) or `{"features": [30 numbers]}` (Linear Learner's).
+JSON, a batch: `{"instances": [...]}`, each item one of those objects, an array of 30 numbers
+(TF Serving, KServe v1) or a CSV line; MLflow's `{"dataframe_split": {"columns", "data"}}` and
+`{"dataframe_records": [{name: number}, ...]}`.
 CSV: one or more rows, optionally led by a header line naming the 30 features in any order.
+Every form reaches the same row readers (rows.py), limits and errors.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -16,16 +21,32 @@ from chalicelib.errors import (
     ApiError,
     InvalidHeader,
     InvalidPayload,
-    UnsupportedMediaType,
 )
 from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
 from chalicelib.json_body import load_json
 from chalicelib.limits import check_body_size, check_row_count
-from chalicelib.rows import Row, json_type_name, row_from_named, row_from_numbers, row_from_text
+from chalicelib.rows import (
+    DECIMAL_PATTERN,
+    LINE_ENDS,
+    Row,
+    json_type_name,
+    row_from_named,
+    row_from_numbers,
+    row_from_text,
+)
 
 DATA, FEATURES, INSTANCES = "data", "features", "instances"
+DATAFRAME_SPLIT, DATAFRAME_RECORDS, COLUMNS, INDEX = (
+    "dataframe_split",
+    "dataframe_records",
+    "columns",
+    "index",
+)
 ROW_FORMS = (DATA, FEATURES)
+BATCH_FORMS = (INSTANCES, DATAFRAME_SPLIT, DATAFRAME_RECORDS)
 ACCEPTED_CONTENT_TYPES = (content_types.JSON, content_types.CSV)
+BYTE_ORDER_MARK = "\ufeff"
+_PLAIN_DECIMAL = re.compile(DECIMAL_PATTERN)
 
 
 class Payload(NamedTuple):
@@ -34,10 +55,7 @@ class Payload(NamedTuple):
 
 
 def parse_payload(body: bytes, content_type: str | None) -> Payload:
-    parse = _PARSERS.get(content_types.essence(content_type or content_types.JSON))
-    if parse is None:
-        raise UnsupportedMediaType(f"send the body as {' or '.join(ACCEPTED_CONTENT_TYPES)}")
-    return parse(body)
+    return _PARSERS[content_types.body_media_type(content_type, ACCEPTED_CONTENT_TYPES)](body)
 
 
 def parse_json_payload(body: bytes) -> Payload:
@@ -46,29 +64,44 @@ def parse_json_payload(body: bytes) -> Payload:
         raise InvalidPayload(
             f"the body must be a JSON object, not {json_type_name(document)}", "body"
         )
-    if INSTANCES in document:
-        _require_only(document, INSTANCES, "body")
-        return Payload(_rows_from_instances(document[INSTANCES]), single=False)
+    batches = [key for key in BATCH_FORMS if key in document]
+    if batches:
+        if len(batches) > 1 or any(key in document for key in ROW_FORMS):
+            raise InvalidPayload(_EXACTLY_ONE, "body")
+        (form,) = batches
+        _require_only(document, (form,), "body")
+        return Payload(_BATCH_READERS[form](document[form]), single=False)
     return Payload([_row_from_item(document, "body")], single=True)
 
 
-def _require_only(document: dict[str, Any], key: str, where: str) -> None:
-    others = sorted(set(document) - {key})
+_EXACTLY_ONE = (
+    f'the body must hold exactly one of "{DATA}" or "{FEATURES}" (one row), or one of '
+    + ", ".join(f'"{key}"' for key in BATCH_FORMS)
+    + " (a batch)"
+)
+
+
+def _require_only(document: dict[str, Any], keys: Sequence[str], where: str) -> None:
+    if len(document) == 1 and len(keys) == 1:
+        return
+    others = sorted(set(document) - set(keys))
     if others:
+        allowed = ", ".join(f'"{key}"' for key in keys)
         shown = quote_names(others)
-        raise InvalidPayload(f'{where} may hold only "{key}"; it also holds {shown}', where)
+        raise InvalidPayload(f"{where} may hold only {allowed}; it also holds {shown}", where)
 
 
 def _row_from_item(item: dict[str, Any], where: str) -> Row:
     forms = [key for key in ROW_FORMS if key in item]
     if len(forms) != 1:
         raise InvalidPayload(
-            f'{where} must hold exactly one of "{DATA}" or "{FEATURES}"'
-            + ("" if where != "body" else f' (or "{INSTANCES}" for a batch)'),
+            _EXACTLY_ONE
+            if where == "body"
+            else f'{where} must hold exactly one of "{DATA}" or "{FEATURES}"',
             where,
         )
     (form,) = forms
-    _require_only(item, form, where)
+    _require_only(item, (form,), where)
     value = item[form]
     if form == DATA:
         if isinstance(value, str):
@@ -82,75 +115,112 @@ def _row_from_item(item: dict[str, Any], where: str) -> Row:
         )
     if isinstance(value, dict):
         return row_from_named(value)
+    if isinstance(value, list):
+        return row_from_numbers(value, FEATURES)  # Linear Learner's {"features": [...]}
     raise InvalidPayload(
-        f'"{FEATURES}" must be an object of the {FEATURE_COUNT} named values, '
-        f"not {json_type_name(value)}",
+        f'"{FEATURES}" must be an object of the {FEATURE_COUNT} named values or an array of '
+        f"{FEATURE_COUNT} numbers, not {json_type_name(value)}",
         FEATURES,
     )
 
 
-def _rows_from_instances(instances: Any) -> list[Row]:
-    if not isinstance(instances, list):
+def _row_from_instance(item: Any) -> Row:
+    if isinstance(item, list):
+        return row_from_numbers(item, INSTANCES)
+    if isinstance(item, str):
+        return row_from_text(item, INSTANCES)
+    if isinstance(item, dict):
+        return _row_from_item(item, "instance")
+    raise InvalidPayload(
+        f"an instance must be an object, an array of {FEATURE_COUNT} numbers or a CSV line, "
+        f"not {json_type_name(item)}",
+        INSTANCES,
+    )
+
+
+def _batch_items(items: Any, field: str, what: str) -> list[Any]:
+    if not isinstance(items, list):
         raise InvalidPayload(
-            f'"{INSTANCES}" must be an array of rows, not {json_type_name(instances)}', INSTANCES
+            f'"{field}" must be an array of {what}, not {json_type_name(items)}', field
         )
-    if not instances:
-        raise InvalidPayload(f'"{INSTANCES}" is empty', INSTANCES)
-    check_row_count(len(instances))
-    rows = []
-    for number, item in enumerate(instances, start=1):
-        try:
-            if not isinstance(item, dict):
-                raise InvalidPayload(
-                    f"an instance must be an object, not {json_type_name(item)}", INSTANCES
-                )
-            rows.append(_row_from_item(item, "instance"))
-        except ApiError as error:
-            raise error.in_row(number) from None
-    return rows
+    if not items:
+        raise InvalidPayload(f'"{field}" is empty', field)
+    check_row_count(len(items))
+    return items
 
 
-def parse_csv_payload(body: bytes) -> Payload:
-    check_body_size(body)
+def _rows(items: list[Any], read: Callable[[Any], Row]) -> list[Row]:
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidPayload("the body is not UTF-8 text", "body") from None
-    lines = text.split("\n")
-    if not lines[-1].strip():
-        lines.pop()  # the newline that ends the last row
-    if not text.strip():
-        raise InvalidPayload("the body is empty; send one or more CSV rows", "body")
-    columns: Sequence[str] = FEATURE_NAMES
-    first_row = 1
-    if _is_header(lines[0]):
-        columns = _header_columns(lines[0])
-        first_row = 2
-    data_lines = lines[first_row - 1 :]
-    if not data_lines:
-        raise InvalidPayload("the body has a header but no rows", "body")
-    check_row_count(len(data_lines))
-    order = [columns.index(name) for name in FEATURE_NAMES]
-    in_wdbc_order = columns is FEATURE_NAMES
-    rows = []
-    for number, line in enumerate(data_lines, start=1):
-        try:
-            values = row_from_text(line, "row", columns)
-        except ApiError as error:
-            raise error.in_row(number) from None
-        rows.append(values if in_wdbc_order else tuple(values[index] for index in order))
-    return Payload(rows, single=False)
+        return [read(item) for item in items]
+    except ApiError as error:
+        # Found again by index: the happy path keeps no counter.
+        for number, item in enumerate(items, start=1):
+            try:
+                read(item)
+            except ApiError:
+                raise error.in_row(number) from None
+        raise  # pragma: no cover - read() failed once, so it fails again
 
 
-def _is_header(line: str) -> bool:
-    return line.split(",", 1)[0].strip(" \t\r\ufeff") in FEATURE_NAMES
+def _rows_from_instances(instances: Any) -> list[Row]:
+    return _rows(_batch_items(instances, INSTANCES, "rows"), _row_from_instance)
 
 
-def _header_columns(line: str) -> tuple[str, ...]:
-    names = tuple(name.strip(" \t\r\ufeff") for name in line.split(","))
-    unknown = [name for name in names if name not in FEATURE_NAMES]
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    missing = [name for name in FEATURE_NAMES if name not in names]
+def _rows_from_records(records: Any) -> list[Row]:
+    def read(record: Any) -> Row:
+        if not isinstance(record, dict):
+            raise InvalidPayload(
+                f"a record must be an object of the {FEATURE_COUNT} named values, "
+                f"not {json_type_name(record)}",
+                DATAFRAME_RECORDS,
+            )
+        return row_from_named(record, DATAFRAME_RECORDS)
+
+    return _rows(_batch_items(records, DATAFRAME_RECORDS, "records"), read)
+
+
+def _rows_from_split(split: Any) -> list[Row]:
+    """pandas' `orient="split"`: `columns` name the 30 features in any order; `index` is ignored."""
+    if not isinstance(split, dict):
+        raise InvalidPayload(
+            f'"{DATAFRAME_SPLIT}" must be an object of "{COLUMNS}" and "{DATA}", '
+            f"not {json_type_name(split)}",
+            DATAFRAME_SPLIT,
+        )
+    _require_only(split, (COLUMNS, DATA, INDEX), DATAFRAME_SPLIT)
+    columns = split.get(COLUMNS)
+    if not isinstance(columns, list) or not all(isinstance(name, str) for name in columns):
+        raise InvalidPayload(
+            f'"{COLUMNS}" must be an array of the {FEATURE_COUNT} feature names', COLUMNS
+        )
+    order = _column_order(columns, COLUMNS)
+    data = _batch_items(split.get(DATA), DATA, "rows")
+    index = split.get(INDEX)
+    if index is not None and not (isinstance(index, list) and len(index) == len(data)):
+        raise InvalidPayload(f'"{INDEX}" must be an array with one label per row', INDEX)
+
+    def read(values: Any) -> Row:
+        if not isinstance(values, list):
+            raise InvalidPayload(
+                f"a row must be an array of {FEATURE_COUNT} numbers, not {json_type_name(values)}",
+                DATA,
+            )
+        return _reordered(row_from_numbers(values, DATA), order)
+
+    return _rows(data, read)
+
+
+def _reordered(row: Row, order: list[int] | None) -> Row:
+    return row if order is None else tuple([row[index] for index in order])
+
+
+def _column_order(found: Sequence[str], field: str) -> list[int] | None:
+    """Where each WDBC feature is among `found` (None: already in WDBC order)."""
+    if tuple(found) == FEATURE_NAMES:
+        return None
+    unknown = [name for name in found if name not in FEATURE_NAMES]
+    repeated = sorted({name for name in found if name in FEATURE_NAMES and found.count(name) > 1})
+    missing = [name for name in FEATURE_NAMES if name not in found]
     if unknown or repeated or missing:
         problems = []
         if unknown:
@@ -161,14 +231,53 @@ def _header_columns(line: str) -> tuple[str, ...]:
             problems.append(
                 f"missing {', '.join(missing[:3])}" + ("..." if len(missing) > 3 else "")
             )
-        raise InvalidHeader(
-            f"the header must name the {FEATURE_COUNT} features once each: " + "; ".join(problems),
-            {"field": "header"},
-        )
-    return names
+        message = f"the {field} must name the {FEATURE_COUNT} features once each: "
+        message += "; ".join(problems)
+        if field == "header":
+            raise InvalidHeader(message, {"field": field})
+        raise InvalidPayload(message, field)
+    return [found.index(name) for name in FEATURE_NAMES]
+
+
+def parse_csv_payload(body: bytes) -> Payload:
+    check_body_size(body)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidPayload("the body is not UTF-8 text", "body") from None
+    # A byte-order mark opens the body, whether a header or a data row follows.
+    text = text.removeprefix(BYTE_ORDER_MARK)
+    lines = text.split("\n")
+    if not lines[-1].strip():
+        lines.pop()  # the newline that ends the last row
+    if not text.strip():
+        raise InvalidPayload("the body is empty; send one or more CSV rows", "body")
+    columns: Sequence[str] = FEATURE_NAMES
+    order = None
+    header = lines[0].split(",")
+    if not any(_PLAIN_DECIMAL.fullmatch(name.strip(LINE_ENDS)) for name in header):
+        # No number in the first line: a header, its names matched case-insensitively.
+        columns = tuple(name.strip(LINE_ENDS).lower() for name in header)
+        order = _column_order(columns, "header")
+        lines = lines[1:]
+        if not lines:
+            raise InvalidPayload("the body has a header but no rows", "body")
+        if order is None:
+            columns = FEATURE_NAMES
+    check_row_count(len(lines))
+
+    def read(line: str) -> Row:
+        return _reordered(row_from_text(line, "row", columns), order)
+
+    return Payload(_rows(lines, read), single=False)
 
 
 _PARSERS: dict[str, Callable[[bytes], Payload]] = {
     content_types.JSON: parse_json_payload,
     content_types.CSV: parse_csv_payload,
+}
+_BATCH_READERS: dict[str, Callable[[Any], list[Row]]] = {
+    INSTANCES: _rows_from_instances,
+    DATAFRAME_SPLIT: _rows_from_split,
+    DATAFRAME_RECORDS: _rows_from_records,
 }

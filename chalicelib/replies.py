@@ -36,6 +36,22 @@ def prediction_item(prediction: Prediction) -> dict[str, Any]:
     }
 
 
+# Each item's text up to its probability, as json.dumps writes it: a batch's answer is then one
+# join, not a thousand dictionaries encoded (json.dumps writes a float as its repr, too).
+_ITEM_OPENINGS = {
+    label: json.dumps({"prediction": LETTERS[label], "diagnosis": DIAGNOSES[label]})[:-1]
+    + ', "probability_malignant": '
+    for label in LETTERS
+}
+
+
+def _items_json(predictions: Sequence[Prediction], separator: str) -> str:
+    openings = _ITEM_OPENINGS
+    return separator.join(
+        [f"{openings[label]}{probability!r}}}" for label, probability in predictions]
+    )
+
+
 def predictions_reply(
     predictions: Sequence[Prediction], model: ModelIdentity, media_type: str, single: bool
 ) -> Reply:
@@ -46,18 +62,20 @@ def predictions_reply(
         return Reply(200, LETTERS[predictions[0].label], content_types.PLAIN_TEXT, rows=rows)
     if media_type == content_types.CSV:
         lines = "".join(
-            f"{LETTERS[item.label]},{item.probability_malignant!r}\n" for item in predictions
+            [f"{LETTERS[label]},{probability!r}\n" for label, probability in predictions]
         )
         return Reply(200, lines, content_types.CSV, rows=rows)
-    identity = {"name": model.name, "version": model.version}
+    if media_type == content_types.JSON_LINES:
+        # Linear Learner's other answer format: one object per row, each line ended.
+        return Reply(
+            200, _items_json(predictions, "\n") + "\n", content_types.JSON_LINES, rows=rows
+        )
+    identity = json.dumps({"name": model.name, "version": model.version})
     if single:
-        document = {**prediction_item(predictions[0]), "model": identity}
+        body = f'{_items_json(predictions, "")[:-1]}, "model": {identity}}}'
     else:
-        document = {
-            "predictions": [prediction_item(item) for item in predictions],
-            "model": identity,
-        }
-    return Reply(200, json.dumps(document), content_types.JSON, rows=rows)
+        body = f'{{"predictions": [{_items_json(predictions, ", ")}], "model": {identity}}}'
+    return Reply(200, body, content_types.JSON, rows=rows)
 
 
 def json_reply(document: Mapping[str, Any], status: int = 200) -> Reply:

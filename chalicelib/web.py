@@ -2,7 +2,7 @@
 
 Chalice answers some requests itself (415 for a media type a route does not take, 405 for a
 method it does not serve) in its own `{"Code", "Message"}` shape; they are rewritten here so
-that every error a client sees has one shape.
+that every error a client sees has the route's shape: ours, or OIP's under /v2/.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from chalice.app import Request, Response
 
-from chalicelib import access_log
+from chalicelib import access_log, oip
 from chalicelib.errors import (
     ApiError,
     InternalError,
@@ -53,8 +53,8 @@ def request_id(request: Request | None) -> str:
 
 _FRAMEWORK_ERRORS: dict[str, Callable[[], ApiError]] = {
     "UnsupportedMediaType": lambda: UnsupportedMediaType(
-        "that media type is not accepted here; "
-        "POST /predictbreastcancer takes application/json or text/csv"
+        "that media type is not accepted here; POST /predictbreastcancer takes "
+        "application/json or text/csv, POST /v2/models/wdbc/infer application/json"
     ),
     "MethodNotAllowedError": lambda: MethodNotAllowed("this route does not take that method"),
     "BadRequestError": lambda: InvalidPayload("the request is malformed", "body"),
@@ -74,21 +74,25 @@ def answer_and_log(
     get_response: Callable[[Request], Response],
     clock: Callable[[], float] = time.perf_counter,
 ) -> Response:
-    """Chalice `http` middleware: one error shape, a request id header, one access-log line."""
+    """Chalice `http` middleware: the route's error shape, a request id header, one log line."""
     started = clock()
     rid = request_id(event)
     response = get_response(event)
     reply: Reply | None = getattr(response, "reply", None)
+    route = _route(event)
     framework_error = None if reply else _framework_error(response)
     if framework_error is not None:
-        reply = error_reply(framework_error, rid)
+        if route.startswith(oip.PREFIX + "/"):
+            reply = oip.error_reply(framework_error)
+        else:
+            reply = error_reply(framework_error, rid)
         kept = {k: str(v) for k, v in response.headers.items() if k.lower() == "allow"}
         response = ReplyResponse(reply._replace(headers={**reply.headers, **kept}))
     response.headers[REQUEST_ID_HEADER] = rid
     access_log.log_request(
         request_id=rid,
         method=event.method,
-        route=_route(event),
+        route=route,
         status=response.status_code,
         error_code=reply.error_code if reply else None,
         rows=reply.rows if reply else 0,
@@ -97,16 +101,31 @@ def answer_and_log(
     return response
 
 
-def respond(
-    request: Request | None, handle: Callable[[bytes, str | None, str | None, str], Reply]
-) -> ReplyResponse:
-    """What a body-taking route does: hand body, content type, Accept and request id over."""
+class BodyHandler(Protocol):
+    def __call__(
+        self,
+        body: bytes,
+        content_type: str | None,
+        accept: str | None,
+        request_id: str,
+        content_encoding: str | None = None,
+    ) -> Reply: ...
+
+
+def respond(request: Request | None, handle: BodyHandler) -> ReplyResponse:
+    """What a body-taking route does: hand body, its headers and the request id over."""
     if request is None:
         raise RuntimeError("Chalice called a route outside a request")
     raw_body = request.raw_body
     body = raw_body if isinstance(raw_body, bytes) else raw_body.encode("utf-8")
     headers = request.headers
-    reply = handle(body, headers.get("content-type"), headers.get("accept"), request_id(request))
+    reply = handle(
+        body,
+        headers.get("content-type"),
+        headers.get("accept"),
+        request_id(request),
+        headers.get("content-encoding"),
+    )
     return ReplyResponse(reply)
 
 

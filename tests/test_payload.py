@@ -79,15 +79,18 @@ def test_a_batch_of_the_limit_is_accepted_and_one_more_is_413() -> None:
         (b"[" * 100_000 + b"]" * 100_000, InvalidJson, "nested too deeply"),
         (b"[]", InvalidPayload, "must be a JSON object, not an array"),
         (b'"text"', InvalidPayload, "must be a JSON object, not a string"),
-        (b"{}", InvalidPayload, 'exactly one of "data" or "features" (or "instances"'),
+        (b"{}", InvalidPayload, 'exactly one of "data" or "features" (one row), or one of "inst'),
         (as_json({"data": EXAMPLE_ROW, "features": NAMED}), InvalidPayload, "exactly one of"),
         (as_json({"data": EXAMPLE_ROW, "extra": 1}), InvalidPayload, "it also holds 'extra'"),
-        (as_json({"instances": [], "data": "1"}), InvalidPayload, "it also holds 'data'"),
+        (as_json({"instances": [], "data": "1"}), InvalidPayload, "exactly one of"),
+        (as_json({"instances": [], "dataframe_records": []}), InvalidPayload, "exactly one of"),
+        (as_json({"instances": [], "_134977777": 1}), InvalidPayload, "also holds 1 other name"),
         (body_for(13.49), InvalidPayload, "not a number"),
         (body_for(None), InvalidPayload, "not null"),
         (body_for(True), InvalidPayload, "not a boolean"),
         (body_for({"radius_mean": 1}), InvalidPayload, "not an object"),
         (as_json({"features": EXAMPLE_ROW}), InvalidPayload, '"features" must be an object'),
+        (as_json({"features": EXAMPLE_VALUES[:29]}), WrongValueCount, "features must hold 30"),
         (as_json({"instances": {}}), InvalidPayload, '"instances" must be an array'),
         (as_json({"instances": []}), InvalidPayload, '"instances" is empty'),
     ],
@@ -103,7 +106,10 @@ def test_bad_json_bodies_are_refused_clearly(
 @pytest.mark.parametrize(
     ("item", "error_class", "message_part"),
     [
-        ("13.49", InvalidPayload, "an instance must be an object, not a string"),
+        (None, InvalidPayload, "an instance must be an object, an array of 30 numbers or a CSV"),
+        ("13.49", WrongValueCount, "instances must hold 30 comma-separated numbers"),
+        ([1.0] * 29, WrongValueCount, "instances must hold 30 numbers"),
+        ([*EXAMPLE_VALUES[:3], "1", *EXAMPLE_VALUES[4:]], InvalidValue, "4 of 30 (area_mean)"),
         ({"instances": []}, InvalidPayload, 'instance must hold exactly one of "data" or'),
         ({"data": row_with(4, "nan")}, InvalidValue, "value 4 of 30 (area_mean)"),
         ({"data": EXAMPLE_ROW + ",1"}, WrongValueCount, "it holds 31"),
@@ -246,3 +252,212 @@ def _is_plain(field: str) -> bool:
         re.fullmatch(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", field)
         is not None
     )
+
+
+# --- The forms other servers' clients send --------------------------------------------------
+
+REVERSED = list(reversed(FEATURE_NAMES))
+OTHER = tuple(value * 2 for value in EXAMPLE_VALUES)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"instances": [list(EXAMPLE_VALUES), list(OTHER)]},
+        {"instances": [EXAMPLE_ROW, ",".join(map(repr, OTHER))]},
+        {"instances": [{"features": list(EXAMPLE_VALUES)}, {"data": list(OTHER)}]},
+        {"dataframe_split": {"columns": list(FEATURE_NAMES), "data": [EXAMPLE_VALUES, OTHER]}},
+        {
+            "dataframe_split": {
+                "index": [7, 8],
+                "columns": REVERSED,
+                "data": [EXAMPLE_VALUES[::-1], OTHER[::-1]],
+            }
+        },
+        {"dataframe_records": [NAMED, dict(zip(REVERSED, OTHER[::-1], strict=True))]},
+    ],
+    ids=["arrays", "csv-lines", "linear-learner", "split", "split-reordered", "records"],
+)
+def test_every_batch_form_gives_the_same_rows(document: object) -> None:
+    assert parse_payload(as_json(document), JSON) == Payload([EXAMPLE_VALUES, OTHER], single=False)
+
+
+def test_linear_learner_features_array_is_one_positional_row() -> None:
+    document = {"features": list(EXAMPLE_VALUES)}
+    assert parse_payload(as_json(document), JSON) == Payload([EXAMPLE_VALUES], single=True)
+
+
+@pytest.mark.parametrize(
+    ("document", "error_class", "message_part", "details"),
+    [
+        (
+            {"dataframe_split": {"columns": REVERSED[:29], "data": [EXAMPLE_VALUES]}},
+            InvalidPayload,
+            "the columns must name the 30 features once each: missing radius_mean",
+            {"field": "columns"},
+        ),
+        (
+            {"dataframe_split": {"columns": [*FEATURE_NAMES[:29], "radius_mean"], "data": [[]]}},
+            InvalidPayload,
+            "repeated radius_mean",
+            {"field": "columns"},
+        ),
+        (
+            {"dataframe_split": {"columns": list(FEATURE_NAMES), "data": [EXAMPLE_VALUES, [1]]}},
+            WrongValueCount,
+            "row 2: data must hold 30 numbers",
+            {"row": 2, "field": "data", "expected": 30, "found": 1},
+        ),
+        (
+            {"dataframe_split": {"columns": REVERSED, "data": [[None, *EXAMPLE_VALUES[1:]]]}},
+            InvalidValue,
+            "row 1: value 1 of 30 (radius_mean) must be a number, not null",
+            {"row": 1, "field": "data", "position": 1, "feature": "radius_mean"},
+        ),
+        (
+            {"dataframe_split": {"columns": list(FEATURE_NAMES), "data": [EXAMPLE_VALUES], "x": 1}},
+            InvalidPayload,
+            'may hold only "columns", "data", "index"',
+            {"field": "dataframe_split"},
+        ),
+        (
+            {"dataframe_split": {"columns": list(FEATURE_NAMES), "data": [], "index": []}},
+            InvalidPayload,
+            '"data" is empty',
+            {"field": "data"},
+        ),
+        (
+            {
+                "dataframe_split": {
+                    "columns": list(FEATURE_NAMES),
+                    "data": [EXAMPLE_VALUES],
+                    "index": 1,
+                }
+            },
+            InvalidPayload,
+            '"index" must be an array with one label per row',
+            {"field": "index"},
+        ),
+        (
+            {"dataframe_split": [1]},
+            InvalidPayload,
+            "must be an object",
+            {"field": "dataframe_split"},
+        ),
+        (
+            {"dataframe_split": {"columns": "radius_mean", "data": [EXAMPLE_VALUES]}},
+            InvalidPayload,
+            '"columns" must be an array of the 30 feature names',
+            {"field": "columns"},
+        ),
+        (
+            {"dataframe_split": {"columns": list(FEATURE_NAMES), "data": [NAMED]}},
+            InvalidPayload,
+            "row 1: a row must be an array of 30 numbers, not an object",
+            {"row": 1, "field": "data"},
+        ),
+        (
+            {"dataframe_records": [NAMED, {**NAMED, "area_worst": "1"}]},
+            InvalidValue,
+            "row 2: value 24 of 30 (area_worst) must be a number, not a string",
+            {"row": 2, "field": "dataframe_records", "position": 24, "feature": "area_worst"},
+        ),
+        (
+            {"dataframe_records": [NAMED, [1]]},
+            InvalidPayload,
+            "row 2: a record must be an object",
+            {"row": 2, "field": "dataframe_records"},
+        ),
+        ({"dataframe_records": {}}, InvalidPayload, "must be an array of records", None),
+    ],
+)
+def test_a_bad_dataframe_names_its_field_and_row(
+    document: object, error_class: type[ApiError], message_part: str, details: object
+) -> None:
+    with pytest.raises(error_class) as caught:
+        parse_payload(as_json(document), JSON)
+    assert message_part in caught.value.message
+    if details is not None:
+        assert dict(caught.value.details) == details
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"instances": [list(EXAMPLE_VALUES)] * (MAX_ROWS + 1)},
+        {"dataframe_records": [NAMED] * (MAX_ROWS + 1)},
+        {"dataframe_split": {"columns": list(FEATURE_NAMES), "data": [EXAMPLE_VALUES] * 1001}},
+    ],
+)
+def test_every_batch_form_has_the_row_limit(document: object) -> None:
+    with pytest.raises(TooManyRows):
+        parse_payload(as_json(document), JSON)
+
+
+# --- Strictness -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        ",".join(name.upper() for name in FEATURE_NAMES),
+        "\ufeff" + ",".join(FEATURE_NAMES),
+        " " + ",\t".join(REVERSED).title() + "\r",
+    ],
+)
+def test_a_header_is_matched_case_insensitively_after_a_bom(first_line: str) -> None:
+    order = list(range(30)) if "RADIUS" in first_line or "\ufeff" in first_line else None
+    line = EXAMPLE_ROW if order else ",".join(map(repr, EXAMPLE_VALUES[::-1]))
+    body = f"{first_line}\n{line}\n".encode()
+    assert parse_payload(body, CSV) == Payload([EXAMPLE_VALUES], single=False)
+
+
+def test_a_bom_before_a_data_row_is_ignored_as_before_a_header() -> None:
+    body = f"\ufeff{EXAMPLE_ROW}\n{EXAMPLE_ROW}".encode()
+    assert parse_payload(body, CSV) == Payload([EXAMPLE_VALUES] * 2, single=False)
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        "colour,size",
+        ",".join([*FEATURE_NAMES[:29], "patient_id"]),
+        "nan,inf," + ",".join(FEATURE_NAMES[2:]),
+        ",".join(FEATURE_NAMES[:29]) + ",",
+    ],
+)
+def test_a_first_line_without_numbers_is_a_header_and_a_bad_one_is_invalid_header(
+    first_line: str,
+) -> None:
+    with pytest.raises(InvalidHeader) as caught:
+        parse_payload(f"{first_line}\n{EXAMPLE_ROW}".encode(), CSV)
+    assert caught.value.details == {"field": "header"}
+
+
+def test_a_first_line_with_a_number_is_a_data_row() -> None:
+    with pytest.raises(InvalidValue) as caught:
+        parse_payload(row_with(3, "nan").encode(), CSV)
+    assert caught.value.details["row"] == 1
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json; charset=latin-1",
+        'application/json; charset="utf-16"',
+        "text/csv; charset=iso-8859-1",
+        "text/csv;charset=ascii",
+    ],
+)
+def test_a_charset_other_than_utf8_is_415(content_type: str) -> None:
+    body = as_json({"data": EXAMPLE_ROW}) if "json" in content_type else EXAMPLE_ROW.encode()
+    with pytest.raises(UnsupportedMediaType, match="UTF-8"):
+        parse_payload(body, content_type)
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json; charset=UTF-8", 'text/csv; charset="utf8"', "Text/CSV"]
+)
+def test_utf8_in_any_spelling_is_read(content_type: str) -> None:
+    body = as_json({"data": EXAMPLE_ROW}) if "json" in content_type else EXAMPLE_ROW.encode()
+    assert parse_payload(body, content_type).rows == [EXAMPLE_VALUES]

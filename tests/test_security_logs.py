@@ -156,6 +156,8 @@ def test_the_real_client_logs_neither_rows_nor_scores(
         (["a", "b", "c", "d"], "'a', 'b', 'c' and 1 more"),
         (["x" * 41], "1 other name"),
         (["radius mean"], "1 other name"),
+        (["_134977777"], "1 other name"),
+        (["patient7"], "1 other name"),
     ],
 )
 def test_only_names_that_look_like_names_are_repeated(names: list[str], quoted: str) -> None:
