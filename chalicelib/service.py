@@ -40,7 +40,7 @@ class PredictionService:
         request_id: str,
         content_encoding: str | None = None,
     ) -> Reply:
-        """`POST /predictbreastcancer`: any JSON or CSV form in; JSON, CSV, JSON Lines or a letter out."""
+        """`POST /predictbreastcancer`: any JSON or CSV form in; JSON, CSV, JSON Lines, B/M out."""
         rows = 0
         try:
             # Refuse an Accept nothing can satisfy before reading the body.
