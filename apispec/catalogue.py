@@ -24,9 +24,11 @@ WHEN: dict[ErrorClass, str] = {
         "nesting too deep, or empty"
     ),
     errors.InvalidPayload: (
-        "JSON of another shape: not an object, not exactly one of `data`, `features` or "
-        "`instances`, an unknown key or feature name, a missing feature, an empty batch; "
-        "a CSV body that is empty, not UTF-8, or a header without rows"
+        "JSON of another shape: not an object, not exactly one of `data`, `features`, "
+        "`instances`, `dataframe_split` or `dataframe_records`, an unknown key or feature name, "
+        "a missing feature, `columns` that do not name the 30 features once each, an empty "
+        "batch, an OIP tensor that is not one FP32 or FP64 `[N, 30]`; a CSV body that is empty, "
+        "not UTF-8, or a header without rows"
     ),
     errors.WrongValueCount: (
         f"a row without exactly {FEATURE_COUNT} values (29, 31, a trailing comma, a blank line)"
@@ -36,7 +38,8 @@ WHEN: dict[ErrorClass, str] = {
         "non-ASCII digits), not a JSON number, or not finite (`1e309`)"
     ),
     errors.InvalidHeader: (
-        f"a CSV header line that does not name the {FEATURE_COUNT} features once each"
+        "a CSV first line without a number (so a header) that does not name the "
+        f"{FEATURE_COUNT} features once each, in any case"
     ),
     errors.ModelCardUnavailable: "no model card is deployed for this stage",
     errors.MethodNotAllowed: "a method the path does not take (the answer has `Allow`)",
@@ -45,7 +48,10 @@ WHEN: dict[ErrorClass, str] = {
     ),
     errors.PayloadTooLarge: f"a body over {MAX_BODY_BYTES} bytes",
     errors.TooManyRows: f"more than {MAX_ROWS} rows in one request",
-    errors.UnsupportedMediaType: "a Content-Type other than `application/json` or `text/csv`",
+    errors.UnsupportedMediaType: (
+        "a Content-Type other than `application/json` or `text/csv` (OIP: `application/json`), "
+        "a `charset` other than UTF-8, a `Content-Encoding` other than `identity`"
+    ),
     errors.Throttled: "SageMaker throttled the call",
     errors.InternalError: (
         "our own fault (a bug, a missing IAM permission); details only in the logs"
@@ -93,6 +99,10 @@ PREDICT_ERRORS: tuple[ErrorClass, ...] = (
     errors.EndpointUnavailable,
     errors.EndpointUnreachable,
     errors.EndpointTimeout,
+)
+# OIP's infer route: the same, less the CSV header, in OIP's own `{"error": "..."}` shape.
+OIP_INFER_ERRORS: tuple[ErrorClass, ...] = tuple(
+    cls for cls in PREDICT_ERRORS if cls is not errors.InvalidHeader
 )
 # Any path answers a method it does not take this way; OpenAPI has no place for "any other
 # method", so the spec keeps it as a shared response that its description points to.

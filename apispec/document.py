@@ -11,7 +11,7 @@ from typing import Any
 from apispec import catalogue, examples, schemas
 from apispec.catalogue import ErrorClass, ErrorStatus
 from apispec.schemas import Schema, ref
-from chalicelib import content_types, cors, errors, pages
+from chalicelib import content_types, cors, errors, oip, pages
 from chalicelib.features import FEATURE_COUNT
 from chalicelib.limits import MAX_BODY_BYTES, MAX_ROWS
 from chalicelib.web import REQUEST_ID_HEADER
@@ -21,6 +21,8 @@ PROJECT_FILE = Path(__file__).resolve().parent.parent / "pyproject.toml"
 API_KEY_HEADER = "x-api-key"  # API Gateway's own name for it
 API_KEY_SCHEME = "apiKey"
 PREDICT_PATH = "/predictbreastcancer"
+OIP_INFER_PATH = f"{oip.PREFIX}/models/{oip.MODEL_NAME}/infer"
+OIP_PREFIX = "Oip"  # of the shared responses in OIP's error shape
 
 DESCRIPTION = f"""\
 Predicts whether a breast mass is benign (B) or malignant (M) from the {FEATURE_COUNT} \
@@ -31,7 +33,12 @@ measurements of the Wisconsin Diagnostic Breast Cancer data set, by calling a Sa
 Every answer of the API carries `{REQUEST_ID_HEADER}`. Every error it gives has one shape \
 (`Error`) and never repeats an input value. A method a path does not take is answered 405 \
 `{errors.MethodNotAllowed.CODE}` with an `Allow` header (the shared response \
-`MethodNotAllowed`). Bodies are at most {MAX_BODY_BYTES} bytes and {MAX_ROWS} rows.
+`MethodNotAllowed`). Bodies are at most {MAX_BODY_BYTES} bytes and {MAX_ROWS} rows, in UTF-8 \
+and uncompressed.
+
+The `{oip.PREFIX}/` routes speak the Open Inference Protocol v2 (KServe, Triton, MLServer); \
+their errors have OIP's shape (`OipError`, `{{"error": "..."}}`), with the same statuses and \
+messages.
 
 Answers to an `Origin` the stage lists in `{cors.CORS_ALLOWED_ORIGINS}` carry \
 `Access-Control-Allow-Origin` and `Access-Control-Expose-Headers`; every answer says \
@@ -56,6 +63,12 @@ def build_spec() -> dict[str, Any]:
         "servers": [{"url": "./"}],
         "paths": {
             PREDICT_PATH: {"post": _predict_operation(), "options": _preflight_operation()},
+            OIP_INFER_PATH: {
+                "post": _infer_operation(),
+                "options": _preflight_operation("oipInferPreflight"),
+            },
+            f"{oip.PREFIX}/health/ready": {"get": _ready_operation()},
+            f"{oip.PREFIX}/models/{oip.MODEL_NAME}": {"get": _metadata_operation()},
             "/health": {"get": _health_operation()},
             "/model": {"get": _model_operation()},
             "/openapi.json": {"get": _spec_operation()},
@@ -66,10 +79,15 @@ def build_spec() -> dict[str, Any]:
                 **schemas.request_schemas(),
                 **schemas.answer_schemas(),
                 **schemas.discovery_schemas(),
+                **schemas.oip_schemas(),
                 **schemas.error_schemas(classes),
             },
             "responses": {
                 **{status.name: _error_response(status) for status in catalogue.by_status(classes)},
+                **{
+                    OIP_PREFIX + status.name: _error_response(status, oip_shape=True)
+                    for status in catalogue.by_status(catalogue.OIP_INFER_ERRORS)
+                },
                 "Forbidden": _gateway_response(catalogue.GATEWAY_ANSWERS[403]),
             },
             "headers": {
@@ -114,7 +132,7 @@ def _headers(*, request_id_always: bool = True) -> dict[str, Any]:
     }
 
 
-def _error_response(status: ErrorStatus) -> dict[str, Any]:
+def _error_response(status: ErrorStatus, *, oip_shape: bool = False) -> dict[str, Any]:
     codes = [cls.CODE for cls in status.classes]
     gateway = catalogue.GATEWAY_ANSWERS.get(status.status)
     headers = _headers(request_id_always=gateway is None)
@@ -135,6 +153,8 @@ def _error_response(status: ErrorStatus) -> dict[str, Any]:
             {"properties": {"error": {"properties": {"code": {"enum": codes}}}}},
         ]
     }
+    if oip_shape:
+        schema = ref("OipError")  # the code only in the access log
     lines = [f"- `{cls.CODE}`: {catalogue.WHEN[cls]}" for cls in status.classes]
     if gateway is not None:
         schema = {"oneOf": [schema, ref("GatewayMessage")]}
@@ -153,9 +173,13 @@ def _gateway_response(description: str) -> dict[str, Any]:
     }
 
 
-def _error_responses(route_errors: Sequence[ErrorClass]) -> dict[str, Any]:
+def _error_responses(
+    route_errors: Sequence[ErrorClass], *, oip_shape: bool = False
+) -> dict[str, Any]:
     """Each status the route can answer with, as the shared response of that status."""
-    shared = {group.status: group for group in catalogue.by_status(catalogue.error_classes())}
+    every = catalogue.OIP_INFER_ERRORS if oip_shape else catalogue.error_classes()
+    shared = {group.status: group for group in catalogue.by_status(every)}
+    prefix = OIP_PREFIX if oip_shape else ""
     responses = {}
     for status in catalogue.by_status(route_errors):
         if set(shared[status.status].classes) != set(status.classes):
@@ -163,7 +187,7 @@ def _error_responses(route_errors: Sequence[ErrorClass]) -> dict[str, Any]:
                 f"a route gives only some of the {status.status} errors; "
                 "apispec.document has no per-route response for that yet"
             )
-        responses[str(status.status)] = {"$ref": f"#/components/responses/{status.name}"}
+        responses[str(status.status)] = {"$ref": f"#/components/responses/{prefix}{status.name}"}
     return responses
 
 
@@ -180,11 +204,12 @@ def _predict_operation() -> dict[str, Any]:
         "operationId": "predictBreastCancer",
         "summary": "Predict benign or malignant for one row or a batch",
         "description": (
-            "Send one row (`RowText`, `RowNumbers` or `RowFeatures`), a batch "
-            f'(`{{"instances": [...]}}`, up to {MAX_ROWS} rows), or CSV rows. The answer\'s '
-            "type follows `Accept`: `application/json` (the default, also for `*/*`), "
-            "`text/csv`, or `text/plain` for a single JSON row only; anything else is 406. "
-            "A CSV body is always answered as a batch."
+            "Send one row (`RowText`, `RowNumbers`, `RowFeatures` or Linear Learner's "
+            '`RowFeatureArray`), a batch (`{"instances": [...]}`, MLflow\'s `dataframe_split` '
+            f"or `dataframe_records`, up to {MAX_ROWS} rows), or CSV rows. The answer's type "
+            "follows `Accept`: `application/json` (the default, also for `*/*`), `text/csv`, "
+            "`application/jsonlines`, or `text/plain` for a single JSON row only; anything "
+            "else is 406. A CSV body is always answered as a batch."
         ),
         "security": [{API_KEY_SCHEME: []}],
         "requestBody": {
@@ -205,13 +230,15 @@ def _predict_operation() -> dict[str, Any]:
                 "description": (
                     "The predictions, in the media type `Accept` chose: one object for a "
                     'single JSON row, `{"predictions": [...], "model": ...}` for a batch or '
-                    "CSV; a bare letter as text/plain; one CSV line per row as text/csv."
+                    "CSV; a bare letter as text/plain; one CSV line per row as text/csv; one "
+                    "JSON object per row and line as application/jsonlines."
                 ),
                 "headers": _headers(),
                 "content": {
                     content_types.JSON: {"schema": ref("PredictionAnswer")},
                     content_types.PLAIN_TEXT: {"schema": ref("Letter")},
                     content_types.CSV: {"schema": ref("CsvAnswer")},
+                    content_types.JSON_LINES: {"schema": ref("JsonLinesAnswer")},
                 },
             },
             "403": {"$ref": "#/components/responses/Forbidden"},
@@ -220,10 +247,10 @@ def _predict_operation() -> dict[str, Any]:
     }
 
 
-def _preflight_operation() -> dict[str, Any]:
+def _preflight_operation(operation_id: str = "predictBreastCancerPreflight") -> dict[str, Any]:
     optional = {"schema": {"type": "string"}}
     return {
-        "operationId": "predictBreastCancerPreflight",
+        "operationId": operation_id,
         "summary": "The methods the path takes; a browser's CORS preflight",
         "description": (
             "Needs no API key. To a preflight (`Origin` and `Access-Control-Request-Method`) "
@@ -246,6 +273,57 @@ def _preflight_operation() -> dict[str, Any]:
                 },
             },
             **_error_responses(catalogue.ANY_ROUTE_ERRORS),
+        },
+    }
+
+
+def _infer_operation() -> dict[str, Any]:
+    return {
+        "operationId": "oipInfer",
+        "summary": "Open Inference Protocol v2: predict for an [N, 30] tensor",
+        "description": (
+            f"One input tensor of shape `[N, {FEATURE_COUNT}]` (N from 1 to {MAX_ROWS}), FP32 "
+            "or FP64, its `data` row-major (flat or nested), read as every other form is; one "
+            "endpoint call. The answer's outputs are `predicted_label` (BYTES: B or M) and "
+            "`probability_malignant` (FP64), or those `outputs` asks for."
+        ),
+        "security": [{API_KEY_SCHEME: []}],
+        "requestBody": {
+            "required": True,
+            "content": {
+                content_types.JSON: {
+                    "schema": ref("InferenceRequest"),
+                    "examples": examples.oip_requests(),
+                }
+            },
+        },
+        "responses": {
+            "200": _json_answer("The outputs, one value per row each.", "InferenceResponse"),
+            "403": {"$ref": "#/components/responses/Forbidden"},
+            **_error_responses(catalogue.OIP_INFER_ERRORS, oip_shape=True),
+        },
+    }
+
+
+def _ready_operation() -> dict[str, Any]:
+    return {
+        "operationId": "oipReady",
+        "summary": "Open Inference Protocol v2: whether the server is ready",
+        "description": "Answered from memory, as `/health` is: it never calls the endpoint.",
+        "responses": {
+            "200": _json_answer("Ready.", "Readiness"),
+            **_error_responses(catalogue.ANY_ROUTE_ERRORS, oip_shape=True),
+        },
+    }
+
+
+def _metadata_operation() -> dict[str, Any]:
+    return {
+        "operationId": "oipModelMetadata",
+        "summary": "Open Inference Protocol v2: the model's inputs, outputs and versions",
+        "responses": {
+            "200": _json_answer("The model's metadata.", "ModelMetadata"),
+            **_error_responses(catalogue.ANY_ROUTE_ERRORS, oip_shape=True),
         },
     }
 

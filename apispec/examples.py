@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import payload
+from chalicelib import oip, payload
 from chalicelib.features import FEATURE_NAMES
 
 # The README's example: a benign row of the WDBC data set, in WDBC order.
@@ -31,6 +31,10 @@ def json_requests() -> dict[str, Any]:
             "summary": "One row by feature name",
             "value": {payload.FEATURES: named},
         },
+        "linear_learner": {
+            "summary": "One row as Linear Learner's JSON: features by position",
+            "value": {payload.FEATURES: EXAMPLE_VALUES},
+        },
         "batch": {
             "summary": "A batch mixing the forms",
             "value": {
@@ -38,7 +42,48 @@ def json_requests() -> dict[str, Any]:
                     {payload.DATA: EXAMPLE_ROW},
                     {payload.DATA: EXAMPLE_VALUES},
                     {payload.FEATURES: named},
+                    {payload.FEATURES: EXAMPLE_VALUES},
+                    EXAMPLE_VALUES,
+                    EXAMPLE_ROW,
                 ]
+            },
+        },
+        "instances": {
+            "summary": "A batch as TF Serving and KServe v1 send it: arrays of numbers",
+            "value": {payload.INSTANCES: [EXAMPLE_VALUES, EXAMPLE_VALUES]},
+        },
+        "dataframe_split": {
+            "summary": "MLflow: a DataFrame split into columns and rows",
+            "value": {
+                payload.DATAFRAME_SPLIT: {
+                    payload.COLUMNS: list(FEATURE_NAMES),
+                    payload.DATA: [EXAMPLE_VALUES],
+                }
+            },
+        },
+        "dataframe_records": {
+            "summary": "MLflow: a DataFrame as records",
+            "value": {payload.DATAFRAME_RECORDS: [named]},
+        },
+    }
+
+
+def oip_requests() -> dict[str, Any]:
+    tensor = {
+        "name": oip.INPUT_NAME,
+        "shape": [2, len(EXAMPLE_VALUES)],
+        "datatype": "FP64",
+        "data": EXAMPLE_VALUES * 2,
+    }
+    return {
+        "flat": {"summary": "Two rows, row-major", "value": {"id": "req-1", "inputs": [tensor]}},
+        "nested": {
+            "summary": "One row, nested, FP32, one output",
+            "value": {
+                "inputs": [
+                    {**tensor, "shape": [1, 30], "datatype": "FP32", "data": [EXAMPLE_VALUES]}
+                ],
+                "outputs": [{"name": oip.PROBABILITY_OUTPUT}],
             },
         },
     }

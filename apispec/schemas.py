@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from apispec.catalogue import ErrorClass
-from chalicelib import payload, rows
+from chalicelib import oip, payload, rows
 from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
 from chalicelib.limits import MAX_BODY_BYTES, MAX_ROWS
 from chalicelib.model_card import CARD_FORMAT
@@ -24,13 +24,17 @@ ERROR_FIELDS = (
     payload.DATA,
     payload.FEATURES,
     payload.INSTANCES,
+    payload.DATAFRAME_SPLIT,
+    payload.DATAFRAME_RECORDS,
+    payload.COLUMNS,
+    payload.INDEX,
     "body",
     "instance",
     "row",
     "header",
 )
 
-_REGEX_ESCAPES = {" ": " ", "\t": "\\t", "\r": "\\r", "\n": "\\n", "\ufeff": "\\uFEFF"}
+_REGEX_ESCAPES = {" ": " ", "\t": "\\t", "\r": "\\r", "\n": "\\n"}
 
 
 def ref(name: str) -> Schema:
@@ -57,17 +61,24 @@ def row_text_pattern() -> str:
     return f"^{_row_pattern(rows.LINE_ENDS)}$"
 
 
+def _any_case(name: str) -> str:
+    """`ab_c` -> `[aA][bB]_[cC]`: ECMA-262 patterns have no case-insensitive flag inline."""
+    return "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in name)
+
+
 def csv_body_pattern() -> str:
     """An optional header naming the 30 features, then 1 to MAX_ROWS rows, one per line."""
-    # payload.py strips blanks, CRs and a byte-order mark around each header name.
-    name_ends = _char_class(" \t\r\ufeff")
-    name = f"{name_ends}(?:{'|'.join(FEATURE_NAMES)}){name_ends}"
+    # payload.py strips blanks and CRs around each header name and matches them in any case;
+    # a byte-order mark may open the body, before a header or a row.
+    name_ends = _char_class(" \t\r")
+    names = "|".join(_any_case(name) for name in FEATURE_NAMES)
+    name = f"{name_ends}(?:{names}){name_ends}"
     header = f"{name}(?:,{name}){{{FEATURE_COUNT - 1}}}\\n"
     # Each line loses its blanks and CR at both ends; one trailing newline ends the last row.
     line_ends = " \t\r"
     row = _row_pattern(line_ends)
     last_newline = f"(?:\\n{_char_class(line_ends)})?"
-    return f"^(?:{header})?{row}(?:\\n{row}){{0,{MAX_ROWS - 1}}}{last_newline}$"
+    return f"^\\uFEFF?(?:{header})?{row}(?:\\n{row}){{0,{MAX_ROWS - 1}}}{last_newline}$"
 
 
 def csv_answer_pattern() -> str:
@@ -75,6 +86,17 @@ def csv_answer_pattern() -> str:
     letters = "".join(sorted(LETTERS.values()))
     probability = r"[0-9](?:\.[0-9]+)?(?:e-[0-9]+)?"
     return f"^(?:[{letters}],{probability}\\n){{1,{MAX_ROWS}}}$"
+
+
+def json_lines_answer_pattern() -> str:
+    """One prediction object per line, as replies.py writes them, each line ended."""
+    probability = r"[0-9](?:\.[0-9]+)?(?:e-[0-9]+)?"
+    item = (
+        f'\\{{"prediction": "(?:{"|".join(LETTERS[label] for label in sorted(LETTERS))})", '
+        f'"diagnosis": "(?:{"|".join(DIAGNOSES[label] for label in sorted(DIAGNOSES))})", '
+        f'"probability_malignant": {probability}\\}}'
+    )
+    return f"^(?:{item}\\n){{1,{MAX_ROWS}}}$"
 
 
 FINITE = (
@@ -131,18 +153,41 @@ def request_schemas() -> dict[str, Schema]:
             [data],
             description="One row as an array of numbers.",
         ),
-        "RowFeatures": _object(
-            {
-                features: _object(
-                    {name: ref("FeatureValue") for name in FEATURE_NAMES},
-                    list(FEATURE_NAMES),
-                    description=f"All {FEATURE_COUNT} features by name, nothing else.",
-                )
-            },
-            [features],
-            description="One row as named values.",
+        "NamedFeatures": _object(
+            {name: ref("FeatureValue") for name in FEATURE_NAMES},
+            list(FEATURE_NAMES),
+            description=f"All {FEATURE_COUNT} features by name, nothing else.",
         ),
-        "Row": {"oneOf": [ref("RowText"), ref("RowNumbers"), ref("RowFeatures")]},
+        "FeatureArray": {
+            "type": "array",
+            "items": ref("FeatureValue"),
+            "minItems": FEATURE_COUNT,
+            "maxItems": FEATURE_COUNT,
+            "description": f"{FEATURE_COUNT} JSON numbers {order}.",
+        },
+        "RowFeatures": _object(
+            {features: ref("NamedFeatures")}, [features], description="One row as named values."
+        ),
+        "RowFeatureArray": _object(
+            {features: ref("FeatureArray")},
+            [features],
+            description="One row as Linear Learner's JSON takes it: `features` by position.",
+        ),
+        "CsvLine": {
+            "type": "string",
+            "pattern": row_text_pattern(),
+            "description": "One row as a CSV line, as in `RowText`.",
+        },
+        "Row": {
+            "oneOf": [
+                ref("RowText"),
+                ref("RowNumbers"),
+                ref("RowFeatures"),
+                ref("RowFeatureArray"),
+                ref("FeatureArray"),
+                ref("CsvLine"),
+            ]
+        },
         "Batch": _object(
             {
                 instances: {
@@ -150,14 +195,67 @@ def request_schemas() -> dict[str, Schema]:
                     "items": ref("Row"),
                     "minItems": 1,
                     "maxItems": MAX_ROWS,
-                    "description": "Rows in any of the single-row forms, mixed as you like.",
+                    "description": (
+                        "Rows in any of the single-row forms, as arrays of numbers (TF Serving, "
+                        "KServe v1) or as CSV lines, mixed as you like."
+                    ),
                 }
             },
             [instances],
             description=f"1 to {MAX_ROWS} rows, answered in order.",
         ),
+        "DataframeSplit": _object(
+            {
+                payload.DATAFRAME_SPLIT: _object(
+                    {
+                        payload.COLUMNS: {
+                            "type": "array",
+                            "items": {"enum": list(FEATURE_NAMES)},
+                            "minItems": FEATURE_COUNT,
+                            "maxItems": FEATURE_COUNT,
+                            "uniqueItems": True,
+                            "description": f"The {FEATURE_COUNT} features once each, any order.",
+                        },
+                        data: {
+                            "type": "array",
+                            "items": ref("FeatureArray"),
+                            "minItems": 1,
+                            "maxItems": MAX_ROWS,
+                            "description": "Rows, each value in its column's place.",
+                        },
+                        payload.INDEX: {
+                            "type": "array",
+                            "description": "Row labels (pandas'), one per row; not used.",
+                        },
+                    },
+                    [payload.COLUMNS, data],
+                )
+            },
+            [payload.DATAFRAME_SPLIT],
+            description="MLflow's scoring protocol: a pandas DataFrame in `orient='split'`.",
+        ),
+        "DataframeRecords": _object(
+            {
+                payload.DATAFRAME_RECORDS: {
+                    "type": "array",
+                    "items": ref("NamedFeatures"),
+                    "minItems": 1,
+                    "maxItems": MAX_ROWS,
+                }
+            },
+            [payload.DATAFRAME_RECORDS],
+            description="MLflow's scoring protocol: a pandas DataFrame in `orient='records'`.",
+        ),
         "PredictionRequest": {
-            "oneOf": [ref("RowText"), ref("RowNumbers"), ref("RowFeatures"), ref("Batch")],
+            "oneOf": [
+                ref("RowText"),
+                ref("RowNumbers"),
+                ref("RowFeatures"),
+                ref("RowFeatureArray"),
+                ref("Batch"),
+                ref("DataframeSplit"),
+                ref("DataframeRecords"),
+            ],
             "description": f"At most {MAX_BODY_BYTES} bytes.",
         },
         "CsvRows": {
@@ -166,9 +264,10 @@ def request_schemas() -> dict[str, Schema]:
             "description": (
                 f"1 to {MAX_ROWS} rows of {FEATURE_COUNT} comma-separated plain decimals, one "
                 "per line (LF or CRLF; one newline may end the last row), optionally led by a "
-                f"header line naming the {FEATURE_COUNT} features once each, in any order: the "
-                "values of each row are then read in the header's order. Values as in "
-                f"`RowText`; at most {MAX_BODY_BYTES} bytes."
+                "header line: a first line without a number is one, and must name the "
+                f"{FEATURE_COUNT} features once each, in any order and any case; the values of "
+                "each row are then read in the header's order. A byte-order mark may open the "
+                f"body. Values as in `RowText`; at most {MAX_BODY_BYTES} bytes."
             ),
         },
     }
@@ -232,6 +331,139 @@ def answer_schemas() -> dict[str, Schema]:
             "pattern": csv_answer_pattern(),
             "description": "One `prediction,probability_malignant` line per row, no header.",
         },
+        "JsonLinesAnswer": {
+            "type": "string",
+            "pattern": json_lines_answer_pattern(),
+            "description": "One `Prediction` object per row, one a line, each line ended.",
+        },
+    }
+
+
+def oip_schemas() -> dict[str, Schema]:
+    """The Open Inference Protocol v2's JSON, as far as this model takes and gives it."""
+    datatypes = list(oip.OUTPUT_DATATYPES.values())
+    names = list(oip.OUTPUT_DATATYPES)
+    tensor_metadata = _object(
+        {
+            "name": {"type": "string"},
+            "datatype": {"type": "string"},
+            "shape": {"type": "array", "items": {"type": "integer"}},
+        },
+        ["name", "datatype", "shape"],
+    )
+    return {
+        "InferenceRequest": _object(
+            {
+                "id": {
+                    "type": "string",
+                    "description": (
+                        "Echoed in the answer if it is a plain identifier (letters, digits, "
+                        "`-`, `_`, at most 64, not only digits)."
+                    ),
+                },
+                "inputs": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 1,
+                    "items": _object(
+                        {
+                            "name": {"type": "string"},
+                            "shape": {
+                                "type": "array",
+                                "prefixItems": [
+                                    {"type": "integer", "minimum": 1, "maximum": MAX_ROWS},
+                                    {"const": FEATURE_COUNT},
+                                ],
+                                "items": False,
+                                "minItems": 2,
+                                "description": f"`[N, {FEATURE_COUNT}]`: N rows.",
+                            },
+                            "datatype": {"enum": list(oip.INPUT_DATATYPES)},
+                            "data": {
+                                "type": "array",
+                                "items": {"oneOf": [ref("FeatureValue"), ref("FeatureArray")]},
+                                "description": (
+                                    f"N x {FEATURE_COUNT} numbers, row-major: flat, or one "
+                                    f"array of {FEATURE_COUNT} per row."
+                                ),
+                            },
+                            "parameters": {"type": "object"},
+                        },
+                        ["name", "shape", "datatype", "data"],
+                    ),
+                },
+                "outputs": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": _object(
+                        {"name": {"enum": names}, "parameters": {"type": "object"}}, ["name"]
+                    ),
+                    "description": "The outputs wanted (default: both), in this order.",
+                },
+                "parameters": {"type": "object"},
+            },
+            ["inputs"],
+            description="One input tensor of the rows; any name.",
+        ),
+        "InferenceResponse": _object(
+            {
+                "model_name": {"const": oip.MODEL_NAME},
+                "model_version": {
+                    "type": "string",
+                    "description": "The production variant that answered.",
+                },
+                "id": {"type": "string", "description": "The request's `id`, if echoed."},
+                "outputs": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": len(names),
+                    "items": _object(
+                        {
+                            "name": {"enum": names},
+                            "shape": {
+                                "type": "array",
+                                "items": {"type": "integer", "minimum": 1, "maximum": MAX_ROWS},
+                                "minItems": 1,
+                                "maxItems": 1,
+                            },
+                            "datatype": {"enum": datatypes},
+                            "data": {
+                                "type": "array",
+                                "items": {
+                                    "oneOf": [
+                                        ref("Letter"),
+                                        {"type": "number", "minimum": 0, "maximum": 1},
+                                    ]
+                                },
+                            },
+                        },
+                        ["name", "shape", "datatype", "data"],
+                        description=(
+                            f"`{oip.LABEL_OUTPUT}`: BYTES, B or M per row; "
+                            f"`{oip.PROBABILITY_OUTPUT}`: FP64 in [0, 1] per row."
+                        ),
+                    ),
+                },
+            },
+            ["model_name", "model_version", "outputs"],
+        ),
+        "ModelMetadata": _object(
+            {
+                "name": {"const": oip.MODEL_NAME},
+                "versions": {"type": "array", "items": {"type": "string"}},
+                "platform": {"type": "string"},
+                "inputs": {"type": "array", "items": tensor_metadata},
+                "outputs": {"type": "array", "items": tensor_metadata},
+            },
+            ["name", "versions", "platform", "inputs", "outputs"],
+            description="The model card's version in `versions`; none where no card is deployed.",
+        ),
+        "Readiness": _object({"ready": {"const": True}}, ["ready"]),
+        "OipError": _object(
+            {"error": {"type": "string", "description": "For people; never an input value."}},
+            ["error"],
+            description="OIP's error shape; the code is in the access log, the id in X-Request-Id.",
+        ),
     }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from chalicelib import content_types
@@ -33,6 +34,7 @@ from chalicelib.rows import (
     row_from_named,
     row_from_numbers,
     row_from_text,
+    rows_from_lines,
 )
 
 DATA, FEATURES, INSTANCES = "data", "features", "instances"
@@ -163,7 +165,12 @@ def _rows(items: list[Any], read: Callable[[Any], Row]) -> list[Row]:
 
 
 def _rows_from_instances(instances: Any) -> list[Row]:
-    return _rows(_batch_items(instances, INSTANCES, "rows"), _row_from_instance)
+    items = _batch_items(instances, INSTANCES, "rows")
+    if set(map(type, items)) == {str}:
+        fast = rows_from_lines(items)
+        if fast is not None:
+            return fast
+    return _rows(items, _row_from_instance)
 
 
 def _rows_from_records(records: Any) -> list[Row]:
@@ -210,12 +217,12 @@ def _rows_from_split(split: Any) -> list[Row]:
     return _rows(data, read)
 
 
-def _reordered(row: Row, order: list[int] | None) -> Row:
-    return row if order is None else tuple([row[index] for index in order])
+def _reordered(row: Row, order: Callable[[Row], Row] | None) -> Row:
+    return row if order is None else order(row)
 
 
-def _column_order(found: Sequence[str], field: str) -> list[int] | None:
-    """Where each WDBC feature is among `found` (None: already in WDBC order)."""
+def _column_order(found: Sequence[str], field: str) -> Callable[[Row], Row] | None:
+    """A row in `found`'s order to one in WDBC order (None: already in WDBC order)."""
     if tuple(found) == FEATURE_NAMES:
         return None
     unknown = [name for name in found if name not in FEATURE_NAMES]
@@ -236,7 +243,7 @@ def _column_order(found: Sequence[str], field: str) -> list[int] | None:
         if field == "header":
             raise InvalidHeader(message, {"field": field})
         raise InvalidPayload(message, field)
-    return [found.index(name) for name in FEATURE_NAMES]
+    return itemgetter(*[found.index(name) for name in FEATURE_NAMES])
 
 
 def parse_csv_payload(body: bytes) -> Payload:
@@ -247,7 +254,7 @@ def parse_csv_payload(body: bytes) -> Payload:
         raise InvalidPayload("the body is not UTF-8 text", "body") from None
     # A byte-order mark opens the body, whether a header or a data row follows.
     text = text.removeprefix(BYTE_ORDER_MARK)
-    lines = text.split("\n")
+    lines = text.replace("\r\n", "\n").split("\n")
     if not lines[-1].strip():
         lines.pop()  # the newline that ends the last row
     if not text.strip():
@@ -265,6 +272,9 @@ def parse_csv_payload(body: bytes) -> Payload:
         if order is None:
             columns = FEATURE_NAMES
     check_row_count(len(lines))
+    fast = rows_from_lines(lines)
+    if fast is not None:
+        return Payload(fast if order is None else list(map(order, fast)), single=False)
 
     def read(line: str) -> Row:
         return _reordered(row_from_text(line, "row", columns), order)

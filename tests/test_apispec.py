@@ -123,6 +123,7 @@ def test_the_readme_error_table_is_the_spec_catalogue() -> None:
     [
         *(("PredictionRequest", item["value"]) for item in examples.json_requests().values()),
         *(("CsvRows", item["value"]) for item in examples.csv_requests().values()),
+        *(("InferenceRequest", item["value"]) for item in examples.oip_requests().values()),
     ],
 )
 def test_the_examples_are_valid_requests(schema_name: str, example: object) -> None:
@@ -233,3 +234,25 @@ def test_an_error_class_without_a_sentence_or_a_route_stops_the_generator(
 def test_a_route_giving_part_of_a_status_is_not_described_wrongly() -> None:
     with pytest.raises(ValueError, match="only some of the 400 errors"):
         document._error_responses((errors.InvalidJson,))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.builds(Prediction, st.sampled_from([0, 1]), st.floats(min_value=0.0, max_value=1.0)),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_a_json_lines_answer_matches_its_pattern_and_reads_back(
+    predictions: list[Prediction],
+) -> None:
+    reply = predictions_reply(
+        predictions, ModelIdentity("wdbc-test", "v1"), content_types.JSON_LINES, single=False
+    )
+    assert re.search(schemas.json_lines_answer_pattern(), reply.body)
+    lines = [json.loads(line) for line in reply.body.splitlines()]
+    assert [line["probability_malignant"] for line in lines] == [
+        item.probability_malignant for item in predictions
+    ]
+    assert [line["prediction"] for line in lines] == ["BM"[item.label] for item in predictions]

@@ -1,10 +1,18 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib.errors import InvalidPayload, InvalidValue, WrongValueCount
 from chalicelib.features import FEATURE_NAMES
-from chalicelib.rows import TOO_LARGE, row_from_named, row_from_numbers, row_from_text
+from chalicelib.rows import (
+    TOO_LARGE,
+    row_from_named,
+    row_from_numbers,
+    row_from_text,
+    rows_from_lines,
+)
 from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, row_with
 
 
@@ -161,3 +169,29 @@ def test_missing_names_are_listed() -> None:
     named = dict(zip(FEATURE_NAMES[2:], EXAMPLE_VALUES[2:], strict=True))
     with pytest.raises(InvalidPayload, match="is missing 'radius_mean', 'texture_mean'"):
         row_from_named(named)
+
+
+_line_field = st.one_of(
+    st.from_regex(
+        r"[ \t]?[+-]?[0-9]{1,4}(\.[0-9]{0,4})?([eE][+-]?[0-9]{1,3})?[ \t]?", fullmatch=True
+    ),
+    st.text(alphabet="0123456789+-.eE \t\r,_x", max_size=5),
+)
+
+
+@given(st.lists(st.lists(_line_field, min_size=29, max_size=31), min_size=1, max_size=4))
+def test_reading_lines_at_once_agrees_with_reading_each(lines_fields: list[list[str]]) -> None:
+    """rows_from_lines either reads what row_from_text reads, line by line, or leaves it to it."""
+    lines = [",".join(fields) for fields in lines_fields]
+    at_once = rows_from_lines(lines)
+    try:
+        each: list[tuple[float, ...]] | None = [row_from_text(line) for line in lines]
+    except (InvalidValue, WrongValueCount):
+        each = None
+    if at_once is not None:
+        assert at_once == each
+    assert (
+        at_once is not None
+        or each is None
+        or any(not set(line) <= set("0123456789+-.eE \t,") for line in lines)
+    )
