@@ -149,3 +149,30 @@ def test_a_csv_batch_as_json_lists_predictions(client: Client, use_endpoint: Ins
     assert document["predictions"] == [
         {"prediction": "M", "diagnosis": "malignant", "probability_malignant": 0.75}
     ]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Type": "application/json; charset=iso-8859-1"},
+        {"Content-Type": "application/json", "Content-Encoding": "gzip"},
+    ],
+)
+def test_another_charset_or_a_compressed_body_is_415(
+    client: Client, use_endpoint: Install, headers: dict[str, str]
+) -> None:
+    use_endpoint(FailingEndpoint(AssertionError("called")))
+    response = client.http.post("/predictbreastcancer", headers=headers, body=body_for(EXAMPLE_ROW))
+    assert response.status_code == 415
+    assert json.loads(response.body)["error"]["code"] == "unsupported_media_type"
+
+
+def test_json_lines_through_the_app(client: Client, use_endpoint: Install) -> None:
+    use_endpoint(AnsweringEndpoint(score=0.75, label=1))
+    response = client.http.post(
+        "/predictbreastcancer",
+        headers={"Content-Type": "application/json", "Accept": "application/jsonlines"},
+        body=json.dumps({"instances": [EXAMPLE_ROW, EXAMPLE_ROW]}).encode(),
+    )
+    assert response.headers["Content-Type"] == "application/jsonlines"
+    assert [json.loads(line)["prediction"] for line in response.body.splitlines()] == ["M", "M"]

@@ -6,6 +6,7 @@ import logging
 import pytest
 
 from chalicelib.errors import EndpointNotReady, ModelFailed
+from chalicelib.features import FEATURE_NAMES
 from chalicelib.service import PredictionService
 from tests.endpoint_twins import AnsweringEndpoint, FailingEndpoint, RawEndpoint
 from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, body_for, row_with
@@ -139,3 +140,50 @@ def test_a_short_answer_to_a_batch_is_502() -> None:
     body = "\n".join([EXAMPLE_ROW] * 2).encode()
     reply = PredictionService(endpoint).predict(body, "text/csv", None, "r")
     assert (reply.status, reply.error_code, reply.rows) == (502, "invalid_model_answer", 2)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"instances": [list(EXAMPLE_VALUES)] * 3},
+        {"instances": [EXAMPLE_ROW] * 3},
+        {"dataframe_records": [dict(zip(FEATURE_NAMES, EXAMPLE_VALUES, strict=True))] * 3},
+        {"dataframe_split": {"columns": list(FEATURE_NAMES), "data": [EXAMPLE_VALUES] * 3}},
+    ],
+)
+def test_every_batch_form_is_one_invocation(document: object) -> None:
+    endpoint = AnsweringEndpoint(score=0.7, label=1)
+    reply = PredictionService(endpoint).predict(json.dumps(document).encode(), JSON, None, "r")
+    assert endpoint.calls == [[EXAMPLE_VALUES] * 3]
+    assert len(json.loads(reply.body)["predictions"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [(body_for(EXAMPLE_ROW), JSON), (f"{EXAMPLE_ROW}\n{EXAMPLE_ROW}".encode(), "text/csv")],
+)
+def test_json_lines_answer_one_object_per_row(body: bytes, content_type: str) -> None:
+    endpoint = AnsweringEndpoint(score=0.25, label=0)
+    reply = PredictionService(endpoint).predict(body, content_type, "application/jsonlines", "r")
+    assert (reply.status, reply.content_type) == (200, "application/jsonlines")
+    assert reply.body.endswith("\n")
+    lines = [json.loads(line) for line in reply.body.splitlines()]
+    assert lines == [
+        {"prediction": "B", "diagnosis": "benign", "probability_malignant": 0.25}
+    ] * len(endpoint.calls[0])
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "gzip, identity"])
+def test_a_compressed_body_is_415_before_it_is_read(encoding: str) -> None:
+    endpoint = AnsweringEndpoint(score=0.25, label=0)
+    reply = PredictionService(endpoint).predict(body_for(EXAMPLE_ROW), JSON, None, "r", encoding)
+    assert (reply.status, reply.error_code) == (415, "unsupported_media_type")
+    assert "uncompressed" in json.loads(reply.body)["error"]["message"]
+    assert endpoint.calls == []
+
+
+@pytest.mark.parametrize("encoding", [None, "identity", " Identity "])
+def test_an_identity_encoding_is_read(encoding: str | None) -> None:
+    endpoint = AnsweringEndpoint(score=0.25, label=0)
+    reply = PredictionService(endpoint).predict(body_for(EXAMPLE_ROW), JSON, None, "r", encoding)
+    assert reply.status == 200
