@@ -261,10 +261,8 @@ def parse_csv_payload(body: bytes) -> Payload:
         raise InvalidPayload("the body is empty; send one or more CSV rows", "body")
     columns: Sequence[str] = FEATURE_NAMES
     order = None
-    header = lines[0].split(",")
-    if not any(_PLAIN_DECIMAL.fullmatch(name.strip(LINE_ENDS)) for name in header):
-        # No number in the first line: a header, its names matched case-insensitively.
-        columns = tuple(name.strip(LINE_ENDS).lower() for name in header)
+    if is_header_line(lines[0]):
+        columns = header_names(lines[0])
         order = _column_order(columns, "header")
         lines = lines[1:]
         if not lines:
@@ -280,6 +278,16 @@ def parse_csv_payload(body: bytes) -> Payload:
         return _reordered(row_from_text(line, "row", columns), order)
 
     return Payload(_rows(lines, read), single=False)
+
+
+def is_header_line(line: str) -> bool:
+    """A first line without a number is a header (the client's file uses the same rule)."""
+    return not any(_PLAIN_DECIMAL.fullmatch(field.strip(LINE_ENDS)) for field in line.split(","))
+
+
+def header_names(line: str) -> tuple[str, ...]:
+    """Its names as matched: without blanks around them, in lower case."""
+    return tuple(name.strip(LINE_ENDS).lower() for name in line.split(","))
 
 
 _PARSERS: dict[str, Callable[[bytes], Payload]] = {

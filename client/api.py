@@ -23,6 +23,8 @@ PREDICT_PATH = "/predictbreastcancer"
 RETRY_STATUSES = frozenset({429, 503})
 # Statuses no other batch can escape: a refused key, no such route, a body or Accept refused.
 FATAL_STATUSES = frozenset({401, 403, 404, 405, 406, 413, 415})
+# API Gateway says this for a path or method it does not have, whatever the key.
+GATEWAY_NO_ROUTE = "Missing Authentication Token"
 FIRST_BACKOFF_SECONDS = 0.5
 LONGEST_WAIT_SECONDS = 30.0
 
@@ -52,8 +54,9 @@ class PredictionApi:
         timeout: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if urlsplit(base_url).scheme not in ("http", "https"):
-            raise ApiUnusable(f"{base_url!r} is not an http:// or https:// address")
+        problem = url_problem(base_url)
+        if problem:
+            raise ApiUnusable(f"{base_url!r} {problem}")
         self.url = base_url.rstrip("/") + PREDICT_PATH
         self.headers = {"Content-Type": "text/csv", "Accept": "application/json"}
         if api_key:
@@ -72,6 +75,12 @@ class PredictionApi:
         error = document.get("error") if isinstance(document, dict) else None
         if not isinstance(error, dict):
             # Not this API's error shape: API Gateway's own 403 {"message": "Forbidden"}, say.
+            if _gateway_message(document) == GATEWAY_NO_ROUTE:
+                raise ApiUnusable(
+                    f"the API answered HTTP {answer.status} {GATEWAY_NO_ROUTE!r}: API Gateway has "
+                    f"no route {PREDICT_PATH} there (is --url the API's base address, with "
+                    "its stage?)"
+                )
             raise ApiUnusable(f"the API answered HTTP {answer.status}{_hint(answer.status)}")
         message = f"HTTP {answer.status} {error.get('code')}: {error.get('message')}"
         if answer.status == 400 and isinstance(error.get("row"), int):
@@ -117,6 +126,27 @@ class PredictionApi:
         if retry_after is not None and retry_after.strip().isdigit():
             return min(float(retry_after.strip()), LONGEST_WAIT_SECONDS)
         return min(FIRST_BACKOFF_SECONDS * 2.0 ** (attempt - 1), LONGEST_WAIT_SECONDS)
+
+
+def url_problem(base_url: str) -> str | None:
+    """Why `base_url` cannot be the API's base address, or None."""
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        return "is not a well-formed URL"
+    if parts.scheme not in ("http", "https"):
+        return "is not an http:// or https:// address"
+    if not parts.hostname or any(c.isspace() or not c.isprintable() for c in base_url):
+        return "is not a well-formed URL (no host, or blanks in it)"
+    if parts.query or parts.fragment:
+        return "has a query or fragment; give the API's base address only"
+    return None
+
+
+def _gateway_message(document: Any) -> str | None:
+    message = document.get("message") if isinstance(document, dict) else None
+    return message if isinstance(message, str) else None
 
 
 def _lower(headers: Any) -> dict[str, str]:

@@ -11,7 +11,7 @@ import click
 from chalicelib.limits import MAX_ROWS
 from client.api import PredictionApi
 from client.errors import ApiUnusable
-from client.input_file import BadLine, HeaderError, read_input
+from client.input_file import BadLine, HeaderError, NotUtf8, decode_input, read_input
 from client.output_file import OutputCsv
 from client.scoring import batches, score_batch
 
@@ -76,8 +76,8 @@ def score(
     except ApiUnusable as error:
         raise click.BadParameter(str(error), param_hint="--url") from None
     try:
-        parsed = read_input(input_file.read_text(encoding="utf-8"))
-    except (HeaderError, UnicodeDecodeError) as error:
+        parsed = read_input(decode_input(input_file.read_bytes()))
+    except (HeaderError, NotUtf8) as error:
         raise click.ClickException(f"{input_file}: {error}") from None
     bad_lines: list[BadLine] = list(parsed.bad_lines)
     scored_rows = 0

@@ -10,7 +10,8 @@ from typing import NamedTuple
 
 from chalicelib.errors import ApiError
 from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
-from chalicelib.rows import Row, row_from_text
+from chalicelib.payload import header_names, is_header_line
+from chalicelib.rows import LINE_ENDS, Row, row_from_text
 
 
 class InputRow(NamedTuple):
@@ -35,12 +36,32 @@ class HeaderError(ValueError):
     """A header line that does not name the 30 features once each: nothing can be read."""
 
 
+class NotUtf8(ValueError):
+    """The file is not UTF-8 text; `line` is the first line that is not."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"line {line} is not UTF-8 text (save the file as UTF-8)")
+        self.line = line
+
+
+def decode_input(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise NotUtf8(data.count(b"\n", 0, error.start) + 1) from None
+
+
 def read_input(text: str) -> InputFile:
-    lines = text.removeprefix("\ufeff").splitlines()
+    # Lines end at "\n" only, as the API's CSV reader has them: str.splitlines() would also end
+    # one at a form feed, NEL or U+2028 inside it, and every later line number would be off.
+    lines = text.removeprefix("\ufeff").split("\n")
+    if lines and not lines[-1].strip():
+        lines.pop()
     columns, has_header = FEATURE_NAMES, False
-    if lines and lines[0].split(",", 1)[0].strip() in FEATURE_NAMES:
+    if lines and is_header_line(lines[0]):
         columns, has_header = header_columns(lines[0]), True
-    order = [columns.index(name) for name in FEATURE_NAMES]
+    matched = [name.lower() for name in columns]
+    order = [matched.index(name) for name in FEATURE_NAMES]
     rows, bad_lines = [], []
     for line_number, line in enumerate(lines, start=1):
         if (has_header and line_number == 1) or not line.strip():
@@ -50,16 +71,18 @@ def read_input(text: str) -> InputFile:
         except ApiError as error:
             bad_lines.append(BadLine(line_number, error.message))
             continue
-        fields = tuple(field.strip() for field in line.split(","))
+        fields = tuple(field.strip(LINE_ENDS) for field in line.split(","))
         rows.append(InputRow(line_number, fields, tuple(values[index] for index in order)))
     return InputFile(columns, has_header, rows, bad_lines)
 
 
 def header_columns(line: str) -> tuple[str, ...]:
-    names = tuple(name.strip() for name in line.split(","))
-    if len(names) != FEATURE_COUNT or set(names) != set(FEATURE_NAMES):
-        unknown = len([name for name in names if name not in FEATURE_NAMES])
-        missing = [name for name in FEATURE_NAMES if name not in names]
+    """The header's names as written; matched to the features in any case, as the API does."""
+    names = tuple(name.strip(LINE_ENDS) for name in line.split(","))
+    matched = header_names(line)
+    if len(matched) != FEATURE_COUNT or set(matched) != set(FEATURE_NAMES):
+        unknown = len([name for name in matched if name not in FEATURE_NAMES])
+        missing = [name for name in FEATURE_NAMES if name not in matched]
         raise HeaderError(
             f"line 1: the header must name the {FEATURE_COUNT} features once each; it has "
             f"{len(names)} names, {unknown} unknown, {len(missing)} missing"

@@ -289,6 +289,10 @@ def test_a_failed_batch_reports_its_rows_and_the_next_batch_goes_on(
     ("answer", "expected"),
     [
         (Scripted(403, {"message": "Forbidden"}), "HTTP 403 (a deployed stage wants its key"),
+        (
+            Scripted(403, {"message": "Missing Authentication Token"}),
+            "API Gateway has no route /predictbreastcancer there (is --url the API's base",
+        ),
         (Scripted(415, _refusal("unsupported_media_type", "send JSON")), "send JSON"),
         (Scripted(406, _refusal("not_acceptable", "answer as JSON")), "answer as JSON"),
     ],
@@ -392,3 +396,48 @@ def test_bad_lines_are_found_before_anything_is_sent() -> None:
     assert [row.line for row in parsed.rows] == [3]
     assert [bad.line for bad in parsed.bad_lines] == [1, 4]
     assert parsed.bad_lines[1].message == "value 2 of 30 (texture_mean) is empty"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://[::1", "is not a well-formed URL"),
+        ("http://127.0.0.1:99999", "is not a well-formed URL"),
+        ("http://127.0.0.1:port", "is not a well-formed URL"),
+        ("http://", "no host"),
+        ("http://exa mple.org", "blanks in it"),
+        ("https://example.org/api?stage=dev", "has a query or fragment"),
+        ("ftp://example.org", "is not an http:// or https:// address"),
+    ],
+)
+def test_a_malformed_url_is_a_usage_error(tmp_path: Path, url: str, problem: str) -> None:
+    source = tmp_path / "one.csv"
+    source.write_text(EXAMPLE_ROW + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["score", str(source), "--url", url])
+    assert result.exit_code == 2, result.output
+    assert problem in result.output
+    assert "Traceback" not in result.output
+
+
+def test_line_numbers_count_newlines_only() -> None:
+    odd = "\x0c\x85\u2028\x1c"
+    text = f"{EXAMPLE_ROW}\n{row_with(2, '1' + odd)}\n{EXAMPLE_ROW}\r\n{row_with(3, 'x')}\n"
+    parsed = read_input(text)
+    assert [row.line for row in parsed.rows] == [1, 3]
+    assert [bad.line for bad in parsed.bad_lines] == [2, 4]
+
+
+def test_a_file_that_is_not_utf8_names_its_first_bad_line(tmp_path: Path) -> None:
+    source = tmp_path / "latin1.csv"
+    source.write_bytes(f"{EXAMPLE_ROW}\n{EXAMPLE_ROW}\n".encode() + b"13.49\xe9,1\n\xff\n")
+    result = CliRunner().invoke(cli, ["score", str(source)])
+    assert result.exit_code == 1
+    assert f"{source}: line 3 is not UTF-8 text" in result.output
+
+
+def test_a_header_in_any_case_is_the_apis_header_and_is_written_back_as_given() -> None:
+    columns = [name.upper() for name in FEATURE_NAMES]
+    parsed = read_input(",".join(columns) + "\n" + EXAMPLE_ROW + "\n")
+    assert parsed.has_header
+    assert parsed.columns == tuple(columns)
+    assert parsed.rows[0].values == tuple(float(value) for value in EXAMPLE_ROW.split(","))
