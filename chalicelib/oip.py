@@ -53,14 +53,19 @@ def parse_infer_request(body: bytes, content_type: str | None) -> InferRequest:
     inputs = document.get("inputs")
     if not isinstance(inputs, list) or len(inputs) != 1 or not isinstance(inputs[0], dict):
         raise InvalidPayload('"inputs" must be an array of exactly one tensor object', "inputs")
+    if not isinstance(document.get("id", ""), str):
+        raise InvalidPayload('"id" must be a string', "id")
     rows = _rows_from_tensor(inputs[0])
     return InferRequest(rows, _echoable_id(document.get("id")), _outputs(document.get("outputs")))
 
 
 def _only(document: Mapping[str, Any], keys: Sequence[str], where: str) -> None:
+    """Only `keys`; OIP's `parameters`, where allowed, an object (none is read)."""
     others = sorted(set(document) - set(keys))
     if others:
         raise InvalidPayload(f"{where} holds unknown key(s) {quote_names(others)}", "inputs")
+    if not isinstance(document.get("parameters", {}), dict):
+        raise InvalidPayload(f'"parameters" of {where} must be an object', "parameters")
 
 
 def _rows_from_tensor(tensor: dict[str, Any]) -> list[Row]:
@@ -117,13 +122,18 @@ def _echoable_id(request_id: Any) -> str | None:
 def _outputs(requested: Any) -> tuple[str, ...]:
     if requested is None:
         return tuple(OUTPUT_DATATYPES)
-    names: list[Any] = []
-    if isinstance(requested, list):
-        names = [item.get("name") for item in requested if isinstance(item, dict)]
-    if not names or len(names) != len(requested) or not set(names) <= set(OUTPUT_DATATYPES):
-        raise InvalidPayload(
-            '"outputs" must list objects naming ' + " or ".join(OUTPUT_DATATYPES), "outputs"
-        )
+    refused = InvalidPayload(
+        '"outputs" must list objects naming ' + " or ".join(OUTPUT_DATATYPES), "outputs"
+    )
+    if not isinstance(requested, list) or not requested:
+        raise refused
+    names = []
+    for item in requested:
+        name = item.get("name") if isinstance(item, dict) else None
+        if not isinstance(name, str) or name not in OUTPUT_DATATYPES:
+            raise refused
+        _only(item, ("name", "parameters"), "an output")
+        names.append(name)
     return tuple(dict.fromkeys(names))
 
 

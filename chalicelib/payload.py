@@ -202,8 +202,8 @@ def _rows_from_split(split: Any) -> list[Row]:
         )
     order = _column_order(columns, COLUMNS)
     data = _batch_items(split.get(DATA), DATA, "rows")
-    index = split.get(INDEX)
-    if index is not None and not (isinstance(index, list) and len(index) == len(data)):
+    index = split.get(INDEX, data)
+    if not (isinstance(index, list) and len(index) == len(data)):
         raise InvalidPayload(f'"{INDEX}" must be an array with one label per row', INDEX)
 
     def read(values: Any) -> Row:

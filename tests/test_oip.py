@@ -71,7 +71,6 @@ def test_a_nested_fp32_tensor_reads_the_same() -> None:
         ("12345", None),  # only digits
         ("a b", None),
         ("x" * 65, None),
-        (7, None),
     ],
 )
 def test_the_id_is_echoed_only_if_it_is_a_plain_identifier(
@@ -140,6 +139,25 @@ def test_the_id_is_echoed_only_if_it_is_a_plain_identifier(
             InvalidPayload,
             '"outputs" must list objects naming predicted_label or probability_malignant',
             {"field": "outputs"},
+        ),
+        (request(tensor([EXAMPLE_VALUES]), id=7), InvalidPayload, '"id" must be', {"field": "id"}),
+        (
+            request(tensor([EXAMPLE_VALUES]), parameters=[]),
+            InvalidPayload,
+            '"parameters" of the request must be an object',
+            {"field": "parameters"},
+        ),
+        (
+            request(tensor([EXAMPLE_VALUES]), outputs=[{"name": ["x"]}]),
+            InvalidPayload,
+            '"outputs" must list objects',
+            {"field": "outputs"},
+        ),
+        (
+            request(tensor([EXAMPLE_VALUES]), outputs=[{"name": "predicted_label", "x": 1}]),
+            InvalidPayload,
+            "an output holds unknown key(s) 'x'",
+            {"field": "inputs"},
         ),
         (
             request(tensor([EXAMPLE_VALUES] * 1001)),

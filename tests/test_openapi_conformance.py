@@ -32,7 +32,12 @@ from chalicelib.discovery import SPEC_FILE
 from tests.local_stack import RunningStack, running_stack
 
 # Each generated POST asks for one of these, so that every answer type is checked.
-ACCEPTS = (content_types.JSON, content_types.CSV, content_types.PLAIN_TEXT)
+ACCEPTS = (
+    content_types.JSON,
+    content_types.CSV,
+    content_types.PLAIN_TEXT,
+    content_types.JSON_LINES,
+)
 
 
 CHECKS = [
@@ -67,11 +72,12 @@ CONFIG = schemathesis.Config.from_dict(
     }
 )
 
-# Send a CSV body as the text it is, and read a CSV answer as text to check its pattern.
+# Send a CSV body as the text it is, and read CSV and JSON Lines answers as text to check their
+# patterns.
 schemathesis.serializer.alias(content_types.CSV, content_types.PLAIN_TEXT)
 
 
-@schemathesis.deserializer(content_types.CSV)
+@schemathesis.deserializer(content_types.CSV, content_types.JSON_LINES)
 def _csv_text(_context: Any, response: schemathesis.Response) -> str:
     return response.content.decode("utf-8")
 
