@@ -384,7 +384,29 @@ def in_process_figures(rows: list[str], repeats: int) -> list[Figure]:
     for handler in access_log.logger.handlers:
         if hasattr(handler, "setStream"):
             handler.setStream(sys.stdout)
+    figures.append(_float_figure(rows, repeats))
     return figures
+
+
+def _float_figure(rows: list[str], repeats: int) -> Figure:
+    """What a text form cannot avoid: float() of each of its values, against the same floor."""
+    text = ",".join(rows)
+    body = json.dumps({"instances": rows})
+
+    def parse() -> None:
+        list(map(float, text.split(",")))
+
+    def floor() -> None:
+        json.dumps(json.loads(body))
+
+    parse_us, floor_us = _per_call_us(parse, 20, repeats), _per_call_us(floor, 20, repeats)
+    return Figure(
+        f"float() of the {len(rows) * 30:,} values of {len(rows):,} CSV rows",
+        f"{parse_us:,.0f} us",
+        f"{floor_us:,.1f} us json.loads+dumps",
+        f"{parse_us / floor_us:.1f}",
+        "(text forms' own floor)",
+    )
 
 
 def _through_app_and_floor(
@@ -405,7 +427,11 @@ def _through_app_and_floor(
     def floor() -> None:
         json.dumps(json.loads(body))
 
-    return _per_call_us(through_app, calls, repeats), _per_call_us(floor, calls, repeats)
+    # Interleaved, one repeat of each at a time, so that drift on a shared machine hits both.
+    pairs = [
+        (_per_call_us(through_app, calls, 1), _per_call_us(floor, calls, 1)) for _ in range(repeats)
+    ]
+    return statistics.median(a for a, _ in pairs), statistics.median(f for _, f in pairs)
 
 
 def _framework_figure(rows: list[str], repeats: int) -> Figure:

@@ -9,8 +9,10 @@ from chalicelib.errors import NotAcceptable
 
 def choose_media_type(accept: str | None, offered: Sequence[str]) -> str:
     """The offered type the client ranks highest; the first offered one if the client is silent."""
-    if accept is None or not accept.strip():
+    if accept is None or not accept.strip() or accept == "*/*":
         return offered[0]
+    if accept in offered:  # one bare media type, the usual case: nothing to rank
+        return accept
     ranges = [_parse_range(part) for part in accept.split(",") if part.strip()]
     best: tuple[float, int, int] | None = None
     chosen = None

@@ -58,12 +58,13 @@ def send(monkeypatch: pytest.MonkeyPatch) -> Iterator[Send]:
     """POST through Chalice's local gateway to the given endpoint."""
 
     def install_and_send(
-        endpoint: Endpoint, body: bytes, content_type: str = "application/json"
+        endpoint: Endpoint,
+        body: bytes,
+        content_type: str = "application/json",
+        path: str = "/predictbreastcancer",
     ) -> Answer:
         monkeypatch.setattr(app_module, "predictions", PredictionService(endpoint))
-        response = client.http.post(
-            "/predictbreastcancer", headers={"Content-Type": content_type}, body=body
-        )
+        response = client.http.post(path, headers={"Content-Type": content_type}, body=body)
         headers = {key: str(value) for key, value in response.headers.items()}
         return Answer(response.status_code, headers, response.body.decode("utf-8", "replace"))
 
@@ -109,7 +110,79 @@ BODIES = {
     ),
     "not json": (f"{{{SENTINEL}".encode(), "application/json"),
     "a string": (_json(SENTINEL), "application/json"),
+    "a key of an underscore and digits": (
+        _json({"instances": [EXAMPLE_ROW], "_" + SENTINEL.replace(".", ""): 0}),
+        "application/json",
+    ),
+    "valid instance arrays": (
+        _json({"instances": [[_sentinel_number(), *EXAMPLE_VALUES[1:]]]}),
+        "application/json",
+    ),
+    "invalid instance line": (
+        _json({"instances": [row_with(3, SENTINEL + "x")]}),
+        "application/json",
+    ),
+    "features array": (
+        _json({"features": [_sentinel_number(), *EXAMPLE_VALUES[2:]]}),
+        "application/json",
+    ),
+    "dataframe_split column": (
+        _json(
+            {
+                "dataframe_split": {
+                    "columns": [SENTINEL, *FEATURE_NAMES[1:]],
+                    "data": [EXAMPLE_VALUES],
+                }
+            }
+        ),
+        "application/json",
+    ),
+    "dataframe_split index": (
+        _json(
+            {
+                "dataframe_split": {
+                    "columns": list(FEATURE_NAMES),
+                    "data": [EXAMPLE_VALUES],
+                    "index": [SENTINEL, SENTINEL],
+                }
+            }
+        ),
+        "application/json",
+    ),
+    "dataframe_records key": (
+        _json({"dataframe_records": [{**NAMED, SENTINEL: 1}]}),
+        "application/json",
+    ),
+    "csv header with a value": (
+        f"{','.join(FEATURE_NAMES[:29])},x{SENTINEL}\n{EXAMPLE_ROW}\n".encode(),
+        "text/csv",
+    ),
 }
+
+OIP_TENSOR = {"name": "input-0", "shape": [1, 30], "datatype": "FP64"}
+OIP_BODIES = {
+    "valid tensor": _json(
+        {"inputs": [{**OIP_TENSOR, "data": [_sentinel_number(), *EXAMPLE_VALUES[1:]]}]}
+    ),
+    "invalid value": _json({"inputs": [{**OIP_TENSOR, "data": [SENTINEL, *EXAMPLE_VALUES[1:]]}]}),
+    "an id like a value": _json(
+        {"id": SENTINEL, "inputs": [{**OIP_TENSOR, "data": list(EXAMPLE_VALUES)}]}
+    ),
+    "unknown key": _json({"inputs": [{**OIP_TENSOR, "data": list(EXAMPLE_VALUES), SENTINEL: 1}]}),
+    "wrong count": _json({"inputs": [{**OIP_TENSOR, "data": [_sentinel_number()] * 29}]}),
+}
+
+
+@pytest.mark.parametrize("case", list(OIP_BODIES))
+def test_no_input_value_reaches_logs_or_oip_answers(
+    case: str, records: Records, send: Send
+) -> None:
+    endpoint = AnsweringEndpoint(score=PROBABILITY, label=0)
+    answer = send(endpoint, OIP_BODIES[case], path="/v2/models/wdbc/infer")
+    assert answer.status in (200, 400), answer
+    assert SENTINEL not in answer.text
+    assert records.holding(SENTINEL) == []
+    assert records.holding(repr(PROBABILITY)) == []
 
 
 @pytest.mark.parametrize("case", list(BODIES))
