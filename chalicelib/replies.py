@@ -28,14 +28,6 @@ class Reply(NamedTuple):
     error_code: str | None = None
 
 
-def prediction_item(prediction: Prediction) -> dict[str, Any]:
-    return {
-        "prediction": LETTERS[prediction.label],
-        "diagnosis": DIAGNOSES[prediction.label],
-        "probability_malignant": prediction.probability_malignant,
-    }
-
-
 # Each item's text up to its probability, as json.dumps writes it: a batch's answer is then one
 # join, not a thousand dictionaries encoded (json.dumps writes a float as its repr, too).
 _ITEM_OPENINGS = {
