@@ -77,8 +77,11 @@ class OnceClient:
 
 
 def encode_csv(rows: Sequence[Sequence[float]]) -> bytes:
+    written = getattr(rows, "csv", None)  # chalicelib.rows.Rows read from plain CSV text
+    if written is not None:
+        return str(written).encode("ascii")
     # repr() is the shortest text that reads back as the same float.
-    return "\n".join(",".join(repr(value) for value in row) for row in rows).encode("ascii")
+    return "\n".join([",".join(map(repr, row)) for row in rows]).encode("ascii")
 
 
 class ModelEndpoint:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
@@ -18,6 +18,17 @@ from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
 
 Row = tuple[float, ...]
 
+
+class Rows(list[Row]):
+    """Rows, and the CSV text they were read from when it may go to the endpoint as written."""
+
+    __slots__ = ("csv",)
+
+    def __init__(self, rows: Iterable[Row], csv: str | None = None) -> None:
+        super().__init__(rows)
+        self.csv = csv
+
+
 # Plain ASCII decimal: optional sign, digits with an optional point, optional exponent. No
 # "nan", "inf", "1_000", hex or non-ASCII digits, all of which Python's float() would take.
 DECIMAL_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -26,6 +37,11 @@ _PLAIN_DECIMAL = re.compile(DECIMAL_PATTERN)
 # 30 plain decimals (without letters, underscores or other blanks float() takes nothing more
 # than DECIMAL_PATTERN). Any other row is examined value by value, for the message.
 _DECIMAL_ROW_CHARACTERS = re.compile(r"[0-9.eE+\- \t,]*")
+# Rows of plain decimals without blanks, a sign "+" or a bare point at either end of a number
+# ("+1", ".5", "5.") are sent to the endpoint as written: any CSV reader takes them, and reads
+# the numbers we read. Re-writing them would cost a repr() a value, the batch's largest cost.
+_WRITTEN_CHARACTERS = re.compile(r"[0-9.eE+\-,]*")
+_UNWRITTEN = (",+", ",.", "-.", ".,", ".e", ".E")
 BLANKS = " \t"
 # The model computes in float32 (Linear Learner does): a value beyond its range cannot be
 # scored, so it is the caller's error (400), not the model's (502). WDBC's largest is ~4,300.
@@ -58,7 +74,7 @@ def row_from_text(text: str, field: str = "data", columns: Sequence[str] = FEATU
     )
 
 
-def rows_from_lines(lines: list[str]) -> list[Row] | None:
+def rows_from_lines(lines: list[str]) -> Rows | None:
     """Many CSV lines at once, in a few passes in C; None if any line needs a closer look.
 
     The same rule as row_from_text (float() strips the blanks around values and rows); the caller
@@ -75,7 +91,17 @@ def rows_from_lines(lines: list[str]) -> list[Row] | None:
         return None
     if not _within_range(values):
         return None
-    return list(zip(*[iter(values)] * FEATURE_COUNT, strict=True))
+    csv = "\n".join(lines) if _sendable_as_written(joined) else None
+    return Rows(zip(*[iter(values)] * FEATURE_COUNT, strict=True), csv)
+
+
+def _sendable_as_written(joined: str) -> bool:
+    return (
+        _WRITTEN_CHARACTERS.fullmatch(joined) is not None
+        and joined[0] not in "+."
+        and joined[-1] != "."
+        and not any(pattern in joined for pattern in _UNWRITTEN)
+    )
 
 
 def _value_from_text(text: str, position: int, field: str, name: str) -> float:

@@ -33,6 +33,7 @@ from chalicelib.errors import (
     ModelFailed,
     Throttled,
 )
+from chalicelib.rows import Rows
 from tests.rows import EXAMPLE_VALUES
 
 
@@ -168,3 +169,9 @@ def test_an_endpoint_slower_than_the_read_timeout_is_504(silent_server: str) -> 
     with pytest.raises(EndpointTimeout) as caught:
         ModelEndpoint("wdbc-test", lambda: client).invoke([EXAMPLE_VALUES])
     assert caught.value.STATUS_CODE == 504
+
+
+def test_rows_read_from_plain_csv_are_sent_as_written() -> None:
+    written = Rows([EXAMPLE_VALUES], csv="13.490,22.3")  # the text is taken as it is
+    assert encode_csv(written) == b"13.490,22.3"
+    assert encode_csv(Rows([EXAMPLE_VALUES])) == encode_csv([EXAMPLE_VALUES])

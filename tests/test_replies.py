@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.model_answer import Prediction
@@ -29,6 +29,7 @@ def _item(prediction: Prediction) -> dict[str, object]:
     }
 
 
+@settings(deadline=None)  # a loaded CI machine is no reason to fail
 @given(predictions)
 def test_a_batch_answer_is_exactly_what_json_dumps_writes(items: list[Prediction]) -> None:
     reply = predictions_reply(items, MODEL, "application/json", single=False)
@@ -36,12 +37,14 @@ def test_a_batch_answer_is_exactly_what_json_dumps_writes(items: list[Prediction
     assert reply.body == json.dumps(expected)
 
 
+@settings(deadline=None)  # a loaded CI machine is no reason to fail
 @given(predictions.map(lambda items: items[:1]))
 def test_a_single_answer_is_exactly_what_json_dumps_writes(items: list[Prediction]) -> None:
     reply = predictions_reply(items, MODEL, "application/json", single=True)
     assert reply.body == json.dumps({**_item(items[0]), "model": MODEL._asdict()})
 
 
+@settings(deadline=None)  # a loaded CI machine is no reason to fail
 @given(predictions)
 def test_json_lines_are_json_dumps_of_each_item(items: list[Prediction]) -> None:
     reply = predictions_reply(items, MODEL, "application/jsonlines", single=False)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.errors import InvalidPayload, InvalidValue, WrongValueCount
@@ -179,6 +179,7 @@ _line_field = st.one_of(
 )
 
 
+@settings(deadline=None)  # a loaded CI machine is no reason to fail
 @given(st.lists(st.lists(_line_field, min_size=29, max_size=31), min_size=1, max_size=4))
 def test_reading_lines_at_once_agrees_with_reading_each(lines_fields: list[list[str]]) -> None:
     """rows_from_lines either reads what row_from_text reads, line by line, or leaves it to it."""
@@ -195,3 +196,37 @@ def test_reading_lines_at_once_agrees_with_reading_each(lines_fields: list[list[
         or each is None
         or any(not set(line) <= set("0123456789+-.eE \t,") for line in lines)
     )
+
+
+@pytest.mark.parametrize(
+    ("lines", "as_written"),
+    [
+        ([EXAMPLE_ROW, EXAMPLE_ROW], True),
+        ([row_with(1, "-1.5e+05"), row_with(2, "0007")], True),
+        ([row_with(1, "+1")], False),
+        ([row_with(2, ".5")], False),
+        ([row_with(30, "5.")], False),
+        ([row_with(3, "-.5")], False),
+        ([row_with(4, "1.e5")], False),
+        ([row_with(5, " 1")], False),
+        ([EXAMPLE_ROW.replace(",", ", ")], False),
+    ],
+)
+def test_plain_lines_keep_their_text_for_the_endpoint(lines: list[str], as_written: bool) -> None:
+    rows = rows_from_lines(lines)
+    assert rows is not None
+    assert rows.csv == ("\n".join(lines) if as_written else None)
+
+
+@settings(deadline=None)  # a loaded CI machine is no reason to fail
+@given(st.lists(st.lists(_line_field, min_size=30, max_size=30), min_size=1, max_size=3))
+def test_the_text_kept_for_the_endpoint_reads_back_as_the_rows(
+    lines_fields: list[list[str]],
+) -> None:
+    rows = rows_from_lines([",".join(fields) for fields in lines_fields])
+    if rows is None or rows.csv is None:
+        return
+    # Read back as any CSV reader would: lines, commas, a decimal conversion per value.
+    read_back = [tuple(float(value) for value in line.split(",")) for line in rows.csv.split("\n")]
+    assert read_back == list(rows)
+    assert all(value.strip() == value for line in rows.csv.split("\n") for value in line.split(","))
