@@ -171,11 +171,18 @@ def _rows(items: list[Any], read: Callable[[Any], Row]) -> list[Row]:
 
 def _rows_from_instances(instances: Any) -> list[Row]:
     items = _batch_items(instances, INSTANCES, "rows")
-    if set(map(type, items)) == {str}:
-        fast = rows_from_lines(items)
-        if fast is not None:
-            return fast
-    return _rows(items, _row_from_instance)
+    lines = _csv_lines(items)
+    fast = rows_from_lines(lines) if lines is not None else None
+    return fast if fast is not None else _rows(items, _row_from_instance)
+
+
+def _csv_lines(items: list[Any]) -> list[str] | None:
+    """A batch of CSV lines alone (`"..."` or `{"data": "..."}`), to be read at once; else None."""
+    kinds = set(map(type, items))
+    if kinds == {dict} and all(len(item) == 1 and DATA in item for item in items):
+        items = [item[DATA] for item in items]
+        kinds = set(map(type, items))
+    return items if kinds == {str} else None
 
 
 def _rows_from_records(records: Any) -> list[Row]:
