@@ -157,16 +157,13 @@ def _batch_items(items: Any, field: str, what: str) -> list[Any]:
 
 
 def _rows(items: list[Any], read: Callable[[Any], Row]) -> list[Row]:
-    try:
-        return [read(item) for item in items]
-    except ApiError as error:
-        # Found again by index: the happy path keeps no counter.
-        for number, item in enumerate(items, start=1):
-            try:
-                read(item)
-            except ApiError:
-                raise error.in_row(number) from None
-        raise  # pragma: no cover - read() failed once, so it fails again
+    rows = []
+    for number, item in enumerate(items, start=1):
+        try:
+            rows.append(read(item))
+        except ApiError as error:
+            raise error.in_row(number) from None
+    return rows
 
 
 def _rows_from_instances(instances: Any) -> list[Row]:
