@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from chalicelib import content_types
 from chalicelib.echo import quote_names
-from chalicelib.errors import ApiError, InvalidPayload, WrongValueCount
+from chalicelib.errors import ApiError, InvalidPayload
 from chalicelib.features import FEATURE_COUNT
 from chalicelib.json_body import load_json
 from chalicelib.limits import MAX_ROWS, check_row_count
@@ -103,7 +103,11 @@ def _rows_from_tensor(tensor: dict[str, Any]) -> list[Row]:
     elif len(data) == count and all(isinstance(row, list) for row in data):
         nested = data
     else:
-        raise WrongValueCount(len(data), "data", f"numbers for shape [{count}, {FEATURE_COUNT}]")
+        raise InvalidPayload(
+            f'the input tensor\'s "data" must hold {count} x {FEATURE_COUNT} numbers, flat or '
+            f"as {count} arrays of {FEATURE_COUNT}, for its shape; it holds {len(data)} items",
+            "data",
+        )
     rows = []
     for number, values in enumerate(nested, start=1):
         try:
