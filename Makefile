@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# `make run` installs only requirements-run.txt; training and the tests add requirements-dev.txt.
+RUN_INSTALLED := $(VENV)/.installed-run
 INSTALLED := $(VENV)/.installed
 # The sagemaker SDK and moto (about 1 GB): only the tests pull them, never `make run`.
 TRAINING_INSTALLED := $(VENV)/.installed-training
@@ -11,10 +13,14 @@ REGION ?= us-east-1
 .PHONY: run train test lint unit package policy bench bench-http bench-batch wrk chromium clean \
 	fuzz-long load bench-overall
 
-$(INSTALLED): requirements.txt requirements-dev.txt
+$(RUN_INSTALLED): requirements.txt requirements-run.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 declares pip<26.3
-	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-run.txt
+	touch $(RUN_INSTALLED)
+
+$(INSTALLED): $(RUN_INSTALLED) requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(INSTALLED)
 
 # Constrained by the dev pins, so the SDK can never move a package the rest of the tree pins.
@@ -22,13 +28,14 @@ $(TRAINING_INSTALLED): $(INSTALLED) requirements-training.txt
 	$(BIN)/pip install --quiet -r requirements-training.txt -c requirements.txt -c requirements-dev.txt
 	touch $(TRAINING_INSTALLED)
 
-## run: the API on http://127.0.0.1:8000 in front of the local SageMaker stand-in (trains first if needed)
-run: $(INSTALLED)
+## run: the API on http://127.0.0.1:8000 in front of the local SageMaker stand-in serving the committed model
+run: $(RUN_INSTALLED)
 	$(BIN)/python -m devserver
 
-## train: fit the local model into artifacts/local/
+## train: refit the local model; rewrites models/wdbc-local/ and its card chalicelib/model_cards/local.json together
 train: $(INSTALLED)
 	$(BIN)/python -m training train --target local
+	$(BIN)/python -m training card
 
 ## test: lint, types, and every test with the coverage gate
 test: lint unit

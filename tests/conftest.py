@@ -33,7 +33,8 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 from standin import RunningStandin, start_in_thread  # noqa: E402
-from training.artifact import ModelArtifact, save_artifact  # noqa: E402
+from tests.local_stack import LOCAL_MODEL  # noqa: E402
+from training.artifact import ModelArtifact, load_artifact  # noqa: E402
 from training.local import LocalTrainingResult, train_local  # noqa: E402
 
 ENDPOINT_NAME = os.environ["ENDPOINT_NAME"]
@@ -51,16 +52,18 @@ def trained_artifact(trained: LocalTrainingResult) -> ModelArtifact:
 
 
 @pytest.fixture(scope="session")
-def trained_artifact_file(
-    trained_artifact: ModelArtifact, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    path = tmp_path_factory.mktemp("model") / "model.json"
-    save_artifact(trained_artifact, path)
-    return path
+def local_model() -> ModelArtifact:
+    """The committed local model: what `make run` serves, and what the local card describes."""
+    return load_artifact(LOCAL_MODEL)
+
+
+@pytest.fixture(scope="session")
+def local_model_file() -> Path:
+    return LOCAL_MODEL
 
 
 @pytest.fixture
-def local_standin(trained_artifact: ModelArtifact) -> Iterator[RunningStandin]:
-    """The SageMaker Runtime stand-in serving the trained model on 127.0.0.1, a free port."""
-    with start_in_thread(trained_artifact, ENDPOINT_NAME) as running:
+def local_standin(local_model: ModelArtifact) -> Iterator[RunningStandin]:
+    """The SageMaker Runtime stand-in serving the committed model on 127.0.0.1, a free port."""
+    with start_in_thread(local_model, ENDPOINT_NAME) as running:
         yield running

@@ -76,8 +76,8 @@ def replay(item: Mapping[str, Any], variables: Mapping[str, str]) -> tuple[int, 
 
 
 @pytest.fixture(scope="module")
-def stack(trained_artifact_file: Path) -> Iterator[RunningStack]:
-    with running_stack(trained_artifact_file) as running:
+def stack(local_model_file: Path) -> Iterator[RunningStack]:
+    with running_stack(local_model_file) as running:
         yield running
 
 

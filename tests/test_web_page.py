@@ -26,6 +26,7 @@ from chalicelib.model_card import load_model_card
 from chalicelib.pages import BENIGN_EXAMPLE, MALIGNANT_EXAMPLE, STATIC_DIR, WebPage, csp_hash
 from standin.model import BENIGN, MALIGNANT, LinearScorer
 from tests.local_stack import RunningStack, running_stack
+from training.artifact import ModelArtifact
 from training.data import load_wdbc
 from training.local import LocalTrainingResult
 
@@ -137,7 +138,7 @@ def test_the_page_needs_no_key_and_is_built_from_the_static_files(tmp_path: Path
     ("example", "label"), [(BENIGN_EXAMPLE, BENIGN), (MALIGNANT_EXAMPLE, MALIGNANT)]
 )
 def test_the_examples_are_held_out_rows_the_model_gets_right(
-    trained: LocalTrainingResult, example: Any, label: int
+    trained: LocalTrainingResult, local_model: ModelArtifact, example: Any, label: int
 ) -> None:
     values = [float(value) for value in example.row.split(",")]
     assert len(values) == len(FEATURE_NAMES)
@@ -147,7 +148,7 @@ def test_the_examples_are_held_out_rows_the_model_gets_right(
     data = load_wdbc()
     assert data.features[example.wdbc_index].tolist() == values
     assert data.labels[example.wdbc_index] == label
-    (prediction,) = LinearScorer(trained.artifact).predict([values])
+    (prediction,) = LinearScorer(local_model).predict([values])
     assert prediction.predicted_label == label
     assert np.any(np.all(test_part.features == np.asarray(values), axis=1))
 
@@ -162,8 +163,8 @@ def _bad_row(position: int, text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def stack(trained_artifact_file: Path) -> Iterator[RunningStack]:
-    with running_stack(trained_artifact_file) as running:
+def stack(local_model_file: Path) -> Iterator[RunningStack]:
+    with running_stack(local_model_file) as running:
         yield running
 
 
