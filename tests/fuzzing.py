@@ -267,9 +267,9 @@ def expected_row(text: str) -> Row | Refusal:
 def expected_csv(text: str) -> list[Row] | Refusal | None:
     """The rows a text/csv body holds, or the README's refusal of its first bad line.
 
-    None where the README does not decide and this oracle does not guess: a header (any line
-    naming a feature first: tests/test_payload.py has those), a byte-order mark, whitespace after
-    the last line's newline, a body only of whitespace other than blanks and line ends.
+    None where the README does not decide and this oracle does not guess: a header (a first line
+    that names a feature; tests/test_payload.py has those), a byte-order mark, whitespace after
+    the last newline, a body only of whitespace other than blanks and line ends.
     """
     if text.startswith("\ufeff"):
         return None
