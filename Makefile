@@ -2,19 +2,28 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# `make run` installs only requirements-run.txt; training and the tests add requirements-dev.txt.
+RUN_INSTALLED := $(VENV)/.installed-run
 INSTALLED := $(VENV)/.installed
 # The sagemaker SDK and moto (about 1 GB): only the tests pull them, never `make run`.
 TRAINING_INSTALLED := $(VENV)/.installed-training
 STAGE ?= dev
 REGION ?= us-east-1
+# Postman's collection runner, for tests/test_postman.py: from npm, into node_modules/.
+NEWMAN_VERSION := 6.2.2
+NEWMAN := node_modules/.bin/newman
 
-.PHONY: run train test lint unit package policy bench bench-http bench-batch wrk chromium clean \
-	fuzz-long load bench-overall
+.PHONY: run train test lint unit package policy bench bench-http bench-batch wrk chromium newman \
+	clean fuzz-long load bench-overall
 
-$(INSTALLED): requirements.txt requirements-dev.txt
+$(RUN_INSTALLED): requirements.txt requirements-run.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 declares pip<26.3
-	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-run.txt
+	touch $(RUN_INSTALLED)
+
+$(INSTALLED): $(RUN_INSTALLED) requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(INSTALLED)
 
 # Constrained by the dev pins, so the SDK can never move a package the rest of the tree pins.
@@ -22,13 +31,14 @@ $(TRAINING_INSTALLED): $(INSTALLED) requirements-training.txt
 	$(BIN)/pip install --quiet -r requirements-training.txt -c requirements.txt -c requirements-dev.txt
 	touch $(TRAINING_INSTALLED)
 
-## run: the API on http://127.0.0.1:8000 in front of the local SageMaker stand-in (trains first if needed)
-run: $(INSTALLED)
+## run: the API on http://127.0.0.1:8000 in front of the local SageMaker stand-in serving the committed model
+run: $(RUN_INSTALLED)
 	$(BIN)/python -m devserver
 
-## train: fit the local model into artifacts/local/
+## train: refit the local model; rewrites models/wdbc-local/ and its card chalicelib/model_cards/local.json together
 train: $(INSTALLED)
 	$(BIN)/python -m training train --target local
+	$(BIN)/python -m training card
 
 ## test: lint, types, and every test with the coverage gate
 test: lint unit
@@ -38,8 +48,9 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-unit: $(INSTALLED) $(TRAINING_INSTALLED) chromium
-	$(BIN)/pytest --cov --cov-report=term
+# REQUIRE_OPTIONAL=1: a test that would skip for want of the SDK, Chromium or newman fails instead.
+unit: newman $(INSTALLED) $(TRAINING_INSTALLED) chromium
+	REQUIRE_OPTIONAL=1 $(BIN)/pytest --cov --cov-report=term
 
 ## package: the Lambda zip and SAM template for STAGE with its usage plan, API key and policy
 package: $(INSTALLED)
@@ -84,9 +95,18 @@ bench-overall: $(INSTALLED) wrk
 wrk:
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 
-## chromium: Debian's Chromium for the demo page's browser tests (apt-get, as root), if missing
-chromium:
-	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+## chromium: a Chromium for the demo page's browser tests: Debian's (apt-get, as root), else Playwright's
+chromium: $(INSTALLED)
+	@test -x /usr/bin/chromium || if command -v apt-get >/dev/null; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else $(BIN)/python -m playwright install chromium; fi
+
+## newman: Postman's collection runner (npm, pinned) into node_modules/, for tests/test_postman.py
+newman:
+	@test "$$($(NEWMAN) --version 2>/dev/null)" = $(NEWMAN_VERSION) || { \
+	  { command -v node && command -v npm; } >/dev/null || { \
+	    echo "make newman: newman runs the Postman collection's tests and needs node (16 or later) and npm" >&2; exit 1; }; \
+	  npm install --prefix . --no-save --no-package-lock --no-audit --no-fund newman@$(NEWMAN_VERSION); }
 
 clean:
-	rm -rf build artifacts .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf build artifacts .pytest_cache .mypy_cache .ruff_cache .coverage node_modules

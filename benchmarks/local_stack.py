@@ -25,7 +25,7 @@ from typing import NamedTuple
 from benchmarks.wrk import WrkResult, run_wrk
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-MODEL = PROJECT_DIR / "artifacts" / "local" / "model.json"
+MODEL = PROJECT_DIR / "models" / "wdbc-local" / "model.json"
 ENDPOINT_NAME = "wdbc-local"
 CHALICE_LOCAL_STANDIN_PORT = (
     8080  # what the `local` stage's AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME says

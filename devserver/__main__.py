@@ -1,4 +1,4 @@
-"""`python -m devserver`: train the local model if it is missing, start the stand-in, serve the API.
+"""`python -m devserver`: start the stand-in on the committed local model, serve the API.
 
 Ctrl-C (or SIGTERM) stops both processes; nothing is left running.
 """
@@ -8,17 +8,19 @@ from __future__ import annotations
 import argparse
 import json
 import signal
-import subprocess
 import sys
 from pathlib import Path
 from types import FrameType
 from urllib.parse import urlsplit
 
+from chalicelib.model_card import load_model_card
+from chalicelib.settings import ConfigurationError
 from devserver.api_server import build_api_server, local_credentials_defaults, stage_environment
 from devserver.standin_process import StandinFailedToStart, StandinProcess
+from training.artifact import ArtifactError, load_artifact
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = PROJECT_DIR / "artifacts" / "local" / "model.json"
+DEFAULT_MODEL = PROJECT_DIR / "models" / "wdbc-local" / "model.json"
 ENDPOINT_URL_VARIABLE = "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"
 EXAMPLE_ROW = (
     "13.49,22.3,86.91,561.0,0.08752,0.07698,0.04751,0.03384,0.1809,0.05718,0.2338,1.353,1.735,"
@@ -29,13 +31,12 @@ EXAMPLE_ROW = (
 
 def main(argv: list[str] | None = None) -> int:
     options = _parse(argv)
-    if not options.model.exists():
-        print(f"devserver: no model at {options.model}; training one (a few seconds)", flush=True)
-        output = options.model.parent
-        command = [sys.executable, "-m", "training", "train", "--target", "local"]
-        subprocess.run([*command, "--output", str(output)], check=True, cwd=PROJECT_DIR)
-
     environment = stage_environment(PROJECT_DIR, options.stage)
+    try:
+        check_card_matches_model(options.model, environment.get("MODEL_CARD"))
+    except (ArtifactError, ConfigurationError) as error:
+        print(f"devserver: {error}", file=sys.stderr)
+        return 1
     standin_url = urlsplit(environment.get(ENDPOINT_URL_VARIABLE, "http://127.0.0.1:8080"))
     standin_host = standin_url.hostname or "127.0.0.1"
     standin_port = options.standin_port
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     standin = StandinProcess(
         options.model, environment["ENDPOINT_NAME"], standin_host, standin_port
     )
-    _stop_on_sigterm()
+    _stop_on_signals()
     try:
         standin.start()
         print(f"devserver: {standin.ready_line}", flush=True)
@@ -86,10 +87,25 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _stop_on_sigterm() -> None:
+def check_card_matches_model(model: Path, card_file: str | None) -> None:
+    """`/health`, `/model` and the page name the card's version: it must be the served model's."""
+    artifact = load_artifact(model)
+    if not card_file:
+        return
+    card_version = load_model_card(card_file).get("version")
+    if card_version != artifact.version:
+        raise ConfigurationError(
+            f"the model card {card_file} describes version {card_version}, but {model} is "
+            f"version {artifact.version}; run `make train` (it writes both) or restore both files"
+        )
+
+
+def _stop_on_signals() -> None:
+    # Set, not inherited: a background job starts with SIGINT ignored, and Ctrl-C must still stop.
     def stop(_signal: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
 

@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m standin", description="A local stand-in for SageMaker Runtime."
     )
-    parser.add_argument("--model", type=Path, default=Path("artifacts/local/model.json"))
+    parser.add_argument("--model", type=Path, default=Path("models/wdbc-local/model.json"))
     parser.add_argument("--endpoint-name", default="wdbc-local")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=_port, default=8080, help="0 picks a free port")

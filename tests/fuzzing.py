@@ -15,9 +15,9 @@ import json
 import logging
 import math
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -26,9 +26,6 @@ from hypothesis import HealthCheck, settings
 
 import app as app_module
 from chalicelib import access_log
-from chalicelib.errors import ApiError
-from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
-from chalicelib.rows import MAX_MAGNITUDE
 from chalicelib.service import PredictionService
 from tests.endpoint_twins import AnsweringEndpoint
 
@@ -55,18 +52,6 @@ def fuzz_settings(share: float) -> settings:
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-
-
-def _error_classes(base: type[ApiError]) -> Iterator[type[ApiError]]:
-    for subclass in base.__subclasses__():
-        yield subclass
-        yield from _error_classes(subclass)
-
-
-# Every 4xx the error catalogue documents, code -> status.
-DOCUMENTED_4XX = {
-    error.CODE: error.STATUS_CODE for error in _error_classes(ApiError) if error.STATUS_CODE < 500
-}
 
 
 class Answer(NamedTuple):
@@ -101,7 +86,7 @@ class FuzzedApp:
         request_id = answer.headers["X-Request-Id"]
         if answer.status == 200:
             (rows,) = self.twin.calls
-            assert all(len(row) == FEATURE_COUNT for row in rows)
+            assert all(len(row) == VALUES_PER_ROW for row in rows)
             assert all(math.isfinite(value) for row in rows for value in row)
         else:
             assert answer.status < 500, answer
@@ -145,52 +130,161 @@ def fuzzed_app() -> Iterator[FuzzedApp]:
                 handler.setStream(stream)
 
 
-# --- The oracle: the README's rules for a row of text, written apart from chalicelib/rows.py --
+# --- The oracle: the README's contract for a row, decided without chalicelib -----------------
+#
+# README, "The API": 30 values a row, in WDBC order; values are plain decimals and finite;
+# `{"data": "..."}` holds them comma-separated, blanks around values and blanks and line ends
+# around the row ignored; text/csv holds one row per line, optionally after a header naming the
+# features. The error table: a row without exactly 30 values is `wrong_value_count`; a value that
+# is empty, not a plain ASCII decimal, not a JSON number, not finite, or beyond the model's float32
+# range is `invalid_value`. Nothing here is taken from chalicelib: the grammar is read character
+# by character and values are computed exactly (fractions), where chalicelib uses a regular
+# expression and float().
 
-PLAIN_DECIMAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-_PLAIN_DECIMAL = re.compile(PLAIN_DECIMAL)
+# WDBC's documentation (wdbc.names): ten features of each cell nucleus, each given as its mean,
+# standard error and worst (largest) value: 30, in this order.
+WDBC_FEATURES = (
+    "radius_mean", "texture_mean", "perimeter_mean", "area_mean", "smoothness_mean",
+    "compactness_mean", "concavity_mean", "concave_points_mean", "symmetry_mean",
+    "fractal_dimension_mean",
+    "radius_se", "texture_se", "perimeter_se", "area_se", "smoothness_se",
+    "compactness_se", "concavity_se", "concave_points_se", "symmetry_se",
+    "fractal_dimension_se",
+    "radius_worst", "texture_worst", "perimeter_worst", "area_worst", "smoothness_worst",
+    "compactness_worst", "concavity_worst", "concave_points_worst", "symmetry_worst",
+    "fractal_dimension_worst",
+)  # fmt: skip
+VALUES_PER_ROW = 30
+# The largest finite IEEE 754 binary32 number, (2 - 2**-23) * 2**127, exactly.
+FLOAT32_MAX = float(2**128 - 2**104)
+# The README's 4xx table, code -> status.
+DOCUMENTED_4XX = {
+    "invalid_json": 400,
+    "invalid_payload": 400,
+    "wrong_value_count": 400,
+    "invalid_value": 400,
+    "invalid_header": 400,
+    "model_card_unavailable": 404,
+    "method_not_allowed": 405,
+    "not_acceptable": 406,
+    "payload_too_large": 413,
+    "too_many_rows": 413,
+    "unsupported_media_type": 415,
+    "throttled": 429,
+}
+
+_DIGITS = frozenset("0123456789")
+_SIGNS = ("+", "-")
+_BLANKS = " \t"
+_LINE_ENDS = "\r\n"
+
+Row = tuple[float, ...]
+
+
+class Refusal(NamedTuple):
+    """The error the README gives a row or body: its code, and where (both from 1)."""
+
+    code: str
+    position: int | None = None  # the value's, for invalid_value
+    row: int | None = None  # the CSV line's
+
+
+def _unsigned(text: str) -> tuple[int, str]:
+    if text[:1] in _SIGNS:
+        return (-1 if text[0] == "-" else 1), text[1:]
+    return 1, text
+
+
+def _all_digits(text: str) -> bool:
+    return set(text) <= _DIGITS
+
+
+def plain_decimal(text: str) -> tuple[int, int] | None:
+    """A plain ASCII decimal as (significand, exponent): its exact value is s * 10**e.
+
+    Plain: an optional sign; digits with at most one point, at least one digit; then optionally
+    e or E, an optional sign and digits. None for anything else.
+    """
+    sign, unsigned = _unsigned(text)
+    mantissa, marker, exponent_text = unsigned.replace("E", "e").partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    if not (whole or fraction) or not _all_digits(whole + fraction):
+        return None
+    exponent = 0
+    if marker:
+        exponent_sign, exponent_digits = _unsigned(exponent_text)
+        if not exponent_digits or not _all_digits(exponent_digits):
+            return None
+        exponent = exponent_sign * int(exponent_digits)
+    return sign * int(whole + fraction), exponent - len(fraction)
+
+
+def nearest_double(significand: int, exponent: int) -> float | None:
+    """The double nearest significand * 10**exponent (what a JSON or CSV reader makes of it), or
+    None where that double is beyond float32's range (the model's, so the API refuses it)."""
+    if significand == 0:
+        return 0.0
+    magnitude = len(str(abs(significand))) - 1 + exponent  # the value is about 10**magnitude
+    if magnitude >= 39:  # 1e39 and up: past 3.4e38, and no need to build a huge fraction
+        return None
+    if magnitude < -400:  # far below half the smallest double (2.5e-324): it reads as zero
+        return 0.0
+    nearest = float(Fraction(significand) * Fraction(10) ** exponent)  # correctly rounded
+    return nearest if abs(nearest) <= FLOAT32_MAX else None
 
 
 def acceptable_number(value: object) -> bool:
-    """A JSON number (not a boolean) within the model's float32 range, as the README says."""
+    """A JSON number (not a boolean) whose double is within float32's range."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
-    try:
-        return abs(float(value)) <= MAX_MAGNITUDE
-    except OverflowError:  # an integer beyond even float64
-        return False
+    if isinstance(value, float):
+        return math.isfinite(value) and abs(value) <= FLOAT32_MAX
+    return nearest_double(value, 0) is not None
 
 
-def expected_row(text: str) -> tuple[float, ...] | str:
-    """The 30 floats a row of text holds, or the code of the error that refuses it."""
-    fields = text.strip(" \t\r\n").split(",")
-    if len(fields) != FEATURE_COUNT:
-        return "wrong_value_count"
+def _value(text: str) -> float | None:
+    parts = plain_decimal(text)
+    return None if parts is None else nearest_double(*parts)
+
+
+def expected_row(text: str) -> Row | Refusal:
+    """The 30 doubles a row of text holds, or the README's refusal of it."""
+    fields = text.split(",")
+    if len(fields) != VALUES_PER_ROW:
+        return Refusal("wrong_value_count")
+    # Blanks around each value; line ends too before the first and after the last.
+    fields[0] = fields[0].lstrip(_BLANKS + _LINE_ENDS)
+    fields[-1] = fields[-1].rstrip(_BLANKS + _LINE_ENDS)
     values = []
-    for field in fields:
-        value = field.strip(" \t")
-        if not _PLAIN_DECIMAL.fullmatch(value) or not acceptable_number(float(value)):
-            return "invalid_value"
-        values.append(float(value))
+    for position, field in enumerate(fields, start=1):
+        value = _value(field.strip(_BLANKS))
+        if value is None:
+            return Refusal("invalid_value", position)
+        values.append(value)
     return tuple(values)
 
 
-def expected_csv(text: str) -> list[tuple[float, ...]] | str | None:
-    """The rows a text/csv body without a header holds, or the first refusal's code.
+def expected_csv(text: str) -> list[Row] | Refusal | None:
+    """The rows a text/csv body holds, or the README's refusal of its first bad line.
 
-    None: the body starts with what reads as a header line, which this oracle does not model.
+    None where the README does not decide and this oracle does not guess: a header (a first line
+    that names a feature; tests/test_payload.py has those), a byte-order mark, whitespace after
+    the last newline, a body only of whitespace other than blanks and line ends.
     """
-    lines = text.split("\n")
-    if not lines[-1].strip():
-        lines.pop()  # the newline ending the last row
-    if not text.strip():
-        return "invalid_payload"
-    if lines[0].split(",", 1)[0].strip(" \t\r\ufeff") in FEATURE_NAMES:
+    if text.startswith("\ufeff"):
+        return None
+    body = text.removesuffix("\n")  # the newline that ends the last row
+    lines = body.split("\n")
+    if not body.strip(_BLANKS + _LINE_ENDS):
+        return Refusal("invalid_payload")  # an empty body
+    if body.isspace() or (lines[-1].isspace() and not text.endswith("\n")):
+        return None
+    if any(name in lines[0].lower() for name in WDBC_FEATURES):
         return None
     rows = []
-    for line in lines:
+    for number, line in enumerate(lines, start=1):
         row = expected_row(line)
-        if isinstance(row, str):
-            return row
+        if isinstance(row, Refusal):
+            return row._replace(row=number)
         rows.append(row)
     return rows

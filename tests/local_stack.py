@@ -19,6 +19,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+LOCAL_MODEL = PROJECT_DIR / "models" / "wdbc-local" / "model.json"
 
 
 class RunningStack(NamedTuple):
@@ -65,8 +66,8 @@ def address(url: str) -> tuple[str, int]:
 
 
 @contextmanager
-def running_stack(model: Path) -> Iterator[RunningStack]:
-    """`python -m devserver` serving `model` (trained first if the file is missing)."""
+def running_stack(model: Path = LOCAL_MODEL) -> Iterator[RunningStack]:
+    """`python -m devserver` serving `model`, by default the committed local model."""
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
     for variable in ("ENDPOINT_NAME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         environment.pop(variable, None)  # the stage config and the run command provide them

@@ -9,6 +9,11 @@ from typing import Any
 
 import boto3
 import pytest
+
+# From requirements-training.txt, which `make test` installs; without them these tests skip.
+pytest.importorskip("moto", reason="no moto: pip install -r requirements-training.txt")
+pytest.importorskip("sagemaker", reason="no sagemaker: pip install -r requirements-training.txt")
+
 from moto import mock_aws
 
 from training.aws_clients import AwsClients

@@ -35,8 +35,8 @@ LETTERS = {0: "B", 1: "M"}
 
 
 @pytest.fixture(scope="module")
-def stack(trained_artifact_file: Path) -> Iterator[RunningStack]:
-    with running_stack(trained_artifact_file) as running:
+def stack(local_model_file: Path) -> Iterator[RunningStack]:
+    with running_stack(local_model_file) as running:
         yield running
 
 

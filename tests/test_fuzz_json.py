@@ -13,9 +13,14 @@ import pytest
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 
-from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
-from chalicelib.rows import MAX_MAGNITUDE
-from tests.fuzzing import FuzzedApp, fuzz_settings, fuzzed_app
+from tests.fuzzing import (
+    FLOAT32_MAX,
+    VALUES_PER_ROW,
+    WDBC_FEATURES,
+    FuzzedApp,
+    fuzz_settings,
+    fuzzed_app,
+)
 from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES
 
 
@@ -50,13 +55,13 @@ def test_any_json_value(api: FuzzedApp, document: object) -> None:
 
 
 # Near the API's own forms, to get past the first checks: the keys it knows, a row, a batch.
-_finite = st.floats(min_value=-MAX_MAGNITUDE, max_value=MAX_MAGNITUDE)
+_finite = st.floats(min_value=-FLOAT32_MAX, max_value=FLOAT32_MAX)
 _row_values = st.one_of(
     st.just(EXAMPLE_ROW),
     st.just(list(EXAMPLE_VALUES)),
-    st.just(dict(zip(FEATURE_NAMES, EXAMPLE_VALUES, strict=True))),
-    st.lists(_finite, min_size=FEATURE_COUNT, max_size=FEATURE_COUNT),
-    st.dictionaries(st.sampled_from(FEATURE_NAMES), _finite, min_size=28, max_size=30),
+    st.just(dict(zip(WDBC_FEATURES, EXAMPLE_VALUES, strict=True))),
+    st.lists(_finite, min_size=VALUES_PER_ROW, max_size=VALUES_PER_ROW),
+    st.dictionaries(st.sampled_from(WDBC_FEATURES), _finite, min_size=28, max_size=30),
     any_json,
 )
 _row_keys = st.sampled_from(["data", "features"])
@@ -131,7 +136,7 @@ bodies = st.one_of(
     st.text(max_size=300).map(str.encode),
     st.just(json.dumps({"data": EXAMPLE_ROW}).encode()),
     st.just(f"{EXAMPLE_ROW}\n{EXAMPLE_ROW}\n".encode()),
-    st.just(("\ufeff" + ",".join(FEATURE_NAMES) + "\n" + EXAMPLE_ROW).encode()),
+    st.just(("\ufeff" + ",".join(WDBC_FEATURES) + "\n" + EXAMPLE_ROW).encode()),
 )
 
 

@@ -1,9 +1,9 @@
 """Property-based: rows of text, in `{"data": ...}` and as text/csv, and arrays of numbers.
 
 Each accepted row reaches the endpoint as exactly the 30 floats its text spells (and survives the
-CSV encoding the endpoint is sent); each refused one gets the documented code; any count other
-than 30 is refused as `wrong_value_count`. The expected outcome comes from tests/fuzzing.py's
-oracle, written from the README's rules, not from chalicelib/rows.py.
+CSV encoding the endpoint is sent); each refused one gets the documented code, row, position and
+feature; any count other than 30 is refused as `wrong_value_count`. The expected outcome comes
+from tests/fuzzing.py's oracle, written from the README's rules, not from chalicelib.
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
 from chalicelib.endpoint import encode_csv
-from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
-from chalicelib.rows import MAX_MAGNITUDE
 from tests.fuzzing import (
+    FLOAT32_MAX,
+    VALUES_PER_ROW,
+    WDBC_FEATURES,
+    Answer,
     FuzzedApp,
+    Refusal,
     acceptable_number,
     expected_csv,
     expected_row,
@@ -37,6 +40,15 @@ CSV_TYPES = ("text/csv", "text/csv; charset=utf-8", "Text/CSV", "text/csv ; head
 def api() -> Iterator[FuzzedApp]:
     with fuzzed_app() as running:
         yield running
+
+
+def assert_refused(answer: Answer, refusal: Refusal) -> None:
+    """The answer is the refusal: its code, and the row, position and feature it names."""
+    assert (answer.status, answer.code) == (400, refusal.code), answer
+    assert answer.error.get("row") == refusal.row, answer
+    if refusal.position is not None:
+        assert answer.error["position"] == refusal.position, answer
+        assert answer.error["feature"] == WDBC_FEATURES[refusal.position - 1], answer
 
 
 def _decimal_text(rng: random.Random) -> str:
@@ -68,13 +80,13 @@ def _decimal_text(rng: random.Random) -> str:
     return text
 
 
-# Drawing 30 values one by one costs hypothesis milliseconds (st.from_regex(PLAIN_DECIMAL) two
+# Drawing 30 values one by one costs hypothesis milliseconds (st.from_regex of a decimal, two
 # per value); a pooled row costs one draw, and the pool holds what that regex would write.
 _RNG = random.Random(20240606)
 # The edge of the float32 range, as people write it: 3.4028235e38 (float32's own repr) is past it.
 EDGES = ["3.4028234663852886e38", "-3.4028234663852886e+38", "3.4028235e38", "3.5e38", "1e38"]
 VALUE_POOL = [_decimal_text(_RNG) for _ in range(20_000)] + EDGES
-ROW_POOL = [[_decimal_text(_RNG) for _ in range(FEATURE_COUNT)] for _ in range(3_000)]
+ROW_POOL = [[_decimal_text(_RNG) for _ in range(VALUES_PER_ROW)] for _ in range(3_000)]
 FINITE_VALUE_POOL = [value for value in VALUE_POOL if acceptable_number(float(value))]
 
 decimals = st.one_of(
@@ -122,8 +134,8 @@ free_text = st.one_of(
 _row_kinds = st.sampled_from(["valid", "valid", "one bad value", "another count", "free text"])
 _pooled_rows = st.integers(0, len(ROW_POOL) - 1).map(ROW_POOL.__getitem__)
 _redraws = st.integers(0, 3)
-_positions = st.integers(0, FEATURE_COUNT - 1)
-_other_counts = st.integers(0, 2 * FEATURE_COUNT).filter(lambda n: n != FEATURE_COUNT)
+_positions = st.integers(0, VALUES_PER_ROW - 1)
+_other_counts = st.integers(0, 2 * VALUES_PER_ROW).filter(lambda n: n != VALUES_PER_ROW)
 
 
 @st.composite
@@ -149,8 +161,8 @@ def test_a_row_in_data_round_trips_or_gets_its_code(api: FuzzedApp, text: str) -
     answer = api.post(json.dumps({"data": text}).encode(), JSON_HEADERS)
     expected = expected_row(text)
     event(f"answer: {answer.status} {answer.code or ''}".strip())
-    if isinstance(expected, str):
-        assert (answer.status, answer.code) == (400, expected)
+    if isinstance(expected, Refusal):
+        assert_refused(answer, expected)
     else:
         assert answer.status == 200, answer
         assert api.rows == [expected]
@@ -172,8 +184,8 @@ def test_csv_rows_round_trip_or_get_their_code(
     assume(expected is not None)
     answer = api.post(text.encode(), {"Content-Type": content_type})
     event(f"answer: {answer.status} {answer.code or ''}".strip())
-    if isinstance(expected, str):
-        assert (answer.status, answer.code) == (400, expected)
+    if isinstance(expected, Refusal):
+        assert_refused(answer, expected)
     else:
         assert answer.status == 200, answer
         assert api.rows == expected
@@ -185,16 +197,14 @@ json_numbers = st.one_of(
     st.floats(),  # NaN and infinities too: json.dumps writes them as bare NaN/Infinity
     st.integers(),
     st.integers(min_value=10**308, max_value=10**330),  # beyond the float range
-    st.integers(min_value=int(MAX_MAGNITUDE) - 2**104, max_value=int(MAX_MAGNITUDE) + 2**104),
-    st.sampled_from(
-        [MAX_MAGNITUDE, -MAX_MAGNITUDE, 3.4028235e38, math.nextafter(MAX_MAGNITUDE, 0)]
-    ),
+    st.integers(min_value=int(FLOAT32_MAX) - 2**104, max_value=int(FLOAT32_MAX) + 2**104),
+    st.sampled_from([FLOAT32_MAX, -FLOAT32_MAX, 3.4028235e38, math.nextafter(FLOAT32_MAX, 0)]),
 )
 json_non_numbers = st.one_of(st.none(), st.booleans(), st.text(max_size=5), st.just([1.0]))
 
 
 _finite_numbers = st.one_of(
-    st.floats(min_value=-MAX_MAGNITUDE, max_value=MAX_MAGNITUDE),
+    st.floats(min_value=-FLOAT32_MAX, max_value=FLOAT32_MAX),
     st.integers(min_value=-(2**64), max_value=2**64),
 )
 
@@ -203,13 +213,13 @@ _finite_numbers = st.one_of(
 def number_lists(draw: st.DrawFn) -> list[object]:
     """Mostly 30 finite numbers; some with one value replaced, some of another length."""
     values: list[object] = list(
-        draw(st.lists(_finite_numbers, min_size=FEATURE_COUNT, max_size=FEATURE_COUNT))
+        draw(st.lists(_finite_numbers, min_size=VALUES_PER_ROW, max_size=VALUES_PER_ROW))
     )
     kind = draw(st.sampled_from(["valid", "valid", "one replaced", "another length"]))
     if kind == "one replaced":
         values[draw(_positions)] = draw(st.one_of(json_numbers, json_non_numbers))
     elif kind == "another length":
-        values = (values * 2)[: draw(st.integers(FEATURE_COUNT - 3, FEATURE_COUNT + 3))]
+        values = (values * 2)[: draw(st.integers(VALUES_PER_ROW - 3, VALUES_PER_ROW + 3))]
     return values
 
 
@@ -220,25 +230,26 @@ def test_numbers_round_trip_or_get_their_code(
 ) -> None:
     """`{"data": [30 numbers]}` and `{"features": {name: number}}`."""
     if named:
-        document: object = {"features": dict(zip(FEATURE_NAMES, values, strict=False))}
+        document: object = {"features": dict(zip(WDBC_FEATURES, values, strict=False))}
     else:
         document = {"data": values}
     answer = api.post(json.dumps(document).encode(), JSON_HEADERS)
-    used = values[:FEATURE_COUNT] if named else values  # zip() drops names past the 30th
-    expected: tuple[float, ...] | str
+    used = values[:VALUES_PER_ROW] if named else values  # zip() drops names past the 30th
+    refused = [position for position, value in enumerate(used, 1) if not acceptable_number(value)]
+    expected: tuple[float, ...] | Refusal
     if any(isinstance(value, float) and not math.isfinite(value) for value in used):
-        expected = "invalid_json"  # json.dumps writes NaN and Infinity, which are not JSON
-    elif named and len(used) < FEATURE_COUNT:
-        expected = "invalid_payload"  # a feature is missing
-    elif len(used) != FEATURE_COUNT:
-        expected = "wrong_value_count"
-    elif not all(acceptable_number(value) for value in used):
-        expected = "invalid_value"
+        expected = Refusal("invalid_json")  # json.dumps writes NaN and Infinity: not JSON
+    elif named and len(used) < VALUES_PER_ROW:
+        expected = Refusal("invalid_payload")  # a feature is missing
+    elif len(used) != VALUES_PER_ROW:
+        expected = Refusal("wrong_value_count")
+    elif refused:
+        expected = Refusal("invalid_value", position=refused[0])
     else:
         expected = tuple(float(value) for value in used)  # type: ignore[arg-type]
     event(f"answer: {answer.status} {answer.code or ''}".strip())
-    if isinstance(expected, str):
-        assert (answer.status, answer.code) == (400, expected), (answer, values)
+    if isinstance(expected, Refusal):
+        assert_refused(answer, expected)
     else:
         assert answer.status == 200, answer
         assert api.rows == [expected]
@@ -246,7 +257,7 @@ def test_numbers_round_trip_or_get_their_code(
 
 @fuzz_settings(0.05)
 @given(
-    count=st.integers(min_value=0, max_value=200).filter(lambda n: n != FEATURE_COUNT),
+    count=st.integers(min_value=0, max_value=200).filter(lambda n: n != VALUES_PER_ROW),
     start=st.integers(min_value=0, max_value=10_000),
     form=st.sampled_from(["text", "array", "csv"]),
 )
@@ -267,4 +278,4 @@ def test_any_count_other_than_30_is_refused(
     assert (answer.status, answer.code) == (400, "wrong_value_count")
     # An empty string holds one (empty) value.
     found = 1 if count == 0 and form == "text" else count
-    assert (answer.error["expected"], answer.error["found"]) == (FEATURE_COUNT, found)
+    assert (answer.error["expected"], answer.error["found"]) == (VALUES_PER_ROW, found)

@@ -83,8 +83,8 @@ def _csv_text(_context: Any, response: schemathesis.Response) -> str:
 
 
 @pytest.fixture(scope="module")
-def stack(trained_artifact_file: Path) -> Iterator[RunningStack]:
-    with running_stack(trained_artifact_file) as running:
+def stack(local_model_file: Path) -> Iterator[RunningStack]:
+    with running_stack(local_model_file) as running:
         yield running
 
 

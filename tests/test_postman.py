@@ -1,17 +1,14 @@
-"""The Postman collection, replayed against the real stack on 127.0.0.1.
+"""The Postman collection, run by Postman's own runner (newman) against the stack on 127.0.0.1.
 
-A small replayer does what Postman does with this collection: substitutes its variables, adds
-the collection's API-key header, sends each request, and checks the status and error code that
-the request's own test script asserts. Each asserted pair must also be one the OpenAPI document
-gives for the route.
+newman sends every request with the collection's variables and API-key auth and runs each
+request's test script; its JSON report says which assertions held. `make newman` installs the
+pinned newman into node_modules/ (it needs node and npm); without it these tests skip.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import urllib.error
-import urllib.request
+import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -23,62 +20,109 @@ from tests.local_stack import PROJECT_DIR, RunningStack, running_stack
 
 COLLECTION_FILE = PROJECT_DIR / "postman" / "wdbc.postman_collection.json"
 SCHEMA_V21 = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
-_VARIABLE = re.compile(r"\{\{(\w+)\}\}")
-_STATUS = re.compile(r"pm\.response\.to\.have\.status\((\d{3})\)")
-_CODE = re.compile(r"error\.code\)\.to\.eql\(\"(\w+)\"\)")
+NEWMAN = PROJECT_DIR / "node_modules" / ".bin" / "newman"
+# Sent as on a deployed stage; the local gateway does not check it.
+API_KEY = "local-key"
 
 
-class Documented(NamedTuple):
-    status: int
-    code: str | None
-
-
-def _load() -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(COLLECTION_FILE.read_text(encoding="utf-8"))
+def _load(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return document
 
 
-COLLECTION = _load()
-ITEMS = COLLECTION["item"]
+COLLECTION = _load(COLLECTION_FILE)
 
 
-def documented(item: Mapping[str, Any]) -> Documented:
-    """What the request's test script asserts: its status and, for an error, its code."""
-    (event,) = [event for event in item["event"] if event["listen"] == "test"]
-    script = "\n".join(event["script"]["exec"])
-    (status,) = _STATUS.findall(script)
-    codes = _CODE.findall(script)
-    return Documented(int(status), codes[0] if codes else None)
+def requests_in(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The collection's requests, folders opened."""
+    return [
+        request
+        for item in items
+        for request in (requests_in(item["item"]) if "item" in item else [item])
+    ]
 
 
-def substitute(text: str, variables: Mapping[str, str]) -> str:
-    return _VARIABLE.sub(lambda match: variables[match[1]], text)
+def assertions_in(items: list[dict[str, Any]]) -> int:
+    """How many `pm.test` assertions the requests' test scripts hold."""
+    return sum(
+        "\n".join(event["script"]["exec"]).count("pm.test(")
+        for item in requests_in(items)
+        for event in item.get("event", [])
+        if event["listen"] == "test"
+    )
 
 
-def replay(item: Mapping[str, Any], variables: Mapping[str, str]) -> tuple[int, bytes]:
-    request = item["request"]
-    headers = {
-        header["key"]: substitute(header["value"], variables) for header in request["header"]
-    }
-    auth = {entry["key"]: entry["value"] for entry in COLLECTION["auth"]["apikey"]}
-    key_value = substitute(auth["value"], variables)
-    if auth["in"] == "header" and key_value:
-        headers[auth["key"]] = key_value
-    body = substitute(request["body"]["raw"], variables).encode("utf-8")
-    url = substitute(request["url"]["raw"], variables)
-    sent = urllib.request.Request(url, data=body, headers=headers, method=request["method"])
-    try:
-        with urllib.request.urlopen(sent, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, error.read()
+class NewmanRun(NamedTuple):
+    returncode: int
+    output: str  # newman's own report, for failure messages
+    run: dict[str, Any]  # the JSON reporter's "run"
+
+    def count(self, what: str) -> tuple[int, int]:
+        """(total, failed) of newman's `requests`, `assertions`, ..."""
+        stats = self.run["stats"][what]
+        return stats["total"], stats["failed"]
+
+    @property
+    def failures(self) -> list[str]:
+        return [
+            f"{failure['source']['name']}: {failure['error']['message']}"
+            for failure in self.run["failures"]
+        ]
+
+    def answers(self) -> Iterator[tuple[Mapping[str, Any], int, bytes]]:
+        """Each request as newman sent it, with the status and body it got."""
+        for execution in self.run["executions"]:
+            response = execution["response"]
+            yield execution["request"], response["code"], bytes(response["stream"]["data"])
+
+
+def run_newman(newman: Path, collection: Path, stack: RunningStack, report: Path) -> NewmanRun:
+    completed = subprocess.run(
+        [
+            str(newman),
+            "run",
+            str(collection),
+            "--env-var",
+            f"baseUrl={stack.api_url}",
+            "--env-var",
+            f"apiKey={API_KEY}",
+            "--reporters",
+            "cli,json",
+            "--reporter-json-export",
+            str(report),
+            "--color",
+            "off",
+            "--timeout-request",
+            "10000",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert report.exists(), completed.stdout + completed.stderr
+    return NewmanRun(completed.returncode, completed.stdout, _load(report)["run"])
 
 
 @pytest.fixture(scope="module")
-def stack(trained_artifact_file: Path) -> Iterator[RunningStack]:
-    with running_stack(trained_artifact_file) as running:
+def newman() -> Path:
+    if not NEWMAN.exists():
+        pytest.skip("newman is not installed: `make newman` (needs node and npm)")
+    return NEWMAN
+
+
+@pytest.fixture(scope="module")
+def stack(local_model_file: Path) -> Iterator[RunningStack]:
+    with running_stack(local_model_file) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def collection_run(
+    newman: Path, stack: RunningStack, tmp_path_factory: pytest.TempPathFactory
+) -> NewmanRun:
+    report = tmp_path_factory.mktemp("newman") / "run.json"
+    return run_newman(newman, COLLECTION_FILE, stack, report)
 
 
 def test_the_collection_is_v21_with_base_url_and_api_key_variables() -> None:
@@ -86,49 +130,81 @@ def test_the_collection_is_v21_with_base_url_and_api_key_variables() -> None:
     variables = {variable["key"]: variable["value"] for variable in COLLECTION["variable"]}
     assert variables == {"baseUrl": "http://127.0.0.1:8000", "apiKey": ""}
     assert COLLECTION["auth"]["type"] == "apikey"
-    for item in ITEMS:
+    for item in requests_in(COLLECTION["item"]):
         assert item["request"]["url"]["raw"].startswith("{{baseUrl}}/")
 
 
-def test_it_holds_the_forms_and_one_example_of_each_error_class() -> None:
-    assert sorted(documented(item) for item in ITEMS) == [
-        Documented(200, None),
-        Documented(200, None),
-        Documented(200, None),
-        Documented(200, None),
-        Documented(400, "invalid_value"),
-        Documented(400, "wrong_value_count"),
-        Documented(406, "not_acceptable"),
-        Documented(413, "too_many_rows"),
-        Documented(415, "unsupported_media_type"),
-    ]
-    bodies = [json.loads(item["request"]["body"]["raw"]) for item in ITEMS[:3]]
-    assert [list(body) for body in bodies] == [["data"], ["features"], ["instances"]]
+def test_newman_runs_every_request_and_every_assertion_holds(collection_run: NewmanRun) -> None:
+    assert collection_run.failures == [], collection_run.output
+    assert collection_run.returncode == 0, collection_run.output
+    assert collection_run.count("requests") == (len(requests_in(COLLECTION["item"])), 0)
+    # Every script ran all its assertions: none was skipped by an error before it.
+    total, failed = collection_run.count("assertions")
+    assert (total, failed) == (assertions_in(COLLECTION["item"]), 0)
+    assert total > 0
 
 
-def test_each_asserted_answer_is_in_the_openapi_document() -> None:
-    spec = json.loads(SPEC_FILE.read_text(encoding="utf-8"))
-    responses = spec["paths"]["/predictbreastcancer"]["post"]["responses"]
-    for item in ITEMS:
-        status, code = documented(item)
-        response = responses[str(status)]
+def test_the_api_key_goes_in_x_api_key(collection_run: NewmanRun) -> None:
+    for request, _, _ in collection_run.answers():
+        sent = {header["key"].lower(): header["value"] for header in request["header"]}
+        assert sent["x-api-key"] == API_KEY
+
+
+def _error_code(body: bytes) -> str | None:
+    try:
+        error = json.loads(body).get("error")
+    except (ValueError, AttributeError):
+        return None
+    return error.get("code") if isinstance(error, dict) else None
+
+
+def test_it_holds_the_forms_and_each_refusal_a_caller_can_cause(
+    collection_run: NewmanRun,
+) -> None:
+    answered = {(status, _error_code(body)) for _, status, body in collection_run.answers()}
+    assert answered >= {
+        (200, None),
+        (400, "invalid_value"),
+        (400, "wrong_value_count"),
+        (406, "not_acceptable"),
+        (413, "too_many_rows"),
+        (415, "unsupported_media_type"),
+    }
+    forms = set()
+    for request, status, _ in collection_run.answers():
+        headers = {header["key"].lower(): header["value"] for header in request["header"]}
+        if status == 200 and headers.get("content-type") == "application/json":
+            forms.update(json.loads(request["body"]["raw"]))
+        elif status == 200:
+            forms.add(headers.get("content-type"))
+    assert forms >= {"data", "features", "instances", "text/csv"}
+
+
+def test_each_answer_is_one_the_openapi_document_gives(collection_run: NewmanRun) -> None:
+    spec = _load(SPEC_FILE)
+    for request, status, body in collection_run.answers():
+        path = "/" + "/".join(request["url"]["path"])
+        response = spec["paths"][path][request["method"].lower()]["responses"][str(status)]
         if "$ref" in response:
             response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
+        code = _error_code(body)
         if code is not None:
-            assert f"`{code}`" in json.dumps(response), (item["name"], code)
+            assert f"`{code}`" in json.dumps(response), (path, status, code)
 
 
-@pytest.mark.parametrize("item", ITEMS, ids=[item["name"] for item in ITEMS])
-def test_each_request_gives_its_documented_answer(
-    item: Mapping[str, Any], stack: RunningStack
+def test_a_broken_expectation_fails_the_run(
+    newman: Path, stack: RunningStack, tmp_path: Path
 ) -> None:
-    # A key is sent as on a deployed stage; the local gateway does not check it.
-    variables = {"baseUrl": stack.api_url, "apiKey": "local-key"}
-    status, body = replay(item, variables)
-    expected = documented(item)
-    assert status == expected.status, body[:300]
-    document = json.loads(body)
-    if expected.code is None:
-        assert "error" not in document
-    else:
-        assert document["error"]["code"] == expected.code
+    """The check above can fail: one request expecting another status makes newman fail."""
+    first, *_ = requests_in(_load(COLLECTION_FILE)["item"])  # a copy, to change
+    (script,) = [event["script"] for event in first["event"] if event["listen"] == "test"]
+    broken = [line.replace("to.have.status(200)", "to.have.status(299)") for line in script["exec"]]
+    assert broken != script["exec"], "the first request should expect a 200"
+    script["exec"] = broken
+    copy = tmp_path / "broken.postman_collection.json"
+    copy.write_text(json.dumps({**COLLECTION, "item": [first]}), encoding="utf-8")
+    run = run_newman(newman, copy, stack, tmp_path / "run.json")
+    assert run.returncode != 0
+    assert run.count("assertions") == (assertions_in([first]), 1)
+    (failure,) = run.failures
+    assert "expected response to have status code 299 but got 200" in failure, failure

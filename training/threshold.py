@@ -7,8 +7,8 @@ highest threshold, so the best precision, whose recall still reaches the target)
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -25,7 +25,10 @@ ACCURACY_RULE = "accuracy"
 TARGET_RECALL_RULE = "target-recall"
 RULE_NAMES = (ACCURACY_RULE, TARGET_RECALL_RULE)
 
-THRESHOLD_RULE = "maximise validation accuracy; among ties, the threshold closest to 0.5"
+THRESHOLD_RULE = (
+    "maximise validation accuracy at the midpoint of a gap between validation scores; "
+    "among ties, the midpoint closest to 0.5"
+)
 
 # Decided on 10-fold cross-validation of the whole training procedure over the train and
 # validation rows, never on the test rows (README, "The local model"). With about 40 malignant
@@ -58,7 +61,8 @@ class ThresholdRule:
         if self.name == ACCURACY_RULE:
             return THRESHOLD_RULE
         return (
-            f"the highest threshold whose validation malignant recall is >= {self.target_recall:g}"
+            f"the midpoint of the highest gap between validation scores whose validation malignant "
+            f"recall is >= {self.target_recall:g}"
         )
 
     def to_json(self) -> dict[str, object]:
@@ -72,12 +76,12 @@ def choose_threshold(probabilities: Probabilities, labels: Labels) -> float:
     """The threshold with the best accuracy on these rows; ties go to the one closest to 0.5.
 
     A row is predicted malignant when its probability is >= the threshold, so every threshold in
-    a gap (p_low, p_high] between neighbouring probabilities predicts the same labels. Each gap's
-    point closest to 0.5 is 0.5 itself, its upper end p_high (a gap below 0.5), or the first float
-    above p_low (a gap above 0.5); those are the only candidates that can win.
+    a gap between neighbouring probabilities predicts the same labels. Each gap is represented by
+    its midpoint: the threshold shipped is as far as the gap allows from every validation row, so
+    no row's label hangs on the last bits of its score.
     """
     _require_matching(probabilities, labels)
-    candidates = _candidate_thresholds(probabilities)
+    candidates = _gap_midpoints(probabilities)
     malignant = labels == MALIGNANT
     # Counting correct rows in integers keeps ties exact, where float accuracies might not be.
     correct_counts = [
@@ -97,11 +101,12 @@ def choose_threshold(probabilities: Probabilities, labels: Labels) -> float:
 def choose_threshold_for_recall(
     probabilities: Probabilities, labels: Labels, target_recall: float
 ) -> float:
-    """The highest threshold at which at least ``target_recall`` of the malignant rows are flagged.
+    """The highest gap at which at least ``target_recall`` of the malignant rows are flagged.
 
-    Recall only falls as the threshold rises, so that threshold is the probability of the k-th most
-    suspicious malignant row, k being the fewest rows that reach the target; every benign row
-    below it stays benign, which is the best precision the target allows.
+    Recall only falls as the threshold rises, so the gap is the one just below the k-th most
+    suspicious malignant row, k being the fewest rows that reach the target; every row below
+    that gap stays benign, which is the best precision the target allows. The threshold is the
+    gap's midpoint, between that row's probability and the next lower one of any row.
     """
     _require_matching(probabilities, labels)
     if not 0.0 < target_recall <= 1.0:
@@ -112,8 +117,10 @@ def choose_threshold_for_recall(
         raise ValueError("the rows hold no malignant row, so recall is undefined")
     # Counted in integers: the fewest flagged rows k with k / malignant_rows >= target.
     needed = next(k for k in range(1, malignant_rows + 1) if k / malignant_rows >= target_recall)
-    threshold = float(malignant_probabilities[needed - 1])
-    return min(max(threshold, THRESHOLD_MARGIN), 1.0 - THRESHOLD_MARGIN)
+    lowest_flagged = float(malignant_probabilities[needed - 1])
+    below = probabilities[probabilities < lowest_flagged]
+    next_lower = float(below.max()) if below.size else 0.0
+    return _clamped(_midpoint(next_lower, lowest_flagged))
 
 
 def _require_matching(probabilities: Probabilities, labels: Labels) -> None:
@@ -121,15 +128,18 @@ def _require_matching(probabilities: Probabilities, labels: Labels) -> None:
         raise ValueError("need as many probabilities as labels, and at least one of each")
 
 
-def _candidate_thresholds(probabilities: Probabilities) -> list[float]:
-    closest_to_neutral = {NEUTRAL_THRESHOLD}
-    for probability in np.unique(probabilities).tolist():
-        if probability < NEUTRAL_THRESHOLD:
-            closest_to_neutral.add(probability)
-        else:
-            closest_to_neutral.add(math.nextafter(probability, math.inf))
+def _gap_midpoints(probabilities: Probabilities) -> list[float]:
+    """The midpoint of every gap between neighbouring distinct probabilities, 0 and 1 included."""
+    edges = sorted({0.0, 1.0, *np.unique(probabilities).tolist()})
     # Clamped before counting, so the accuracy compared is the one the shipped threshold gets.
-    return sorted(
-        min(max(threshold, THRESHOLD_MARGIN), 1.0 - THRESHOLD_MARGIN)
-        for threshold in closest_to_neutral
-    )
+    return [_clamped(_midpoint(low, high)) for low, high in pairwise(edges)]
+
+
+def _midpoint(low: float, high: float) -> float:
+    """Halfway, or ``high`` when no float lies between them: a row at ``low`` stays below."""
+    middle = (low + high) / 2
+    return middle if low < middle else high
+
+
+def _clamped(threshold: float) -> float:
+    return min(max(threshold, THRESHOLD_MARGIN), 1.0 - THRESHOLD_MARGIN)

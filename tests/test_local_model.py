@@ -1,0 +1,95 @@
+"""The committed local model: data in the repository, its card made from it, training reproduces it.
+
+Reproducibility is checked within stated tolerances, never bit for bit: another CPU or BLAS may
+round the last digits of a fit differently.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from chalicelib.model_card import CARDS_DIR
+from devserver.__main__ import check_card_matches_model, main
+from standin.model import LinearScorer
+from tests.local_stack import LOCAL_MODEL
+from training.artifact import ArtifactError, ModelArtifact, save_artifact
+from training.data import load_wdbc
+from training.local import LocalTrainingResult
+from training.model_card import model_card
+
+PARAMETER_TOLERANCE = 1e-9  # relative, for every mean, scale, weight, the intercept and threshold
+PROBABILITY_TOLERANCE = 1e-9  # absolute, for every row's probability of malignancy
+
+
+def test_the_committed_card_is_made_from_the_committed_model(local_model: ModelArtifact) -> None:
+    committed_card = json.loads((CARDS_DIR / "local.json").read_text(encoding="utf-8"))
+    assert committed_card == json.loads(json.dumps(model_card(local_model)))
+    assert committed_card["version"] == local_model.version
+
+
+def test_training_reproduces_the_committed_model_within_tolerance(
+    trained: LocalTrainingResult, local_model: ModelArtifact
+) -> None:
+    retrained = trained.artifact
+    for key in ("means", "scales", "weights"):
+        assert getattr(retrained, key) == pytest.approx(
+            getattr(local_model, key), rel=PARAMETER_TOLERANCE
+        ), key
+    assert retrained.intercept == pytest.approx(local_model.intercept, rel=PARAMETER_TOLERANCE)
+    assert retrained.threshold == pytest.approx(local_model.threshold, rel=PARAMETER_TOLERANCE)
+
+    rows = load_wdbc().features.tolist()
+    assert len(rows) == 569
+    committed = LinearScorer(local_model).predict(rows)
+    fresh = LinearScorer(retrained).predict(rows)
+    assert [p.predicted_label for p in fresh] == [p.predicted_label for p in committed]
+    worst = max(abs(a.score - b.score) for a, b in zip(fresh, committed, strict=True))
+    assert worst <= PROBABILITY_TOLERANCE
+
+
+def test_no_wdbc_row_sits_on_the_committed_threshold(local_model: ModelArtifact) -> None:
+    # A row whose label flips with the last bits of its score would differ between machines.
+    scores = [p.score for p in LinearScorer(local_model).predict(load_wdbc().features.tolist())]
+    closest = min(abs(score - local_model.threshold) for score in scores)
+    assert closest > 1e-6 * local_model.threshold
+
+
+def test_the_dev_server_refuses_a_card_of_another_version(
+    local_model: ModelArtifact, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = ModelArtifact(
+        name=local_model.name,
+        means=local_model.means,
+        scales=local_model.scales,
+        weights=local_model.weights,
+        intercept=local_model.intercept,
+        threshold=math.nextafter(local_model.threshold, 1.0),
+    )
+    path = tmp_path / "model.json"
+    save_artifact(other, path)
+    assert main(["--model", str(path), "--port", "0", "--standin-port", "0"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("devserver: the model card local.json describes version ")
+    assert local_model.version in line
+    assert other.version in line
+    assert "make train" in line
+
+
+def test_the_dev_server_names_a_missing_model_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "none.json"
+    assert main(["--model", str(missing), "--port", "0"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"devserver: no model artifact at {missing}")
+
+
+def test_the_committed_model_passes_the_dev_servers_check() -> None:
+    check_card_matches_model(LOCAL_MODEL, "local.json")
+    check_card_matches_model(LOCAL_MODEL, None)  # a stage without a card has nothing to match
+    with pytest.raises(ArtifactError):
+        check_card_matches_model(LOCAL_MODEL.with_name("absent.json"), "local.json")
