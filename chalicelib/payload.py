@@ -290,8 +290,12 @@ def parse_csv_payload(body: bytes) -> Payload:
 
 
 def is_header_line(line: str) -> bool:
-    """A first line without a number is a header (the client's file uses the same rule)."""
-    return not any(_PLAIN_DECIMAL.fullmatch(field.strip(LINE_ENDS)) for field in line.split(","))
+    """A first line with text but no number is a header (the client's file has the same rule).
+
+    A blank or empty-fielded line is not: it is a bad row, as it would be anywhere else.
+    """
+    fields = [field.strip(LINE_ENDS) for field in line.split(",")]
+    return any(fields) and not any(_PLAIN_DECIMAL.fullmatch(field) for field in fields)
 
 
 def header_names(line: str) -> tuple[str, ...]:

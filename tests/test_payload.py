@@ -462,3 +462,10 @@ def test_a_charset_other_than_utf8_is_415(content_type: str) -> None:
 def test_utf8_in_any_spelling_is_read(content_type: str) -> None:
     body = as_json({"data": EXAMPLE_ROW}) if "json" in content_type else EXAMPLE_ROW.encode()
     assert parse_payload(body, content_type).rows == [EXAMPLE_VALUES]
+
+
+@pytest.mark.parametrize(("first_line", "found"), [("", 1), (" \t", 1), (",,", 3)])
+def test_a_blank_first_line_is_a_bad_row_not_a_header(first_line: str, found: int) -> None:
+    with pytest.raises((WrongValueCount, InvalidValue)) as caught:
+        parse_payload(f"{first_line}\n{EXAMPLE_ROW}".encode(), CSV)
+    assert caught.value.details["row"] == 1
