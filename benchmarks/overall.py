@@ -258,100 +258,74 @@ def proxy_event(body: str, content_type: str, path: str = "/predictbreastcancer"
     }
 
 
-class RequestForm(NamedTuple):
-    name: str
-    content_type: str
-    path: str
-    body: Callable[[list[str]], str]  # rows as CSV lines -> the request body
-    batch: bool  # a batch form: measured at 1 and at 1,000 rows; a single-row form at 1
-
-    def floor_body(self, rows: list[str]) -> str:
-        """JSON for json.loads: the body itself, or for CSV the same lines as JSON strings."""
-        if self.content_type == CSV:
-            return json.dumps({"instances": rows})
-        return self.body(rows)
+def _numbers(row: str) -> list[float]:
+    return [float(value) for value in row.split(",")]
 
 
-def _numbers(rows: list[str]) -> list[list[float]]:
-    return [[float(value) for value in row.split(",")] for row in rows]
-
-
-def _named(rows: list[str]) -> list[dict[str, float]]:
+def _named(row: str) -> dict[str, float]:
     from chalicelib.features import FEATURE_NAMES
 
-    return [dict(zip(FEATURE_NAMES, values, strict=True)) for values in _numbers(rows)]
+    return dict(zip(FEATURE_NAMES, _numbers(row), strict=True))
 
 
-def _oip(rows: list[str]) -> str:
-    flat = [value for values in _numbers(rows) for value in values]
+def _split(rows: list[str]) -> dict[str, Any]:
+    from chalicelib.features import FEATURE_NAMES
+
+    return {"dataframe_split": {"columns": list(FEATURE_NAMES), "data": list(map(_numbers, rows))}}
+
+
+def _oip(rows: list[str]) -> dict[str, Any]:
+    flat = [value for row in rows for value in _numbers(row)]
     tensor = {"name": "features", "shape": [len(rows), 30], "datatype": "FP64", "data": flat}
-    return json.dumps({"id": "bench-1", "inputs": [tensor]})
-
-
-def _split(rows: list[str]) -> str:
-    from chalicelib.features import FEATURE_NAMES
-
-    split = {"columns": list(FEATURE_NAMES), "data": _numbers(rows)}
-    return json.dumps({"dataframe_split": split})
+    return {"id": "bench-1", "inputs": [tensor]}
 
 
 PREDICT, INFER = "/predictbreastcancer", "/v2/models/wdbc/infer"
 JSON, CSV = "application/json", "text/csv"
-FORMS = (
-    RequestForm('{"data": "<csv>"}', JSON, PREDICT, lambda r: json.dumps({"data": r[0]}), False),
-    RequestForm(
-        '{"data": [numbers]}', JSON, PREDICT, lambda r: json.dumps({"data": _numbers(r)[0]}), False
-    ),
-    RequestForm(
-        '{"features": {named}}',
-        JSON,
-        PREDICT,
-        lambda r: json.dumps({"features": _named(r)[0]}),
-        False,
-    ),
-    RequestForm(
-        '{"features": [numbers]}',
-        JSON,
-        PREDICT,
-        lambda r: json.dumps({"features": _numbers(r)[0]}),
-        False,
-    ),
-    RequestForm(
-        '{"instances": [{"data": "<csv>"}]}',
-        JSON,
-        PREDICT,
-        lambda r: json.dumps({"instances": [{"data": row} for row in r]}),
-        True,
-    ),
-    RequestForm(
-        '{"instances": ["<csv>"]}', JSON, PREDICT, lambda r: json.dumps({"instances": r}), True
-    ),
-    RequestForm(
-        '{"instances": [[numbers]]}',
-        JSON,
-        PREDICT,
-        lambda r: json.dumps({"instances": _numbers(r)}),
-        True,
-    ),
-    RequestForm(
-        '{"instances": [{"features": {named}}]}',
-        JSON,
-        PREDICT,
-        lambda r: json.dumps({"instances": [{"features": item} for item in _named(r)]}),
-        True,
-    ),
-    RequestForm('{"dataframe_split": ...}', JSON, PREDICT, _split, True),
-    RequestForm(
-        '{"dataframe_records": [...]}',
-        JSON,
-        PREDICT,
-        lambda r: json.dumps({"dataframe_records": _named(r)}),
-        True,
-    ),
-    # Its floor: the same lines as a JSON array of strings (json.loads reads no CSV).
-    RequestForm("text/csv", CSV, PREDICT, lambda r: "\n".join(r) + "\n", True),
-    RequestForm("OIP v2 infer, FP64 [N, 30]", JSON, INFER, _oip, True),
-)
+# The JSON request forms, each as the document of its rows: single-row forms of the first row.
+SINGLE_ROW_FORMS: dict[str, Callable[[str], Any]] = {
+    '{"data": "<csv>"}': lambda row: {"data": row},
+    '{"data": [numbers]}': lambda row: {"data": _numbers(row)},
+    '{"features": {named}}': lambda row: {"features": _named(row)},
+    '{"features": [numbers]}': lambda row: {"features": _numbers(row)},
+}
+BATCH_FORMS: dict[str, Callable[[list[str]], Any]] = {
+    '{"instances": [{"data": "<csv>"}]}': lambda rows: {"instances": [{"data": r} for r in rows]},
+    '{"instances": ["<csv>"]}': lambda rows: {"instances": rows},
+    '{"instances": [[numbers]]}': lambda rows: {"instances": list(map(_numbers, rows))},
+    '{"instances": [{"features": {named}}]}': lambda rows: {
+        "instances": [{"features": _named(r)} for r in rows]
+    },
+    '{"dataframe_split": ...}': _split,
+    '{"dataframe_records": [...]}': lambda rows: {"dataframe_records": list(map(_named, rows))},
+}
+
+
+class Case(NamedTuple):
+    name: str
+    rows: int
+    event: dict[str, Any]
+    floor_body: str  # JSON for the floor: the body itself, or the CSV lines as JSON strings
+
+
+def request_cases(rows: list[str]) -> list[Case]:
+    cases = []
+    for name, single in SINGLE_ROW_FORMS.items():
+        body = json.dumps(single(rows[0]))
+        cases.append(Case(name, 1, proxy_event(body, JSON), body))
+    for count in (1, len(rows)):
+        some = rows[:count]
+        for name, batch in BATCH_FORMS.items():
+            body = json.dumps(batch(some))
+            cases.append(Case(name, count, proxy_event(body, JSON), body))
+        # json.loads reads no CSV: its floor is the same lines as a JSON array of strings.
+        floor = json.dumps({"instances": some})
+        cases.append(Case("text/csv", count, proxy_event("\n".join(some) + "\n", CSV), floor))
+        body = json.dumps(_oip(some))
+        cases.append(
+            Case("OIP v2 infer, FP64 [N, 30]", count, proxy_event(body, JSON, INFER), body)
+        )
+    return cases
 
 
 def in_process_figures(rows: list[str], repeats: int) -> list[Figure]:
@@ -371,24 +345,21 @@ def in_process_figures(rows: list[str], repeats: int) -> list[Figure]:
         if hasattr(handler, "setStream"):
             handler.setStream(io.StringIO())
     figures = [_framework_figure(rows, repeats)]
-    for form in FORMS:
-        counts = (1, len(rows)) if form.batch else (1,)
-        for count in counts:
-            event = proxy_event(form.body(rows[:count]), form.content_type, form.path)
-            calls, aim = (1000, 10.0) if count == 1 else (20, 5.0)
-            app_us, floor_us = _through_app_and_floor(
-                app_module.app, event, form.floor_body(rows[:count]), calls, repeats
+    for case in request_cases(rows):
+        calls, aim = (1000, 10.0) if case.rows == 1 else (20, 5.0)
+        app_us, floor_us = _through_app_and_floor(
+            app_module.app, case.event, case.floor_body, calls, repeats
+        )
+        ratio = app_us / floor_us
+        figures.append(
+            Figure(
+                f"app.app, {case.name}, {case.rows:,} row{'s' if case.rows > 1 else ''}",
+                f"{app_us:,.0f} us",
+                f"{floor_us:,.1f} us json.loads+dumps",
+                f"{ratio:.1f}",
+                f"<= {aim:.0f} {'met' if ratio <= aim else 'NOT met'}",
             )
-            ratio = app_us / floor_us
-            figures.append(
-                Figure(
-                    f"app.app, {form.name}, {count:,} row{'s' if count > 1 else ''}",
-                    f"{app_us:,.0f} us",
-                    f"{floor_us:,.1f} us json.loads+dumps",
-                    f"{ratio:.1f}",
-                    f"<= {aim:.0f} {'met' if ratio <= aim else 'NOT met'}",
-                )
-            )
+        )
     for handler in access_log.logger.handlers:
         if hasattr(handler, "setStream"):
             handler.setStream(sys.stdout)
