@@ -1,6 +1,8 @@
 # Every command a developer or CI needs. The virtualenv is made on first use.
-# Python 3.13, the Lambda's runtime, where it exists (and runs: a pyenv shim may not); else python3.
-PYTHON ?= $(shell python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null || echo python3)
+# Python 3.13, the Lambda's runtime, where it exists and runs (a pyenv shim whose version is not
+# selected does not: then pyenv's own copy), else python3.
+PYTHON ?= $(shell for python in python3.13 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13); \
+  do $$python -c 'import sys; print(sys.executable)' 2>/dev/null && break; done || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed

@@ -279,16 +279,21 @@ def test_x_ray_traces_the_apis_stage_and_the_function(package: Package) -> None:
 
 # --- Logs: access log, retention ------------------------------------------------------------
 
-# What an operator needs from each request, API Gateway's own 403 and 429 included.
+# What an operator needs from each request, API Gateway's own 403 and 429 included: request id,
+# time, method, resource, status, latency, integration latency, API key id, caller IP.
 ACCESS_LOG_NEEDS = {
-    "requestId": "$context.requestId",
-    "httpMethod": "$context.httpMethod",
-    "resourcePath": "$context.resourcePath",
-    "status": "$context.status",
-    "responseLatency": "$context.responseLatency",
-    "integrationLatency": "$context.integrationLatency",
-    "apiKeyId": "$context.identity.apiKeyId",
-    "sourceIp": "$context.identity.sourceIp",
+    f"$context.{name}"
+    for name in [
+        "requestId",
+        "requestTimeEpoch",
+        "httpMethod",
+        "resourcePath",
+        "status",
+        "responseLatency",
+        "integrationLatency",
+        "identity.apiKeyId",
+        "identity.sourceIp",
+    ]
 }
 
 
@@ -301,8 +306,7 @@ def test_the_access_log_is_json_to_its_own_log_group_without_a_body(package: Pac
     assert group["Type"] == "AWS::Logs::LogGroup"
     assert group["Properties"]["LogGroupName"] != f"/aws/lambda/{package.stage.function_name}"
     fields = json.loads(setting["Format"])
-    assert ACCESS_LOG_NEEDS.items() <= fields.items()
-    assert "$context.requestTime" in fields["requestTime"]
+    assert set(fields.values()) >= ACCESS_LOG_NEEDS
     assert all(re.fullmatch(r"\$context\.[a-zA-Z.]+", value) for value in fields.values())
     assert not [v for v in [*fields, *fields.values()] if re.search("body|payload", v, re.I)]
     # Execution logs (which can hold bodies) stay off.
