@@ -1,6 +1,7 @@
 """`python -m benchmarks.overall` (`make bench-overall`): the whole picture, in one run, as ratios.
 
-Each figure is the median of several runs, next to its floor measured in the same run:
+Each figure is the median of several runs (the import times: the fastest of several fresh
+interpreters), next to its floor measured in the same run:
   * the Lambda zip from `chalice package`, against the 96 KiB budget;
   * `import app` against `import boto3, chalice` alone, each in a fresh interpreter started in
     the unzipped package, with bytecode cached and without: Lambda's task directory is
@@ -148,29 +149,30 @@ def import_figures(runs: int, package_dir: Path) -> list[Figure]:
                     seconds = _import_seconds(modules, package_dir, environment)
                     timings.setdefault((how, modules), []).append(seconds)
 
-    def median(how: str, modules: str, whole: bool = False) -> float:
-        return statistics.median(pair[whole] for pair in timings[how, modules])
+    def fastest(how: str, modules: str, whole: bool = False) -> float:
+        # Other work on the machine only ever adds time: the fastest run is the import's own.
+        return min(pair[whole] for pair in timings[how, modules])
 
-    ratio = median("cached", "app") / median("cached", "boto3, chalice")
+    ratio = fastest("cached", "app") / fastest("cached", "boto3, chalice")
     return [
         Figure(
-            f"import app, in-process (median of {runs})",
-            f"{median('cached', 'app') * 1000:.0f} ms",
-            f"{median('cached', 'boto3, chalice') * 1000:.0f} ms boto3+chalice",
+            f"import app, in-process (fastest of {runs})",
+            f"{fastest('cached', 'app') * 1000:.0f} ms",
+            f"{fastest('cached', 'boto3, chalice') * 1000:.0f} ms boto3+chalice",
             f"{ratio:.2f}",
             f"<= 1.10 {'met' if ratio <= 1.10 else 'NOT met'}",
         ),
         Figure(
-            f"python -c 'import app', whole process (median of {runs})",
-            f"{median('cached', 'app', whole=True) * 1000:.0f} ms",
-            f"{median('cached', 'boto3, chalice', whole=True) * 1000:.0f} ms boto3+chalice",
-            f"{median('cached', 'app', True) / median('cached', 'boto3, chalice', True):.2f}",
+            f"python -c 'import app', whole process (fastest of {runs})",
+            f"{fastest('cached', 'app', whole=True) * 1000:.0f} ms",
+            f"{fastest('cached', 'boto3, chalice', whole=True) * 1000:.0f} ms boto3+chalice",
+            f"{fastest('cached', 'app', True) / fastest('cached', 'boto3, chalice', True):.2f}",
         ),
         Figure(
-            f"import app, zip compiled at start as on Lambda (median of {runs})",
-            f"{median('compiled', 'app') * 1000:.0f} ms",
-            f"{median('compiled', 'boto3, chalice') * 1000:.0f} ms boto3+chalice",
-            f"{median('compiled', 'app') / median('compiled', 'boto3, chalice'):.2f}",
+            f"import app, compiled at start as on Lambda (fastest of {runs})",
+            f"{fastest('compiled', 'app') * 1000:.0f} ms",
+            f"{fastest('compiled', 'boto3, chalice') * 1000:.0f} ms boto3+chalice",
+            f"{fastest('compiled', 'app') / fastest('compiled', 'boto3, chalice'):.2f}",
         ),
     ]
 
