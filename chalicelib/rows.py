@@ -20,8 +20,9 @@ Row = tuple[float, ...]
 # "nan", "inf", "1_000", hex or non-ASCII digits, all of which Python's float() would take.
 DECIMAL_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _PLAIN_DECIMAL = re.compile(DECIMAL_PATTERN)
-# The common case in one match; only a row that fails it is examined value by value.
-_PLAIN_ROW = re.compile(",".join([f"[ \\t]*{DECIMAL_PATTERN}[ \\t]*"] * FEATURE_COUNT))
+# The common case in one match; only a row that fails it is examined value by value. Compiled
+# (and kept by `re`'s cache) on the first text row, not at start-up: JSON numbers never need it.
+_PLAIN_ROW = ",".join([f"[ \\t]*{DECIMAL_PATTERN}[ \\t]*"] * FEATURE_COUNT)
 BLANKS = " \t"
 # The model computes in float32 (Linear Learner does): a value beyond its range cannot be
 # scored, so it is the caller's error (400), not the model's (502). WDBC's largest is ~4,300.
@@ -36,7 +37,7 @@ def row_from_text(text: str, field: str = "data", columns: Sequence[str] = FEATU
     Values come back in the order sent; `columns` names them for error messages.
     """
     text = text.strip(LINE_ENDS)
-    if _PLAIN_ROW.fullmatch(text):
+    if re.fullmatch(_PLAIN_ROW, text):
         row = tuple(map(float, text.split(",")))
         if max(map(abs, row)) <= MAX_MAGNITUDE:  # also refuses inf from 1e309
             return row
