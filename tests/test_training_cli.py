@@ -10,14 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from chalicelib.features import FEATURE_NAMES
+from training import TrainingError
 from training.artifact import load_artifact
-from training.cli import TARGETS, cli
-from training.cross_validation import Spread
-from training.errors import TrainingError
-from training.evaluate import ClassificationMetrics
-from training.options import TrainingOptions
-from training.outcome import TrainingOutcome
-from training.report import format_report
+from training.cli import TARGETS, TrainingOptions, TrainingOutcome, cli, format_report
+from training.local import ClassificationMetrics, Spread
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,7 +81,9 @@ def test_a_training_failure_is_one_line_and_exit_1(
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        (["--help"], ["train", "deploy", "evaluate", "delete", "status", "card"]),
+        (["--help"], ["train", "registry", "deploy", "evaluate", "delete", "status", "card"]),
+        (["registry", "--help"], ["list", "approve", "reject"]),
+        (["registry", "approve", "--help"], ["VERSION", "--reason", "--by", "--region"]),
         (
             ["train", "--help"],
             [
@@ -104,7 +102,10 @@ def test_a_training_failure_is_one_line_and_exit_1(
         (
             ["deploy", "--help"],
             [
+                "--model-package",
+                "--approved [latest]",
                 "--training-job",
+                "bypassing the Model Registry",
                 "--endpoint",
                 "--serverless",
                 "--instance-type",
@@ -119,7 +120,7 @@ def test_a_training_failure_is_one_line_and_exit_1(
             ],
         ),
         (["evaluate", "--help"], ["--endpoint", "--metrics", "--batch-rows"]),
-        (["delete", "--help"], ["--endpoint", "--region"]),
+        (["delete", "--help"], ["--endpoint", "--registry", "--region"]),
         (["status", "--help"], ["--region"]),
     ],
 )

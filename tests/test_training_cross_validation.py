@@ -6,18 +6,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.cross_validation import CROSS_VALIDATION_FOLDS, SUMMARISED, CrossValidation
+from training.cli import TrainingOptions, TrainingOutcome, run_local
 from training.data import DEFAULT_SEED
 from training.local import (
+    CONFUSION_FILE_NAME,
+    CROSS_VALIDATION_FOLDS,
+    ROC_FILE_NAME,
+    SUMMARISED,
+    CrossValidation,
     LocalTrainingResult,
-    cross_validate_local,
-    run_local,
+    cross_validate,
     train_local,
     write_outputs,
 )
-from training.options import TrainingOptions
-from training.outcome import TrainingOutcome
-from training.plots import CONFUSION_FILE_NAME, ROC_FILE_NAME
 from training.threshold import ThresholdRule
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -30,7 +31,7 @@ def result() -> LocalTrainingResult:
 
 @pytest.fixture(scope="module")
 def cross_validation(result: LocalTrainingResult) -> CrossValidation:
-    return cross_validate_local(result, ThresholdRule())
+    return cross_validate(result.split, ThresholdRule())
 
 
 def test_ten_folds_score_every_train_and_validation_row_once_and_no_test_row(
@@ -70,7 +71,7 @@ def test_cross_validated_figures_for_seed_42(cross_validation: CrossValidation) 
 def test_cross_validation_is_the_same_for_the_same_seed(
     result: LocalTrainingResult, cross_validation: CrossValidation
 ) -> None:
-    assert cross_validate_local(result, ThresholdRule()) == cross_validation
+    assert cross_validate(result.split, ThresholdRule()) == cross_validation
 
 
 @pytest.fixture(scope="module")
