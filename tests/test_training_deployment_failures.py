@@ -13,9 +13,8 @@ from training.aws import AwsClients, cloud_error
 from training.cli import cli
 from training.hosting import (
     DeployRequest,
-    InstanceHosting,
+    Hosting,
     ModelSource,
-    ServerlessHosting,
     delete_endpoint,
     deploy,
 )
@@ -35,7 +34,7 @@ def test_a_failed_update_keeps_the_old_config_and_drops_the_new_one(
         DeployRequest(
             ModelSource.training_job_model(aws.sagemaker, first["training_job"]),
             "wdbc-dev",
-            InstanceHosting(),
+            Hosting(),
         ),
         NO_WAIT,
         print,
@@ -49,7 +48,7 @@ def test_a_failed_update_keeps_the_old_config_and_drops_the_new_one(
             DeployRequest(
                 ModelSource.training_job_model(aws.sagemaker, second["training_job"]),
                 "wdbc-dev",
-                InstanceHosting(),
+                Hosting(),
             ),
             NO_WAIT,
             lines.append,
@@ -71,7 +70,7 @@ def test_a_failed_endpoint_names_sagemakers_reason_and_cannot_be_updated(
     request = DeployRequest(
         ModelSource.training_job_model(aws.sagemaker, record["training_job"]),
         "wdbc-dev",
-        ServerlessHosting(),
+        Hosting(memory_mb=2048),
     )
     with pytest.raises(WaitFailed, match="endpoint wdbc-dev is Failed: Image does not exist"):
         deploy(aws, request, NO_WAIT, lambda _: None)
@@ -89,7 +88,7 @@ def test_delete_copes_with_a_config_or_model_already_gone(aws: AwsClients, tmp_p
         DeployRequest(
             ModelSource.training_job_model(aws.sagemaker, record["training_job"]),
             "wdbc-dev",
-            InstanceHosting(),
+            Hosting(),
         ),
         NO_WAIT,
         print,
@@ -104,7 +103,7 @@ def test_delete_copes_with_a_config_or_model_already_gone(aws: AwsClients, tmp_p
         DeployRequest(
             ModelSource.training_job_model(aws.sagemaker, record["training_job"]),
             "wdbc-dev",
-            InstanceHosting(),
+            Hosting(),
         ),
         NO_WAIT,
         print,

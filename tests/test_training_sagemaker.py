@@ -23,9 +23,8 @@ from training.hosting import (
     SCALING_METRIC,
     Autoscaling,
     DeployRequest,
-    InstanceHosting,
+    Hosting,
     ModelSource,
-    ServerlessHosting,
     delete_endpoint,
     deploy,
     project_resources,
@@ -126,7 +125,7 @@ def test_deploy_update_status_and_delete_leave_nothing_behind(
         DeployRequest(
             source(aws, first),
             "wdbc-dev",
-            InstanceHosting("ml.c5.large", 2),
+            Hosting("ml.c5.large", 2),
             Autoscaling(2, 4, 250.0),
         ),
         NO_WAIT,
@@ -165,7 +164,7 @@ def test_deploy_update_status_and_delete_leave_nothing_behind(
     second = train(tmp_path / "second")
     updated = deploy(
         aws,
-        DeployRequest(source(aws, second), "wdbc-dev", ServerlessHosting(3072, 8)),
+        DeployRequest(source(aws, second), "wdbc-dev", Hosting(memory_mb=3072, max_concurrency=8)),
         NO_WAIT,
         lines.append,
     )
@@ -212,7 +211,7 @@ def test_delete_removes_the_scaling_policy_and_target(aws: AwsClients, tmp_path:
     record = train(tmp_path)
     deploy(
         aws,
-        DeployRequest(source(aws, record), "wdbc-prod", InstanceHosting(), Autoscaling(1, 2, 70)),
+        DeployRequest(source(aws, record), "wdbc-prod", Hosting(), Autoscaling(1, 2, 70)),
         NO_WAIT,
         lambda _: None,
     )
@@ -233,7 +232,7 @@ def test_deploying_the_same_job_twice_keeps_the_model_and_swaps_the_config(
     aws: AwsClients, tmp_path: Path
 ) -> None:
     record = train(tmp_path)
-    request = DeployRequest(source(aws, record), "wdbc-dev", InstanceHosting())
+    request = DeployRequest(source(aws, record), "wdbc-dev", Hosting())
     first = deploy(
         aws, request, NO_WAIT, lambda _: None, now=lambda: datetime(2026, 1, 1, tzinfo=UTC)
     )
@@ -260,9 +259,9 @@ def test_deploy_refuses_an_unfinished_or_unknown_job(aws: AwsClients) -> None:
 @pytest.mark.parametrize(
     ("endpoint", "hosting", "scaling", "message"),
     [
-        ("wdbc_dev", InstanceHosting(), None, "endpoint name"),
-        ("x" * 36, InstanceHosting(), None, "endpoint name"),
-        ("wdbc-dev", ServerlessHosting(), Autoscaling(1, 2, 10), "serverless"),
+        ("wdbc_dev", Hosting(), None, "endpoint name"),
+        ("x" * 36, Hosting(), None, "endpoint name"),
+        ("wdbc-dev", Hosting(memory_mb=2048), Autoscaling(1, 2, 10), "serverless"),
     ],
 )
 def test_requests_sagemaker_would_refuse_fail_before_any_call(

@@ -19,6 +19,7 @@ JOB: dict[str, Any] = {
     "TrainingJobName": "wdbc-linear-learner-20260101000000",
     "TrainingJobArn": "arn:aws:sagemaker:eu-west-1:123456789012:training-job/x",
     "AlgorithmSpecification": {"TrainingImage": "ll:1"},
+    "ModelArtifacts": {"S3ModelArtifacts": "s3://b/wdbc/output/x/output/model.tar.gz"},
     "HyperParameters": {"predictor_type": "binary_classifier"},
     "FinalMetricDataList": [
         {"MetricName": "test:binary_classification_accuracy", "Value": 113 / 114},

@@ -1,5 +1,5 @@
-"""What every SageMaker command shares: the boto3 clients, the names and tags of what this
-project creates, AWS errors as one line, and bounded waits on boto3's own waiters."""
+"""What the SageMaker commands share: boto3 clients, the names and tags of what this project
+creates, AWS errors as one line, and bounded waits on boto3's own waiters."""
 
 from __future__ import annotations
 
@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
 from training import BadName, CloudError, WaitFailed, WaitTimedOut
 
 Echo = Callable[[str], None]
-
 PROJECT_TAG_KEY = "project"
 PROJECT = "wdbc-predictor"  # the Chalice app_name, and the model package group's name
 VERSION_TAG_KEY = "wdbc:model-version"
@@ -27,7 +25,7 @@ TRAINING_JOB_TAG_KEY = "wdbc:training-job"
 MODEL_PACKAGE_TAG_KEY = "wdbc:model-package"
 BASE_JOB_NAME = "wdbc-linear-learner"
 # Endpoint config names hold the endpoint name, the version (12 hex digits from a training job,
-# ``v<N>`` from the registry) and a 14-digit time; SageMaker allows 63 characters in all.
+# v<N> from the registry) and a 14-digit time; SageMaker allows 63 characters in all.
 MAX_ENDPOINT_NAME = 35
 _ENDPOINT_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 
@@ -41,25 +39,16 @@ class AwsClients:
     autoscaling: Any  # application-autoscaling
     s3: Any
     sts: Any
-    region: str
 
     @classmethod
     def create(cls, region: str | None = None) -> AwsClients:
         session = boto3.session.Session(region_name=region)
         if session.region_name is None:
             raise CloudError("no AWS region: pass --region or set AWS_REGION")
-        # The commands poll with waiters; standard retries absorb SageMaker's throttling.
-        config = Config(retries={"mode": "standard"})
-        clients = {
-            name: session.client(service, config=config)
-            for name, service in [
-                ("sagemaker", "sagemaker"),
-                ("autoscaling", "application-autoscaling"),
-                ("s3", "s3"),
-                ("sts", "sts"),
-            ]
-        }
-        return cls(session=session, **clients, region=session.region_name)
+        services = {"sagemaker": "sagemaker", "autoscaling": "application-autoscaling"}
+        clients = {name: session.client(services.get(name, name)) for name in ("sagemaker",
+                   "autoscaling", "s3", "sts")}  # fmt: skip
+        return cls(session=session, **clients)
 
 
 def check_endpoint_name(name: str) -> str:
@@ -72,16 +61,15 @@ def check_endpoint_name(name: str) -> str:
 
 
 def model_version(model_data_url: str) -> str:
-    """A training job's model version: a content address of where its trained artifact lives
-    (the URL holds the job's unique name, so each job gives a new version)."""
+    """A training job's model version: a content address of where its model lives (the URL
+    holds the job's unique name, so each job gives a new version)."""
     return hashlib.sha256(model_data_url.encode("utf-8")).hexdigest()[:12]
 
 
 def project_tags(extra: Mapping[str, str] | None = None) -> list[dict[str, str]]:
     """The project tag every resource carries, plus any of the ``wdbc:`` tags above."""
-    return [{"Key": PROJECT_TAG_KEY, "Value": PROJECT}] + [
-        {"Key": key, "Value": value} for key, value in (extra or {}).items()
-    ]
+    tags = {PROJECT_TAG_KEY: PROJECT, **(extra or {})}
+    return [{"Key": key, "Value": value} for key, value in tags.items()]
 
 
 def tags_of(sagemaker: Any, arn: str) -> dict[str, str]:
@@ -92,22 +80,18 @@ def is_project_resource(tags: Mapping[str, str]) -> bool:
     return tags.get(PROJECT_TAG_KEY) == PROJECT
 
 
-def is_not_found(error: ClientError) -> bool:
-    """SageMaker answers a missing resource with ValidationException "Could not find ..." (or
-    "... does not exist"), model cards with ResourceNotFound."""
-    details = error.response.get("Error", {})
-    message = details.get("Message", "").lower()
-    return details.get("Code") == "ResourceNotFound" or (
-        details.get("Code") in {"ValidationException", "ValidationError"}
-        and any(words in message for words in ("could not find", "does not exist", "not found"))
-    )
-
-
 def describe_or_none(describe: Callable[..., Any], **name: str) -> dict[str, Any] | None:
+    """The answer, or None where SageMaker says the resource does not exist: ValidationException
+    "Could not find ..." or "... does not exist", ResourceNotFound for model cards."""
     try:
         return dict(describe(**name))
     except ClientError as error:
-        if is_not_found(error):
+        details = error.response.get("Error", {})
+        message = details.get("Message", "").lower()
+        if details.get("Code") == "ResourceNotFound" or (
+            details.get("Code") in {"ValidationException", "ValidationError"}
+            and any(words in message for words in ("could not find", "does not exist", "not found"))
+        ):
             return None
         raise
 
@@ -134,60 +118,49 @@ class Watch:
     operation: str
     status_key: str
     succeeded: str
-    detail_key: str | None = None
+    detail_key: str = ""
 
 
-TRAINING_JOB = Watch(
-    "training_job_completed_or_stopped",
-    "DescribeTrainingJob",
-    "TrainingJobStatus",
-    "Completed",
-    "SecondaryStatus",
-)
+TRAINING_JOB = Watch("training_job_completed_or_stopped", "DescribeTrainingJob",
+                     "TrainingJobStatus", "Completed", "SecondaryStatus")  # fmt: skip
 ENDPOINT = Watch("endpoint_in_service", "DescribeEndpoint", "EndpointStatus", "InService")
 
 
 def wait_for(
     sagemaker: Any, watch: Watch, what: str, policy: WaitPolicy, echo: Echo, **name: str
 ) -> dict[str, Any]:
-    """Poll with boto3's waiter until a final status; a line per change of status, with the time
-    elapsed. Raises WaitFailed with SageMaker's FailureReason, or WaitTimedOut."""
-    started = time.monotonic()
-    shown: list[str] = []
-    last: dict[str, Any] = {}
+    """Poll with boto3's waiter until a final status, echoing each change of status with the
+    time elapsed (a hook on the waiter's describe calls). Raises WaitFailed with SageMaker's
+    FailureReason, or WaitTimedOut."""
+    started, shown, last = time.monotonic(), [""], dict[str, Any]()
 
     def show(parsed: Mapping[str, Any], **_: Any) -> None:
-        if watch.status_key not in parsed:
-            return
-        last.clear()
-        last.update(parsed)
-        status, detail = parsed[watch.status_key], parsed.get(watch.detail_key or "")
-        current = f"{status} ({detail})" if detail and detail != status else str(status)
-        if current not in shown[-1:]:
-            echo(f"{what}: {current} after {_duration(time.monotonic() - started)}")
-            shown.append(current)
+        if watch.status_key in parsed:
+            last.update(parsed)
+            status, detail = parsed[watch.status_key], parsed.get(watch.detail_key)
+            current = f"{status} ({detail})" if detail and detail != status else str(status)
+            if current != shown[-1]:
+                echo(f"{what}: {current} after {_duration(time.monotonic() - started)}")
+                shown.append(current)
 
-    event = f"after-call.sagemaker.{watch.operation}"
-    sagemaker.meta.events.register(event, show, unique_id=f"wdbc-wait-{id(show)}")
+    event, hook = f"after-call.sagemaker.{watch.operation}", f"wdbc-wait-{id(show)}"
+    sagemaker.meta.events.register(event, show, unique_id=hook)
     attempts = 1 + math.ceil(policy.timeout_seconds / max(policy.poll_seconds, 1.0))
     try:
-        sagemaker.get_waiter(watch.waiter).wait(
-            **name, WaiterConfig={"Delay": policy.poll_seconds, "MaxAttempts": attempts}
-        )
+        config = {"Delay": policy.poll_seconds, "MaxAttempts": attempts}
+        sagemaker.get_waiter(watch.waiter).wait(**name, WaiterConfig=config)
     except WaiterError as error:
-        status = last.get(watch.status_key, "unknown")
         if "Max attempts exceeded" in str(error.kwargs.get("reason")):
             raise WaitTimedOut(
-                f"{what} is still {status} after {_duration(time.monotonic() - started)}; the "
-                f"wait is bounded at {_duration(policy.timeout_seconds)} (it may still finish: "
-                "see `status`)"
+                f"{what} is still {last.get(watch.status_key)} after "
+                f"{_duration(time.monotonic() - started)}; the wait is bounded at "
+                f"{_duration(policy.timeout_seconds)} (it may still finish: see `status`)"
             ) from None
         if not last:
-            raise CloudError(
-                f"{what}: {error.last_response.get('Error', {}).get('Message')}"
-            ) from None
+            message = error.last_response.get("Error", {}).get("Message")
+            raise CloudError(f"{what}: {message}") from None
     finally:
-        sagemaker.meta.events.unregister(event, unique_id=f"wdbc-wait-{id(show)}")
+        sagemaker.meta.events.unregister(event, unique_id=hook)
     if last.get(watch.status_key) != watch.succeeded:
         reason = last.get("FailureReason") or "SageMaker gave no FailureReason"
         raise WaitFailed(f"{what} is {last.get(watch.status_key)}: {reason}")

@@ -56,63 +56,42 @@ _RETAGGED = (VERSION_TAG_KEY, TRAINING_JOB_TAG_KEY, MODEL_PACKAGE_TAG_KEY)
 
 
 @dataclass(frozen=True)
-class InstanceHosting:
+class Hosting:
+    """Real-time instances, or serverless inference when ``memory_mb`` is given."""
+
     instance_type: str = DEFAULT_INSTANCE_TYPE
     instance_count: int = 1
-
-    def __post_init__(self) -> None:
-        if self.instance_count < 1:
-            raise ValueError("instance count must be at least 1")
-
-    def variant_settings(self) -> dict[str, Any]:
-        return {"InstanceType": self.instance_type, "InitialInstanceCount": self.instance_count}
-
-    def describe(self) -> str:
-        return f"{self.instance_count} x {self.instance_type}"
-
-
-@dataclass(frozen=True)
-class ServerlessHosting:
-    memory_mb: int = DEFAULT_MEMORY_MB
+    memory_mb: int | None = None
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
 
     def __post_init__(self) -> None:
-        if self.memory_mb not in SERVERLESS_MEMORY_SIZES:
+        if self.memory_mb is not None and self.memory_mb not in SERVERLESS_MEMORY_SIZES:
             raise ValueError(f"serverless memory must be one of {SERVERLESS_MEMORY_SIZES} MB")
-        if not 1 <= self.max_concurrency <= 200:
-            raise ValueError("serverless max concurrency must be between 1 and 200")
 
     def variant_settings(self) -> dict[str, Any]:
-        return {
-            "ServerlessConfig": {
-                "MemorySizeInMB": self.memory_mb,
-                "MaxConcurrency": self.max_concurrency,
-            }
-        }
+        if self.memory_mb is None:
+            return {"InstanceType": self.instance_type, "InitialInstanceCount": self.instance_count}
+        config = {"MemorySizeInMB": self.memory_mb, "MaxConcurrency": self.max_concurrency}
+        return {"ServerlessConfig": config}
 
     def describe(self) -> str:
+        if self.memory_mb is None:
+            return f"{self.instance_count} x {self.instance_type}"
         return f"serverless, {self.memory_mb} MB, at most {self.max_concurrency} at once"
-
-
-Hosting = InstanceHosting | ServerlessHosting
 
 
 @dataclass(frozen=True)
 class Autoscaling:
-    """A target-tracking policy on SageMaker's invocations-per-instance metric."""
+    """A target-tracking policy on SageMaker's invocations-per-instance metric: the variant is
+    held at ``target_invocations_per_instance`` per instance per minute."""
 
     min_capacity: int
     max_capacity: int
-    # Invocations per instance per minute that the policy holds the variant at.
     target_invocations_per_instance: float
-    scale_in_cooldown_seconds: int = 300
-    scale_out_cooldown_seconds: int = 60
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_capacity <= self.max_capacity:
             raise ValueError("autoscaling needs 1 <= min capacity <= max capacity")
-        if self.target_invocations_per_instance <= 0:
-            raise ValueError("the target invocations per instance must be positive")
 
 
 @dataclass(frozen=True)
@@ -146,7 +125,7 @@ class DeployRequest:
 
     def __post_init__(self) -> None:
         check_endpoint_name(self.endpoint)
-        if self.autoscaling is not None and not isinstance(self.hosting, InstanceHosting):
+        if self.autoscaling is not None and self.hosting.memory_mb is not None:
             raise ValueError("autoscaling applies to instance hosting, not serverless")
 
 
@@ -259,8 +238,8 @@ def enable_autoscaling(client: Any, endpoint: str, variant: str, scaling: Autosc
         TargetTrackingScalingPolicyConfiguration={
             "TargetValue": scaling.target_invocations_per_instance,
             "PredefinedMetricSpecification": {"PredefinedMetricType": SCALING_METRIC},
-            "ScaleInCooldown": scaling.scale_in_cooldown_seconds,
-            "ScaleOutCooldown": scaling.scale_out_cooldown_seconds,
+            "ScaleInCooldown": 300,  # seconds: slow to let go of capacity, quick to add it
+            "ScaleOutCooldown": 60,
         },
     )
 

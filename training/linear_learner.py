@@ -1,10 +1,7 @@
-"""The SageMaker training job: Linear Learner through the sagemaker SDK v3's ModelTrainer.
-
-Linear Learner is a built-in algorithm: no training script, only its image for the region, its
-hyperparameters and three CSV channels (label first, no header). It uses ``validation`` to
-choose its threshold and reports ``test:*`` metrics on ``test``. The SDK is imported only when
-a job is built, so ``make run`` and the local target never need its gigabyte.
-"""
+"""The SageMaker training job: Linear Learner, a built-in algorithm, through the sagemaker SDK
+v3's ModelTrainer: its image for the region, its hyperparameters and three CSV channels (label
+first, no header); it chooses its threshold on ``validation`` and reports ``test:*`` metrics.
+The SDK is imported only when a job is built: ``make run`` never needs its gigabyte."""
 
 from __future__ import annotations
 
@@ -97,12 +94,12 @@ class TrainedJob:
         return str(self.description["TrainingJobName"])
 
     @property
-    def model_data_url(self) -> str:
-        return str(self.description["ModelArtifacts"]["S3ModelArtifacts"])
-
-    @property
-    def image(self) -> str:
-        return str(self.description["AlgorithmSpecification"]["TrainingImage"])
+    def container(self) -> dict[str, str]:
+        """The inference container: Linear Learner serves with its training image."""
+        return {
+            "Image": self.description["AlgorithmSpecification"]["TrainingImage"],
+            "ModelDataUrl": self.description["ModelArtifacts"]["S3ModelArtifacts"],
+        }
 
     def rates(self) -> dict[str, dict[str, float]]:
         return linear_learner_metrics(self.description.get("FinalMetricDataList", []))
@@ -223,10 +220,10 @@ def run_training_job(
     channel_uris = upload_channels(clients.s3, split, settings)
     for channel, uri in channel_uris.items():
         echo(f"uploaded channel {channel} ({CSV}, label first, no header) to {uri}")
-    tags = project_tags({SEED_TAG_KEY: str(seed)})
-    job_name = start_training_job(
-        build_trainer(clients.session, settings, rule, tags), channel_uris
+    trainer = build_trainer(
+        clients.session, settings, rule, project_tags({SEED_TAG_KEY: str(seed)})
     )
+    job_name = start_training_job(trainer, channel_uris)
     description = wait_for(
         clients.sagemaker,
         TRAINING_JOB,

@@ -1,11 +1,9 @@
 """The ``local`` target: fit, score and cross-validate with scikit-learn, write the artifact.
 
-Standardisation plus logistic regression is the local counterpart of SageMaker Linear Learner
-with ``predictor_type=binary_classifier``, ``loss=logistic`` and ``normalize_data=true``; the
-artifact's formula, sigmoid(intercept + sum(w_i * (x_i - mean_i) / scale_i)), is exactly what
-StandardScaler followed by LogisticRegression computes, so the stand-in serves it with the
-standard library alone.
-"""
+Standardisation plus logistic regression, the counterpart of Linear Learner's binary classifier
+with ``normalize_data``; the artifact's formula, sigmoid(intercept + sum(w_i * (x_i - mean_i) /
+scale_i)), is what StandardScaler and LogisticRegression compute, so the stand-in serves it with
+the standard library alone."""
 
 from __future__ import annotations
 
@@ -19,16 +17,8 @@ import numpy.typing as npt
 import sklearn
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from sklearn import metrics as sklearn_metrics
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import (
-    ConfusionMatrixDisplay,
-    RocCurveDisplay,
-    accuracy_score,
-    confusion_matrix,
-    precision_score,
-    recall_score,
-    roc_auc_score,
-)
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -191,15 +181,17 @@ def metrics_of_predictions(
     its scores for the ROC AUC. ``labels`` must hold both classes, as every stratified part does.
     """
     predicted = np.where(predicted_malignant, MALIGNANT, BENIGN)
-    (tn, fp), (fn, tp) = confusion_matrix(labels, predicted, labels=[BENIGN, MALIGNANT]).tolist()
+    (tn, fp), (fn, tp) = sklearn_metrics.confusion_matrix(
+        labels, predicted, labels=[BENIGN, MALIGNANT]
+    ).tolist()
     # zero_division=0: no predicted malignant row gives precision 0.0, not NaN, which JSON lacks.
     by_class: dict[str, Any] = {"pos_label": MALIGNANT, "zero_division": 0}
     return ClassificationMetrics(
-        accuracy=float(accuracy_score(labels, predicted)),
-        malignant_recall=float(recall_score(labels, predicted, **by_class)),
-        malignant_precision=float(precision_score(labels, predicted, **by_class)),
+        accuracy=float(sklearn_metrics.accuracy_score(labels, predicted)),
+        malignant_recall=float(sklearn_metrics.recall_score(labels, predicted, **by_class)),
+        malignant_precision=float(sklearn_metrics.precision_score(labels, predicted, **by_class)),
         # For two classes roc_auc_score scores the greater label, MALIGNANT, as positive.
-        roc_auc=float(roc_auc_score(labels, scores)),
+        roc_auc=float(sklearn_metrics.roc_auc_score(labels, scores)),
         true_negatives=tn,
         false_positives=fp,
         false_negatives=fn,
@@ -215,14 +207,10 @@ class Spread:
 
 @dataclass(frozen=True)
 class CrossValidation:
-    """10-fold cross-validation of the whole training procedure on the train and validation rows.
-
-    Each fold's held-out rows are scored by a model trained exactly as the shipped one is: C by
-    5-fold cross-validation on a training part, the threshold by the rule on a validation part
-    (the fold's other rows split 75/25, as 60/20 of the whole). The test rows take no part, so
-    the spread says how much the figures move with the data, and the threshold rule can be
-    chosen here without ever looking at the test part.
-    """
+    """10-fold cross-validation of the whole procedure on the train and validation rows: each
+    fold's held-out rows scored by a model trained as the shipped one (C by inner 5-fold CV, the
+    threshold on a 25% inner validation part). The test rows take no part, so a threshold rule
+    can be chosen here without ever looking at them."""
 
     folds: tuple[ClassificationMetrics, ...]
     seed: int
@@ -372,7 +360,7 @@ def plot_roc_curve(
 ) -> Path:
     """The test ROC curve with its AUC, and the point the shipped threshold operates at."""
     figure, axes = _figure()
-    RocCurveDisplay.from_predictions(
+    sklearn_metrics.RocCurveDisplay.from_predictions(
         labels, probabilities, pos_label=MALIGNANT, name="model", ax=axes, plot_chance_level=True
     )
     operating_fpr = metrics.false_positives / metrics.benign_rows if metrics.benign_rows else 0.0
@@ -391,9 +379,9 @@ def plot_roc_curve(
 def plot_confusion_matrix(metrics: ClassificationMetrics, path: Path) -> Path:
     """Counts of the test rows by actual and predicted class at the shipped threshold."""
     figure, axes = _figure()
-    ConfusionMatrixDisplay(metrics.counts(), display_labels=["benign", "malignant"]).plot(
-        ax=axes, cmap="Blues", colorbar=False
-    )
+    sklearn_metrics.ConfusionMatrixDisplay(
+        metrics.counts(), display_labels=["benign", "malignant"]
+    ).plot(ax=axes, cmap="Blues", colorbar=False)
     axes.set_title(f"Confusion matrix, {metrics.rows} held-out test rows")
     return _save(figure, path)
 

@@ -109,7 +109,7 @@ def sagemaker_card(
     }
     training = {
         "training_job": trained.name,
-        "image": trained.image,
+        "image": trained.container["Image"],
         "hyperparameters": dict(job.get("HyperParameters", {})),
         "seed": seed,
         "split_sizes": trained.split.sizes,

@@ -1,10 +1,10 @@
 """The SageMaker Model Registry: what was trained, with which metrics, and who approved it.
 
 ``train --target sagemaker`` registers each model as a new version of the model package group
-``wdbc-predictor`` (created if missing), pending manual approval, with its test metrics as a
-model quality report in S3 and a SageMaker Model Card linked to it; ``registry approve`` and
-``registry reject`` record who decided and why on the package; ``deploy`` takes only an
-Approved version. Versions are the audit trail: nothing here deletes one unless asked.
+``wdbc-predictor`` (created if missing), PendingManualApproval, with its test metrics as a model
+quality report in S3 and a SageMaker Model Card linked to it; ``registry approve`` and ``reject``
+store who decided and why on the package; ``deploy`` takes only an Approved version. Versions
+are the audit trail: only ``delete --registry`` deletes them.
 """
 
 from __future__ import annotations
@@ -40,14 +40,13 @@ from training.threshold import ThresholdRule
 
 GROUP = PROJECT
 PENDING, APPROVED, REJECTED = "PendingManualApproval", "Approved", "Rejected"
-# A model card's status follows its package's: SageMaker's Approved, and Archived for a
-# rejected version, which SageMaker then keeps read-only.
+# A card's status follows its package's; SageMaker keeps an Archived card read-only.
 CARD_STATUS = {PENDING: "PendingReview", APPROVED: "Approved", REJECTED: "Archived"}
+DEFAULT_SAGEMAKER_OUTPUT_DIR = Path("artifacts/sagemaker")
 JOB_FILE_NAME = "training-job.json"
 METRICS_FILE_NAME = "metrics.json"
-DEFAULT_SAGEMAKER_OUTPUT_DIR = Path("artifacts/sagemaker")
-REPORT = "application/json"
-# SageMaker's model quality names for the metrics ClassificationMetrics calls ours.
+JSON = "application/json"
+# SageMaker's model quality names (what Studio shows) for ours.
 _QUALITY_NAMES = {
     "accuracy": "accuracy",
     "malignant_recall": "recall",
@@ -58,7 +57,7 @@ _QUALITY_NAMES = {
 
 @dataclass(frozen=True)
 class Package:
-    """One version of the group, from describe_model_package."""
+    """One version of the group: describe_model_package's answer."""
 
     description: Mapping[str, Any]
 
@@ -87,13 +86,6 @@ class Package:
     def training_job(self) -> str:
         return self.metadata["training_job"]
 
-    @property
-    def card_name(self) -> str:
-        return f"{GROUP}-{self.version}"
-
-    def report_uri(self) -> str:
-        return str(self.description["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"])
-
 
 def train_and_register(
     clients: AwsClients,
@@ -104,7 +96,7 @@ def train_and_register(
     echo: Echo,
     policy: WaitPolicy | None = None,
 ) -> tuple[TrainedJob, Package, tuple[Path, ...]]:
-    """The SageMaker target: train, register, and write training-job.json and metrics.json."""
+    """The SageMaker target: train, register, write training-job.json and metrics.json."""
     job = run_training_job(clients, settings, seed, rule, echo, policy)
     package = register(clients, job, settings)
     echo(f"registered {GROUP} {package.version} ({package.status}): {package.arn}")
@@ -112,8 +104,8 @@ def train_and_register(
     record = {
         "training_job": job.name,
         "training_job_arn": job.description["TrainingJobArn"],
-        "model_data_url": job.model_data_url,
-        "image": job.image,
+        "model_data_url": job.container["ModelDataUrl"],
+        "image": job.container["Image"],
         "hyperparameters": job.description.get("HyperParameters", {}),
         "model": model,
     }
@@ -127,7 +119,7 @@ def train_and_register(
 
 def register(clients: AwsClients, job: TrainedJob, settings: SageMakerTrainingSettings) -> Package:
     """A new version, PendingManualApproval, with its quality report and its model card."""
-    sagemaker = clients.sagemaker
+    sagemaker, seed = clients.sagemaker, str(job.split.seed)
     if (
         describe_or_none(sagemaker.describe_model_package_group, ModelPackageGroupName=GROUP)
         is None
@@ -138,48 +130,37 @@ def register(clients: AwsClients, job: TrainedJob, settings: SageMakerTrainingSe
             Tags=project_tags(),
         )
     key = f"{settings.prefix.strip('/')}/reports/{job.name}/model-quality.json"
-    clients.s3.put_object(
-        Bucket=settings.bucket,
-        Key=key,
-        Body=json.dumps(quality_report(job.metrics().get("test", job.rates().get("test", {})))),
-        ContentType=REPORT,
-        **settings.encryption(),
-    )
-    # Metadata values hold at most 256 characters: the feature names go by statistic, in order.
+    test = job.metrics().get("test") or job.rates().get("test", {})
+    clients.s3.put_object(Bucket=settings.bucket, Key=key, Body=json.dumps(quality_report(test)),
+                          ContentType=JSON, **settings.encryption())  # fmt: skip
+    report = {"ContentType": JSON, "S3Uri": f"s3://{settings.bucket}/{key}"}
+    # A metadata value holds at most 256 characters: the feature names go by statistic, in order.
     features = {
-        f"features{statistic}": ",".join(name for name in FEATURE_NAMES if name.endswith(statistic))
-        for statistic in ("_mean", "_se", "_worst")
+        f"features{kind}": ",".join(name for name in FEATURE_NAMES if name.endswith(kind))
+        for kind in ("_mean", "_se", "_worst")
     }
     arn = sagemaker.create_model_package(
         ModelPackageGroupName=GROUP,
-        ModelPackageDescription=f"Linear Learner, training job {job.name}, seed {job.split.seed}",
+        ModelPackageDescription=f"Linear Learner, training job {job.name}, seed {seed}",
         InferenceSpecification={
-            "Containers": [{"Image": job.image, "ModelDataUrl": job.model_data_url}],
+            "Containers": [job.container],
             "SupportedContentTypes": [CSV],
-            "SupportedResponseMIMETypes": ["application/json"],
+            "SupportedResponseMIMETypes": [JSON],
         },
-        ModelMetrics={
-            "ModelQuality": {
-                "Statistics": {"ContentType": REPORT, "S3Uri": f"s3://{settings.bucket}/{key}"}
-            }
-        },
+        ModelMetrics={"ModelQuality": {"Statistics": report}},
         ModelApprovalStatus=PENDING,
-        CustomerMetadataProperties={
-            "training_job": job.name,
-            "seed": str(job.split.seed),
-            **features,
-        },
+        CustomerMetadataProperties={"training_job": job.name, "seed": seed, **features},
         Domain="MACHINE_LEARNING",
         Task="CLASSIFICATION",
-        Tags=project_tags({TRAINING_JOB_TAG_KEY: job.name, SEED_TAG_KEY: str(job.split.seed)}),
+        Tags=project_tags({TRAINING_JOB_TAG_KEY: job.name, SEED_TAG_KEY: seed}),
     )["ModelPackageArn"]
-    package = describe_package(sagemaker, arn)
+    package = Package(sagemaker.describe_model_package(ModelPackageName=arn))
     publish_card(clients, package)
     return package
 
 
 def quality_report(metrics: Mapping[str, Any]) -> dict[str, Any]:
-    """SageMaker's model quality statistics for a binary classifier, as Studio shows them."""
+    """SageMaker's model quality statistics of a binary classifier."""
     report: dict[str, Any] = {
         theirs: {"value": metrics[ours], "standard_deviation": "NaN"}
         for ours, theirs in _QUALITY_NAMES.items()
@@ -194,42 +175,32 @@ def quality_report(metrics: Mapping[str, Any]) -> dict[str, Any]:
     return {"binary_classification_metrics": report}
 
 
-def describe_package(sagemaker: Any, name: str) -> Package:
-    return Package(sagemaker.describe_model_package(ModelPackageName=name))
-
-
-def versions(sagemaker: Any) -> list[Package]:
-    """Every version of the group, newest first."""
+def versions(sagemaker: Any, **filters: Any) -> list[Package]:
+    """The group's versions, newest first."""
     if (
         describe_or_none(sagemaker.describe_model_package_group, ModelPackageGroupName=GROUP)
         is None
     ):
         return []
     pages = sagemaker.get_paginator("list_model_packages").paginate(
-        ModelPackageGroupName=GROUP, SortBy="CreationTime", SortOrder="Descending"
+        ModelPackageGroupName=GROUP, SortBy="CreationTime", SortOrder="Descending", **filters
     )
     return [
-        describe_package(sagemaker, summary["ModelPackageArn"])
+        Package(sagemaker.describe_model_package(ModelPackageName=summary["ModelPackageArn"]))
         for page in pages
         for summary in page["ModelPackageSummaryList"]
     ]
 
 
 def find_package(sagemaker: Any, reference: str) -> Package:
-    """A version by ARN, by ``v<N>`` or ``<N>``, or ``latest`` for the newest Approved one."""
+    """A version by ARN, by ``v<N>`` or ``<N>``, or ``latest``: the newest Approved one."""
     if reference.startswith("arn:"):
-        return describe_package(sagemaker, reference)
+        return Package(sagemaker.describe_model_package(ModelPackageName=reference))
     if reference == "latest":
-        summaries = sagemaker.list_model_packages(
-            ModelPackageGroupName=GROUP,
-            ModelApprovalStatus=APPROVED,
-            SortBy="CreationTime",
-            SortOrder="Descending",
-            MaxResults=1,
-        )["ModelPackageSummaryList"]
-        if not summaries:
+        approved = versions(sagemaker, ModelApprovalStatus=APPROVED)
+        if not approved:
             raise CloudError(f"model package group {GROUP} has no Approved version")
-        return describe_package(sagemaker, summaries[0]["ModelPackageArn"])
+        return approved[0]
     number = reference.removeprefix("v")
     if not number.isdigit():
         raise BadName(f"{reference!r} is no model package: give an ARN, v<N>, <N> or latest")
@@ -240,7 +211,7 @@ def find_package(sagemaker: Any, reference: str) -> Package:
 
 
 def approved_package(sagemaker: Any, reference: str) -> Package:
-    """The version deploy may take: only an Approved one."""
+    """The version deploy may take: an Approved one, or a one-line refusal."""
     package = find_package(sagemaker, reference)
     if package.status != APPROVED:
         raise CloudError(
@@ -258,10 +229,10 @@ def decide(clients: AwsClients, reference: str, approve: bool, by: str, reason: 
         ModelPackageArn=package.arn,
         ModelApprovalStatus=status,
         ApprovalDescription=f"{status} by {by}: {reason}"[:1024],
-        # Given again: SageMaker merges them, moto replaces them, either way they stay.
+        # Given again: SageMaker merges them, moto replaces them; either way they stay.
         CustomerMetadataProperties=package.metadata,
     )
-    decided = describe_package(clients.sagemaker, package.arn)
+    decided = find_package(clients.sagemaker, package.arn)
     publish_card(clients, decided)
     return decided
 
@@ -274,63 +245,53 @@ def caller(clients: AwsClients) -> str:
 def publish_card(clients: AwsClients, package: Package) -> str:
     """Create, or update to a new card version, the version's SageMaker Model Card: the API's
     card in SageMaker's schema, linked to the package. Returns the card's name."""
-    sagemaker = clients.sagemaker
+    sagemaker, name = clients.sagemaker, f"{GROUP}-{package.version}"
     job = sagemaker.describe_training_job(TrainingJobName=package.training_job)
     card = sagemaker_card(job, package.version, int(package.metadata["seed"]), package.arn)
     content = json.dumps(sagemaker_model_card(card, package.description))
     status = CARD_STATUS[package.status]
-    if describe_or_none(sagemaker.describe_model_card, ModelCardName=package.card_name) is None:
+    if describe_or_none(sagemaker.describe_model_card, ModelCardName=name) is None:
         sagemaker.create_model_card(
-            ModelCardName=package.card_name,
-            Content=content,
-            ModelCardStatus=status,
-            Tags=project_tags(),
+            ModelCardName=name, Content=content, ModelCardStatus=status, Tags=project_tags()
         )
     else:
-        sagemaker.update_model_card(
-            ModelCardName=package.card_name, Content=content, ModelCardStatus=status
-        )
-    return package.card_name
-
-
-def report_metrics(clients: AwsClients, package: Package) -> dict[str, float]:
-    """The test metrics of a version's quality report, by SageMaker's names."""
-    bucket, _, key = package.report_uri().removeprefix("s3://").partition("/")
-    body = clients.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    metrics = json.loads(body)["binary_classification_metrics"]
-    return {name: float(value["value"]) for name, value in metrics.items() if "value" in value}
+        sagemaker.update_model_card(ModelCardName=name, Content=content, ModelCardStatus=status)
+    return name
 
 
 def listing(clients: AwsClients) -> list[str]:
-    """The ``registry`` table: a line per version, newest first."""
+    """The ``registry list`` table: two or three lines per version, newest first."""
     packages = versions(clients.sagemaker)
     if not packages:
         return [f"model package group {GROUP} holds no version"]
     lines = [f"{'version':<8} {'status':<22} {'created':<17} accuracy  recall  precision  ROC AUC"]
     for package in packages:
-        metrics = report_metrics(clients, package)
+        uri = package.description["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        body = clients.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        metrics = json.loads(body)["binary_classification_metrics"]
+        cells = [
+            f"{metrics[name]['value']:.4f}" if name in metrics else "n/a"
+            for name in ("accuracy", "recall", "precision", "auc")
+        ]
         created = package.description["CreationTime"]
-        cells = "  ".join(
-            f"{metrics[name]:.4f}".ljust(width) if name in metrics else "n/a".ljust(width)
-            for name, width in (("accuracy", 8), ("recall", 6), ("precision", 9), ("auc", 7))
-        )
         lines.append(
-            f"{package.version:<8} {package.status:<22} {created:%Y-%m-%d %H:%M} {cells}".rstrip()
+            f"{package.version:<8} {package.status:<22} {created:%Y-%m-%d %H:%M} "
+            f"{cells[0]:<8}  {cells[1]:<6}  {cells[2]:<9}  {cells[3]}"
         )
-        lines.append(f"         {package.arn}")
-        if package.description.get("ApprovalDescription"):
-            lines.append(f"         {package.description['ApprovalDescription']}")
+        lines += [f"         {text}" for text in (package.arn, package.description.get(
+            "ApprovalDescription")) if text]  # fmt: skip
     return lines
 
 
 def delete_registry(clients: AwsClients, echo: Echo) -> list[str]:
     """Only when asked (``delete --registry``): every version, its card, and the group."""
-    sagemaker = clients.sagemaker
-    deleted = []
+    sagemaker, deleted = clients.sagemaker, []
     for package in versions(sagemaker):
-        if describe_or_none(sagemaker.describe_model_card, ModelCardName=package.card_name):
-            sagemaker.delete_model_card(ModelCardName=package.card_name)
-            deleted.append(f"model card {package.card_name}")
+        card = f"{GROUP}-{package.version}"
+        if describe_or_none(sagemaker.describe_model_card, ModelCardName=card):
+            sagemaker.delete_model_card(ModelCardName=card)
+            deleted.append(f"model card {card}")
         sagemaker.delete_model_package(ModelPackageName=package.arn)
         deleted.append(f"model package {GROUP} {package.version}")
     if describe_or_none(sagemaker.describe_model_package_group, ModelPackageGroupName=GROUP):
