@@ -361,7 +361,12 @@ def plot_roc_curve(
     """The test ROC curve with its AUC, and the point the shipped threshold operates at."""
     figure, axes = _figure()
     sklearn_metrics.RocCurveDisplay.from_predictions(
-        labels, probabilities, pos_label=MALIGNANT, name="model", ax=axes, plot_chance_level=True
+        labels,
+        probabilities,
+        pos_label=MALIGNANT,
+        ax=axes,
+        curve_kwargs={"label": f"model (AUC {metrics.roc_auc:.4f})"},
+        plot_chance_level=True,
     )
     operating_fpr = metrics.false_positives / metrics.benign_rows if metrics.benign_rows else 0.0
     axes.plot(

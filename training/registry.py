@@ -264,7 +264,7 @@ def listing(clients: AwsClients) -> list[str]:
     packages = versions(clients.sagemaker)
     if not packages:
         return [f"model package group {GROUP} holds no version"]
-    lines = [f"{'version':<8} {'status':<22} {'created':<17} accuracy  recall  precision  ROC AUC"]
+    lines = [f"{'version':<8} {'status':<22} {'created':<16} accuracy  recall  precision  ROC AUC"]
     for package in packages:
         uri = package.description["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]
         bucket, _, key = uri.removeprefix("s3://").partition("/")
