@@ -13,7 +13,6 @@ from moto import mock_aws
 
 from training.aws import AwsClients, WaitPolicy
 from training.cli import run_sagemaker
-from training.data import DEFAULT_SEED
 from training.linear_learner import SageMakerTrainingSettings
 from training.registry import JOB_FILE_NAME
 from training.threshold import ThresholdRule
@@ -68,7 +67,7 @@ def settings(**changes: Any) -> SageMakerTrainingSettings:
 def train(tmp_path: Path, rule: ThresholdRule | None = None, **changes: Any) -> dict[str, Any]:
     lines: list[str] = []
     rule = rule or ThresholdRule()
-    run_sagemaker(settings(**changes), DEFAULT_SEED, rule, tmp_path, lines.append, NO_WAIT)
+    run_sagemaker(settings(rule=rule, **changes), tmp_path, lines.append, NO_WAIT)
     record: dict[str, Any] = json.loads((tmp_path / JOB_FILE_NAME).read_text())
     record["lines"] = lines
     return record

@@ -83,31 +83,15 @@ def test_a_failed_endpoint_names_sagemakers_reason_and_cannot_be_updated(
 
 def test_delete_copes_with_a_config_or_model_already_gone(aws: AwsClients, tmp_path: Path) -> None:
     record = train(tmp_path)
-    deployed = deploy(
-        aws,
-        DeployRequest(
-            ModelSource.training_job_model(aws.sagemaker, record["training_job"]),
-            "wdbc-dev",
-            Hosting(),
-        ),
-        NO_WAIT,
-        print,
-    )
+    source = ModelSource.training_job_model(aws.sagemaker, record["training_job"])
+    request = DeployRequest(source, "wdbc-dev", Hosting())
+    deployed = deploy(aws, request, NO_WAIT, print)
     aws.sagemaker.delete_model(ModelName=deployed.model)
     assert delete_endpoint(aws, "wdbc-dev", lambda _: None) == [
         "endpoint wdbc-dev",
         f"endpoint config {deployed.endpoint_config}",
     ]
-    deployed = deploy(
-        aws,
-        DeployRequest(
-            ModelSource.training_job_model(aws.sagemaker, record["training_job"]),
-            "wdbc-dev",
-            Hosting(),
-        ),
-        NO_WAIT,
-        print,
-    )
+    deployed = deploy(aws, request, NO_WAIT, print)
     aws.sagemaker.delete_endpoint_config(EndpointConfigName=deployed.endpoint_config)
     assert delete_endpoint(aws, "wdbc-dev", lambda _: None) == ["endpoint wdbc-dev"]
 

@@ -69,17 +69,13 @@ def run_local(output_dir: Path, seed: int, rule: ThresholdRule, echo: Echo) -> l
 
 def run_sagemaker(
     settings: SageMakerTrainingSettings,
-    seed: int,
-    rule: ThresholdRule,
     output_dir: Path,
     echo: Echo,
     policy: WaitPolicy | None = None,
 ) -> list[str]:
     """``--target sagemaker``: Linear Learner on a training job, registered for approval."""
     clients = AwsClients.create(settings.region)
-    job, package, written = registry.train_and_register(
-        clients, settings, seed, rule, output_dir, echo, policy
-    )
+    job, package, written = registry.train_and_register(clients, settings, output_dir, echo, policy)
     criterion = job.description.get("HyperParameters", {}).get(SELECTION_CRITERION, "?")
     rates = job.rates().get("test", {})
     model = f"{job.name}, registered as {PROJECT} {package.version} ({package.status})"
@@ -216,10 +212,12 @@ def train(
                 region,
                 instance_type,
                 kms_key,
+                seed,
+                rule,
                 wait_timeout_seconds=timeout * 60,
             )
             output = output_dir or DEFAULT_SAGEMAKER_OUTPUT_DIR
-            lines = run_sagemaker(settings, seed, rule, output, click.echo)
+            lines = run_sagemaker(settings, output, click.echo)
     click.echo("\n".join(lines))
 
 

@@ -6,7 +6,7 @@ The SDK is imported only when a job is built: ``make run`` never needs its gigab
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlparse
@@ -24,7 +24,7 @@ from training.aws import (
     project_tags,
     wait_for,
 )
-from training.data import MALIGNANT, SplitPart, WdbcSplit, load_wdbc, split_wdbc
+from training.data import DEFAULT_SEED, MALIGNANT, SplitPart, WdbcSplit, load_wdbc, split_wdbc
 from training.threshold import ACCURACY_RULE, ThresholdRule
 
 ALGORITHM = "linear-learner"
@@ -67,6 +67,8 @@ class SageMakerTrainingSettings:
     region: str | None = None  # None: boto3's own resolution (AWS_REGION, config file)
     instance_type: str = DEFAULT_TRAINING_INSTANCE
     kms_key_id: str | None = None  # encrypts the channels, the model output and the report
+    seed: int = DEFAULT_SEED
+    rule: ThresholdRule = field(default_factory=ThresholdRule)
     max_runtime_seconds: int = 3600
     wait_timeout_seconds: float = 3600.0
     poll_seconds: float = 30.0
@@ -162,9 +164,7 @@ def upload_channels(
     return uris
 
 
-def build_trainer(
-    boto_session: Any, settings: SageMakerTrainingSettings, rule: ThresholdRule, tags: list[Any]
-) -> Any:
+def build_trainer(boto_session: Any, settings: SageMakerTrainingSettings, tags: list[Any]) -> Any:
     """A ModelTrainer for Linear Learner; building it validates the role unless
     ``SAGEMAKER_VALIDATE_ROLE=false`` (which the SDK reads)."""
     from sagemaker.core.helper.session_helper import Session
@@ -185,7 +185,7 @@ def build_trainer(
         output_data_config=OutputDataConfig(
             s3_output_path=settings.s3_uri("output"), kms_key_id=settings.kms_key_id
         ),
-        hyperparameters=hyperparameters(rule),
+        hyperparameters=hyperparameters(settings.rule),
         tags=[Tag(key=tag["Key"], value=tag["Value"]) for tag in tags],
     )
 
@@ -208,20 +208,15 @@ def start_training_job(trainer: Any, channel_uris: Mapping[str, str]) -> str:
 
 
 def run_training_job(
-    clients: AwsClients,
-    settings: SageMakerTrainingSettings,
-    seed: int,
-    rule: ThresholdRule,
-    echo: Echo,
-    policy: WaitPolicy | None = None,
+    clients: AwsClients, settings: SageMakerTrainingSettings, echo: Echo, policy: WaitPolicy | None
 ) -> TrainedJob:
     """Upload the split, start the job, wait for it with a line per change of status."""
-    split = split_wdbc(load_wdbc(), seed)
+    split = split_wdbc(load_wdbc(), settings.seed)
     channel_uris = upload_channels(clients.s3, split, settings)
     for channel, uri in channel_uris.items():
         echo(f"uploaded channel {channel} ({CSV}, label first, no header) to {uri}")
     trainer = build_trainer(
-        clients.session, settings, rule, project_tags({SEED_TAG_KEY: str(seed)})
+        clients.session, settings, project_tags({SEED_TAG_KEY: str(settings.seed)})
     )
     job_name = start_training_job(trainer, channel_uris)
     description = wait_for(

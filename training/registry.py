@@ -36,7 +36,6 @@ from training.linear_learner import (
     run_training_job,
 )
 from training.model_card import sagemaker_card, sagemaker_model_card
-from training.threshold import ThresholdRule
 
 GROUP = PROJECT
 PENDING, APPROVED, REJECTED = "PendingManualApproval", "Approved", "Rejected"
@@ -90,14 +89,12 @@ class Package:
 def train_and_register(
     clients: AwsClients,
     settings: SageMakerTrainingSettings,
-    seed: int,
-    rule: ThresholdRule,
     output_dir: Path,
     echo: Echo,
     policy: WaitPolicy | None = None,
 ) -> tuple[TrainedJob, Package, tuple[Path, ...]]:
     """The SageMaker target: train, register, write training-job.json and metrics.json."""
-    job = run_training_job(clients, settings, seed, rule, echo, policy)
+    job = run_training_job(clients, settings, echo, policy)
     package = register(clients, job, settings)
     echo(f"registered {GROUP} {package.version} ({package.status}): {package.arn}")
     model = {"name": MODEL_NAME, "version": package.version, "model_package": package.arn}
