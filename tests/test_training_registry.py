@@ -83,7 +83,9 @@ def test_training_registers_a_pending_version_with_its_report_and_card(
     [test_metrics] = [e for e in content["evaluation_details"] if e["name"].startswith("test")]
     recall = test_metrics["metric_groups"][0]["metric_data"][1]
     assert recall == {"name": "malignant recall", "type": "number", "value": 0.9523809523809523}
-    assert content["training_details"]["training_job_details"]["hyper_parameters"]
+    job_details = content["training_details"]["training_job_details"]
+    assert job_details["training_arn"].startswith("arn:aws:sagemaker:eu-west-1:")
+    assert job_details["hyper_parameters"]
 
 
 def test_list_approve_reject_and_deploy_only_what_is_approved(
@@ -136,7 +138,7 @@ def test_list_approve_reject_and_deploy_only_what_is_approved(
     deployed = run("deploy", "--approved", "latest", "--endpoint", "wdbc-dev", "--serverless",
                    "--poll-seconds", "0")  # fmt: skip
     assert "deploying wdbc-predictor v1 (Approved)" in deployed
-    assert "endpoint wdbc-dev serves version v1 (variant v1" in deployed
+    assert "endpoint wdbc-dev serves version v1 (production variant v1" in deployed
     model = aws.sagemaker.describe_model(ModelName="wdbc-dev-v1")
     assert model["PrimaryContainer"]["ModelPackageName"] == package_one["ModelPackageArn"]
     assert model["ExecutionRoleArn"] == ROLE

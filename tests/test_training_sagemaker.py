@@ -133,7 +133,7 @@ def test_deploy_update_status_and_delete_leave_nothing_behind(
         now=lambda: datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
     )
     version = model_version(first["model_data_url"])
-    assert created.variant == version
+    assert created.version == version
     assert created.endpoint_config == f"wdbc-dev-{version}-20260102030405"
     config = aws.sagemaker.describe_endpoint_config(EndpointConfigName=created.endpoint_config)
     assert config["ProductionVariants"] == [
@@ -170,7 +170,7 @@ def test_deploy_update_status_and_delete_leave_nothing_behind(
     )
     endpoint = aws.sagemaker.describe_endpoint(EndpointName="wdbc-dev")
     assert endpoint["EndpointConfigName"] == updated.endpoint_config
-    assert endpoint["ProductionVariants"][0]["VariantName"] == updated.variant
+    assert endpoint["ProductionVariants"][0]["VariantName"] == updated.version
     new_config = aws.sagemaker.describe_endpoint_config(EndpointConfigName=updated.endpoint_config)
     assert new_config["ProductionVariants"][0]["ServerlessConfig"] == {
         "MemorySizeInMB": 3072,

@@ -297,7 +297,9 @@ registry_commands.add_command(_decision(False))
 )
 @click.option("--serverless", is_flag=True, help="Serverless inference instead of instances.")
 @click.option("--instance-type", default="ml.m5.large", help="Instances: the instance type.")
-@click.option("--instance-count", type=click.IntRange(min=1), default=1, help="Instances: count.")
+@click.option(
+    "--instance-count", type=click.IntRange(min=1), default=1, help="Instances: how many."
+)
 @click.option("--autoscale-min", type=click.IntRange(min=1), help="Instances: autoscaling minimum.")
 @click.option("--autoscale-max", type=click.IntRange(min=1), help="Instances: autoscaling maximum.")
 @click.option(
@@ -312,7 +314,9 @@ registry_commands.add_command(_decision(False))
     default="2048",
     help="Serverless: memory in MB.",
 )
-@click.option("--max-concurrency", type=click.IntRange(1, 200), default=5, help="Serverless.")
+@click.option(
+    "--max-concurrency", type=click.IntRange(1, 200), default=5, help="Serverless: at most at once."
+)
 @click.option("--role", help="Execution role for the model [default: the training job's].")
 @click.option(
     "--stage",
@@ -320,8 +324,12 @@ registry_commands.add_command(_decision(False))
     "its policy's InvokeEndpoint Resource and its model card, so `chalice deploy` follows.",
 )
 @_region
-@click.option("--timeout", type=click.FloatRange(min=1), default=30, help="Minutes to wait.")
-@click.option("--poll-seconds", type=click.FloatRange(min=0), default=15, help="Between checks.")
+@click.option(
+    "--timeout", type=click.FloatRange(min=1), default=30, help="Minutes to wait for InService."
+)
+@click.option(
+    "--poll-seconds", type=click.FloatRange(min=0), default=15, help="Seconds between checks."
+)
 def deploy(
     model_package: str | None,
     approved: str | None,
@@ -377,7 +385,7 @@ def deploy(
         )
         click.echo(
             f"endpoint {deployment.endpoint} serves version {deployment.version} "
-            f"(variant {deployment.variant}, config {deployment.endpoint_config})"
+            f"(production variant {deployment.version}, config {deployment.endpoint_config})"
         )
         if stage:
             for path in write_back(clients, deployment, package, stage, PROJECT_DIR):

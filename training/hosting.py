@@ -135,8 +135,7 @@ class Deployment:
     endpoint_arn: str
     model: str
     endpoint_config: str
-    variant: str
-    version: str
+    version: str  # the production variant's name too
     training_job: Mapping[str, Any]  # describe_training_job's answer, for the model card
     replaced: tuple[str, ...]  # what the update made obsolete and deleted
 
@@ -157,7 +156,7 @@ def deploy(
     tags = project_tags(source.tags())
     model = f"{endpoint}-{source.version}"
     config = f"{endpoint}-{source.version}-{now():%Y%m%d%H%M%S}"
-    variant = source.version
+    variant = source.version  # the API reports the variant that answered as model.version
     previous = describe_or_none(sagemaker.describe_endpoint, EndpointName=endpoint)
     if previous is not None and previous["EndpointStatus"] != "InService":
         raise CloudError(
@@ -222,7 +221,7 @@ def deploy(
             f"{scaling.target_invocations_per_instance:g} invocations per instance"
         )
     return Deployment(
-        endpoint, final["EndpointArn"], model, config, variant, source.version, job, tuple(replaced)
+        endpoint, final["EndpointArn"], model, config, source.version, job, tuple(replaced)
     )
 
 

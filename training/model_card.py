@@ -109,6 +109,7 @@ def sagemaker_card(
     }
     training = {
         "training_job": trained.name,
+        "training_job_arn": job["TrainingJobArn"],
         "image": trained.container["Image"],
         "hyperparameters": dict(job.get("HyperParameters", {})),
         "seed": seed,
@@ -147,7 +148,7 @@ def sagemaker_model_card(card: Mapping[str, Any], package: Mapping[str, Any]) ->
             "training_observations": f"Stratified 60/20/20 split with seed {training['seed']}: "
             + ", ".join(f"{rows} {part}" for part, rows in training["split_sizes"].items()),
             "training_job_details": {
-                "training_arn": package.get("SourceTrainingJobArn", training["training_job"]),
+                "training_arn": training["training_job_arn"],
                 "training_environment": {"container_image": [training["image"]]},
                 "hyper_parameters": [
                     {"name": name, "value": value}
