@@ -1,5 +1,8 @@
 # Every command a developer or CI needs. The virtualenv is made on first use.
-PYTHON ?= python3
+# Python 3.13, the Lambda's runtime, where it exists and runs (a pyenv shim whose version is not
+# selected does not: then pyenv's own copy), else python3.
+PYTHON ?= $(shell for python in python3.13 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13); \
+  do $$python -c 'import sys; print(sys.executable)' 2>/dev/null && break; done || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 # `make run` installs only requirements-run.txt; training and the tests add requirements-dev.txt.
@@ -7,6 +10,8 @@ RUN_INSTALLED := $(VENV)/.installed-run
 INSTALLED := $(VENV)/.installed
 # The sagemaker SDK and moto (about 1 GB): only the tests pull them, never `make run`.
 TRAINING_INSTALLED := $(VENV)/.installed-training
+# checkov pins what it needs apart from our pins (requirements-checkov.txt), in a venv of its own.
+CHECKOV := .venv-checkov/bin/checkov
 STAGE ?= dev
 REGION ?= us-east-1
 # Postman's collection runner, for tests/test_postman.py: from npm, into node_modules/.
@@ -31,6 +36,11 @@ $(TRAINING_INSTALLED): $(INSTALLED) requirements-training.txt
 	$(BIN)/pip install --quiet -r requirements-training.txt -c requirements.txt -c requirements-dev.txt
 	touch $(TRAINING_INSTALLED)
 
+$(CHECKOV): requirements-checkov.txt
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet -r requirements-checkov.txt
+	touch $(CHECKOV)
+
 ## run: the API on http://127.0.0.1:8000 in front of the local SageMaker stand-in serving the committed model
 run: $(RUN_INSTALLED)
 	$(BIN)/python -m devserver
@@ -49,24 +59,33 @@ lint: $(INSTALLED)
 	$(BIN)/mypy
 
 # REQUIRE_OPTIONAL=1: a test that would skip for want of the SDK, Chromium or newman fails instead.
-unit: newman $(INSTALLED) $(TRAINING_INSTALLED) chromium
+unit: newman $(INSTALLED) $(TRAINING_INSTALLED) $(CHECKOV) chromium
 	REQUIRE_OPTIONAL=1 $(BIN)/pytest --cov --cov-report=term
 
-## package: the Lambda zip and SAM template for STAGE with its usage plan, API key and policy
-package: $(INSTALLED)
-	rm -rf build/$(STAGE) build/merge-template-$(STAGE).json
+## package: the Lambda zip and SAM template for STAGE, and the same on the private path with
+## example ids; cfn-lint and checkov on both templates
+package: $(INSTALLED) $(CHECKOV)
+	rm -rf build/$(STAGE) build/$(STAGE)-private build/merge-template-$(STAGE)*.json
 	$(BIN)/python -m deploy merge-template --stage $(STAGE) --output build/merge-template-$(STAGE).json
+	$(BIN)/python -m deploy merge-template --stage $(STAGE) --example-network \
+	  --output build/merge-template-$(STAGE)-private.json
 	AWS_DEFAULT_REGION=$(REGION) $(BIN)/chalice package \
 	  --merge-template build/merge-template-$(STAGE).json --stage $(STAGE) build/$(STAGE)
+	AWS_DEFAULT_REGION=$(REGION) $(BIN)/chalice package \
+	  --merge-template build/merge-template-$(STAGE)-private.json --stage $(STAGE) build/$(STAGE)-private
 	$(BIN)/python -m deploy check-package build/$(STAGE)
-	$(BIN)/cfn-lint --regions $(REGION) -- build/$(STAGE)/sam.json
+	$(BIN)/cfn-lint --regions $(REGION) -- build/$(STAGE)/sam.json build/$(STAGE)-private/sam.json
+	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation \
+	  -f build/$(STAGE)/sam.json -f build/$(STAGE)-private/sam.json
 	@ls -l build/$(STAGE)/deployment.zip
 
-## policy: write .chalice/policy-STAGE.json with literal ARNs, for `chalice deploy` (needs ACCOUNT)
+## policy: write .chalice/policy-STAGE.json with literal ARNs, for `chalice deploy` (needs ACCOUNT;
+## VPC_ENDPOINT=vpce-... too on a private stage)
 policy: $(INSTALLED)
 	@test -n "$(ACCOUNT)" || { echo "make policy: set ACCOUNT=<12-digit account id>" >&2; exit 2; }
 	@test "$(origin REGION)" != file || { echo "make policy: set REGION=<region>" >&2; exit 2; }
-	$(BIN)/python -m deploy policy --stage $(STAGE) --account $(ACCOUNT) --region $(REGION)
+	$(BIN)/python -m deploy policy --stage $(STAGE) --account $(ACCOUNT) --region $(REGION) \
+	  $(if $(VPC_ENDPOINT),--vpc-endpoint $(VPC_ENDPOINT))
 
 ## bench: every benchmark (takes about two minutes; quiet machine preferred)
 bench: bench-http bench-batch
@@ -109,4 +128,4 @@ newman:
 	  npm install --prefix . --no-save --no-package-lock --no-audit --no-fund newman@$(NEWMAN_VERSION); }
 
 clean:
-	rm -rf build artifacts .pytest_cache .mypy_cache .ruff_cache .coverage node_modules
+	rm -rf build artifacts .venv-checkov .pytest_cache .mypy_cache .ruff_cache .coverage node_modules

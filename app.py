@@ -10,7 +10,6 @@ from chalicelib import access_log, content_types, cors, oip, web
 from chalicelib.discovery import Discovery
 from chalicelib.endpoint import ModelEndpoint, OnceClient, create_runtime_client
 from chalicelib.model_card import load_model_card
-from chalicelib.pages import WebPage
 from chalicelib.payload import ACCEPTED_CONTENT_TYPES
 from chalicelib.service import PredictionService
 from chalicelib.settings import Settings
@@ -26,8 +25,6 @@ predictions = PredictionService(
 discovery = Discovery(
     settings.endpoint_name, load_model_card(settings.model_card) if settings.model_card else None
 )
-
-web_page = WebPage()
 
 # Outermost, so that every answer (errors too) carries the same CORS headers.
 cross_origin = cors.CorsMiddleware(cors.CorsPolicy.from_environ(os.environ))
@@ -97,6 +94,9 @@ def openapi_spec() -> web.ReplyResponse:
 
 
 # The demo page: no patient data in it, so no key; its script sends the key typed into it.
+# Rendered on its first request, not at start-up: few cold starts are for the page.
 @app.route("/", methods=["GET"])
 def index() -> web.ReplyResponse:
-    return web.ReplyResponse(web_page.reply())
+    from chalicelib.pages import demo_page
+
+    return web.ReplyResponse(demo_page().reply())

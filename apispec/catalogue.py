@@ -116,6 +116,10 @@ GATEWAY_ANSWERS: dict[int, str] = {
 }
 
 
+# RFC 9110's phrase, which Python 3.13 took up and 3.11 does not have: one spec on every Python.
+RFC_9110_PHRASES = {413: "Content Too Large"}
+
+
 class ErrorStatus(NamedTuple):
     """One HTTP status and the error classes that answer with it, in catalogue order."""
 
@@ -125,7 +129,8 @@ class ErrorStatus(NamedTuple):
     @property
     def name(self) -> str:
         """`BadRequest`, `ServiceUnavailable`: the component name of the shared response."""
-        return HTTPStatus(self.status).phrase.title().replace(" ", "").replace("-", "")
+        phrase = RFC_9110_PHRASES.get(self.status) or HTTPStatus(self.status).phrase
+        return phrase.title().replace(" ", "").replace("-", "")
 
     @property
     def retry_after_values(self) -> list[int]:

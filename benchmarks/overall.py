@@ -1,8 +1,12 @@
 """`python -m benchmarks.overall` (`make bench-overall`): the whole picture, in one run, as ratios.
 
-Each figure is the median of several runs, next to its floor measured in the same run:
-  * the Lambda zip from `chalice package`, against the 64 KiB budget;
-  * `import app` against `import boto3, chalice` alone, each in a fresh interpreter;
+Each figure is the median of several runs (the import times: the fastest of several fresh
+interpreters), next to its floor measured in the same run:
+  * the Lambda zip from `chalice package`, against the 96 KiB budget;
+  * `import app` against `import boto3, chalice` alone, each in a fresh interpreter started in
+    the unzipped package, with bytecode cached and without: Lambda's task directory is
+    read-only and the zip holds no `.pyc`, so a cold start compiles app.py, chalicelib/ and
+    Chalice's own runtime (boto3 comes precompiled with the runtime);
   * one request through the Lambda entry point (`app.app(event, context)`, an API Gateway proxy
     event, the real ModelEndpoint with boto3's client answering from memory) in every request
     form, for 1 and for 1,000 rows, against `json.loads` + `json.dumps` of the same body; and a
@@ -23,6 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -72,8 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.setdefault(key, value)
     rows = wdbc_rows(ROWS)
 
-    figures = [zip_figure()]
-    figures += import_figures(options.imports)
+    with tempfile.TemporaryDirectory() as folder:
+        package = build_package(Path(folder))
+        figures = [zip_figure(package / "deployment.zip")]
+        figures += import_figures(options.imports, package / "unzipped")
     figures += in_process_figures(rows, options.repeats)
     figures.append(standin_figure(options.seconds, options.runs))
     figures += batch_figures(rows, options.repeats)
@@ -91,18 +98,24 @@ def wdbc_rows(count: int) -> list[str]:
 # --- The zip ---------------------------------------------------------------------------------
 
 
-def zip_figure() -> Figure:
+def build_package(folder: Path) -> Path:
+    """`chalice package --stage dev` into `folder/package`, its zip also unzipped there."""
     chalice = str(Path(sys.executable).with_name("chalice"))
-    with tempfile.TemporaryDirectory() as folder:
-        output = Path(folder) / "package"
-        subprocess.run(
-            [chalice, "package", "--stage", "dev", str(output)],
-            cwd=PROJECT_DIR,
-            env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
-            check=True,
-            capture_output=True,
-        )
-        size = (output / "deployment.zip").stat().st_size
+    output = folder / "package"
+    subprocess.run(
+        [chalice, "package", "--stage", "dev", str(output)],
+        cwd=PROJECT_DIR,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+        check=True,
+        capture_output=True,
+    )
+    with zipfile.ZipFile(output / "deployment.zip") as archive:
+        archive.extractall(output / "unzipped")
+    return output
+
+
+def zip_figure(zip_path: Path) -> Figure:
+    size = zip_path.stat().st_size
     return Figure(
         "Lambda zip (chalice package --stage dev)",
         f"{size / 1024:.1f} KiB",
@@ -120,42 +133,60 @@ _IMPORT_PROBE = (
 )
 
 
-def import_figures(runs: int) -> list[Figure]:
-    """Both imports in fresh interpreters, interleaved so that drift hits both alike."""
-    ours: list[tuple[float, float]] = []
-    base: list[tuple[float, float]] = []
-    for _ in range(runs):
-        ours.append(_import_seconds("app"))
-        base.append(_import_seconds("boto3, chalice"))
-    ours_import = statistics.median(inside for inside, _ in ours)
-    base_import = statistics.median(inside for inside, _ in base)
-    ours_process = statistics.median(whole for _, whole in ours)
-    base_process = statistics.median(whole for _, whole in base)
-    added = ours_import / base_import - 1
+def import_figures(runs: int, package_dir: Path) -> list[Figure]:
+    """Both imports in fresh interpreters in the unzipped package (its `chalice`, as on
+    Lambda), interleaved so that drift hits both alike: with bytecode cached (warmed once),
+    and compiled from source as a Lambda cold start compiles the zip's modules."""
+    with tempfile.TemporaryDirectory() as cache:
+        cached = {"PYTHONPYCACHEPREFIX": cache, "PYTHONDONTWRITEBYTECODE": ""}  # empty: off
+        for modules in ("app", "boto3, chalice"):
+            _import_seconds(modules, package_dir, cached)  # writes the bytecode
+        cached["PYTHONDONTWRITEBYTECODE"] = "1"
+        compiled = {"PYTHONDONTWRITEBYTECODE": "1"}
+        timings: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        for _ in range(runs):
+            for how, environment in (("cached", cached), ("compiled", compiled)):
+                for modules in ("app", "boto3, chalice"):
+                    seconds = _import_seconds(modules, package_dir, environment)
+                    timings.setdefault((how, modules), []).append(seconds)
+
+    def fastest(how: str, modules: str, whole: bool = False) -> float:
+        # Other work on the machine only ever adds time: the fastest run is the import's own.
+        return min(pair[whole] for pair in timings[how, modules])
+
+    ratio = fastest("cached", "app") / fastest("cached", "boto3, chalice")
     return [
         Figure(
-            f"import app, in-process (median of {runs})",
-            f"{ours_import * 1000:.0f} ms",
-            f"{base_import * 1000:.0f} ms boto3+chalice",
-            f"{ours_import / base_import:.2f}",
-            f"adds < 15 % {'met' if added < 0.15 else 'NOT met'} ({added * 100:+.0f} %)",
+            f"import app, in-process (fastest of {runs})",
+            f"{fastest('cached', 'app') * 1000:.0f} ms",
+            f"{fastest('cached', 'boto3, chalice') * 1000:.0f} ms boto3+chalice",
+            f"{ratio:.2f}",
+            f"<= 1.10 {'met' if ratio <= 1.10 else 'NOT met'}",
         ),
         Figure(
-            f"python -c 'import app', whole process (median of {runs})",
-            f"{ours_process * 1000:.0f} ms",
-            f"{base_process * 1000:.0f} ms boto3+chalice",
-            f"{ours_process / base_process:.2f}",
+            f"python -c 'import app', whole process (fastest of {runs})",
+            f"{fastest('cached', 'app', whole=True) * 1000:.0f} ms",
+            f"{fastest('cached', 'boto3, chalice', whole=True) * 1000:.0f} ms boto3+chalice",
+            f"{fastest('cached', 'app', True) / fastest('cached', 'boto3, chalice', True):.2f}",
+        ),
+        Figure(
+            f"import app, compiled at start as on Lambda (fastest of {runs})",
+            f"{fastest('compiled', 'app') * 1000:.0f} ms",
+            f"{fastest('compiled', 'boto3, chalice') * 1000:.0f} ms boto3+chalice",
+            f"{fastest('compiled', 'app') / fastest('compiled', 'boto3, chalice'):.2f}",
         ),
     ]
 
 
-def _import_seconds(modules: str) -> tuple[float, float]:
+def _import_seconds(
+    modules: str, package_dir: Path, environment: dict[str, str]
+) -> tuple[float, float]:
     """(the import alone, as the child measures it; the whole child process, start to exit)."""
     started = time.perf_counter()
     child = subprocess.run(
         [sys.executable, "-c", _IMPORT_PROBE.format(modules=modules)],
-        cwd=PROJECT_DIR,
-        env={**os.environ, **ENVIRONMENT},
+        cwd=package_dir,  # first on `sys.path`, as Lambda's task directory
+        env={**os.environ, **ENVIRONMENT, **environment},
         capture_output=True,
         text=True,
         check=True,

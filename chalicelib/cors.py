@@ -29,9 +29,8 @@ EXPOSED_HEADERS = ("retry-after", "x-request-id")
 MAX_AGE_SECONDS = 600
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_ORIGIN = re.compile(
-    rf"(?P<scheme>https?)://(?P<host>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>[0-9]{{1,5}}))?"
-)
+# Compiled (and cached by `re`) on first use: a stage that lists no origin never needs it.
+_ORIGIN = rf"(?P<scheme>https?)://(?P<host>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>[0-9]{{1,5}}))?"
 # Plain http only where no network sits between the browser and the page.
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1"})
 
@@ -63,7 +62,7 @@ class CorsPolicy:
 def _origin_problem(origin: str) -> str | None:
     if origin in ("*", "null"):
         return "is not allowed: list each origin that may call the API"
-    match = _ORIGIN.fullmatch(origin)
+    match = re.fullmatch(_ORIGIN, origin)
     if match is None:
         return (
             "is not an origin: write scheme://host[:port] in lower case, with no path "

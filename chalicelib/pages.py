@@ -1,4 +1,4 @@
-"""The demo page at `GET /`: one HTML document, its style and script inline, built at start-up.
+"""The demo page at `GET /`: one HTML document, its style and script inline, built once.
 
 `static/index.html` is the template, `static/app.css` and `static/app.js` its style and script.
 Inlining them makes the page one request that works wherever the stage is mounted (`/api/` on
@@ -10,6 +10,7 @@ talk to its own origin only.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 import re
@@ -127,3 +128,9 @@ class WebPage:
 
     def reply(self) -> Reply:
         return Reply(200, self.body, HTML, self.headers)
+
+
+@functools.cache
+def demo_page() -> WebPage:
+    """The page from `static/`, rendered on the first request for it and kept."""
+    return WebPage()

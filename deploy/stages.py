@@ -1,7 +1,8 @@
 """A deployed stage as `.chalice/config.json` describes it: the one place for per-stage values.
 
-Chalice reads its own keys there (environment, `lambda_timeout`, `reserved_concurrency`); the
-`usage_plan` block of a stage is ours and Chalice ignores it. A bad value names its key.
+Chalice reads its own keys there (environment, `lambda_timeout`, `reserved_concurrency`,
+`log_retention_in_days`, `subnet_ids`, `security_group_ids`); `usage_plan`, `alarms` and `vpc_id`
+are ours and Chalice ignores them. A bad value names its key.
 """
 
 from __future__ import annotations
@@ -27,6 +28,46 @@ class UsagePlan:
     daily_quota: int  # requests per key per day
 
 
+# The values CloudWatch Logs accepts for a log group's retention.
+RETENTION_DAYS = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557}
+    | {2922, 3288, 3653}
+)
+
+
+@dataclass(frozen=True)
+class AlarmThresholds:
+    """When a stage's alarms fire; each can be set in the stage's `alarms` block."""
+
+    api_5xx_rate: float = 0.01  # share of the API's answers that are 5XX, over 5 minutes
+    api_p99_latency_ms: float = 3000  # the API's p99 latency, over 5 minutes
+    lambda_errors: int = 1  # unhandled errors or timeouts of the function, over 5 minutes
+    lambda_throttles: int = 1  # refused invocations (reserved concurrency reached), 5 minutes
+    endpoint_5xx_errors: int = 1  # the endpoint's own 5XX answers, over 5 minutes
+    model_latency_p99_ms: float = 1000  # the model's p99 latency inside the endpoint, 5 minutes
+    # Invocations per instance per minute beyond which the variant is saturated; autoscaling's
+    # target (`--target-invocations`) should sit well below it.
+    invocations_per_instance_per_minute: int = 1000
+
+
+@dataclass(frozen=True)
+class PrivateNetwork:
+    """The opt-in private path: the function in these subnets, SageMaker through a VPC endpoint."""
+
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
+
+
+# For the checks on the private path's template only (`python -m deploy merge-template
+# --example-network`): ids of the right shape that belong to no account.
+EXAMPLE_NETWORK = PrivateNetwork(
+    vpc_id="vpc-0a1b2c3d4e5f60718",
+    subnet_ids=("subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"),
+    security_group_ids=("sg-0a1b2c3d4e5f60718",),
+)
+
+
 @dataclass(frozen=True)
 class Stage:
     name: str
@@ -37,6 +78,9 @@ class Stage:
     reserved_concurrency: int | None
     usage_plan: UsagePlan | None
     api_gateway_stage: str
+    log_retention_in_days: int | None = None
+    alarms: AlarmThresholds = AlarmThresholds()
+    network: PrivateNetwork | None = None
 
     @property
     def function_name(self) -> str:
@@ -85,6 +129,63 @@ def read_stage(config: Mapping[str, Any], name: str, chalice_dir: Path | None = 
         ),
         usage_plan=_usage_plan(stage.get("usage_plan"), f"{where}.usage_plan"),
         api_gateway_stage=str(setting("api_gateway_stage", "api")),
+        log_retention_in_days=_retention(
+            setting("log_retention_in_days"), f"{where}.log_retention_in_days"
+        ),
+        alarms=_alarms(stage.get("alarms"), f"{where}.alarms"),
+        network=_network(setting, where),
+    )
+
+
+def _retention(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or value not in RETENTION_DAYS:
+        days = ", ".join(map(str, sorted(RETENTION_DAYS)))
+        raise StageConfigError(f"{where} must be one of CloudWatch's retention days: {days}")
+    return int(value)
+
+
+def _alarms(block: Any, where: str) -> AlarmThresholds:
+    if block is None:
+        return AlarmThresholds()
+    if not isinstance(block, dict):
+        raise StageConfigError(f"{where} must be an object")
+    defaults = AlarmThresholds()
+    unknown = set(block) - set(defaults.__dict__)
+    if unknown:
+        known = ", ".join(sorted(defaults.__dict__))
+        raise StageConfigError(f"{where}.{sorted(unknown)[0]} is not an alarm; known: {known}")
+    values = {}
+    for key, value in block.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise StageConfigError(f"{where}.{key} must be a positive number")
+        values[key] = type(getattr(defaults, key))(value)
+    return AlarmThresholds(**values)
+
+
+def _network(setting: Any, where: str) -> PrivateNetwork | None:
+    """Chalice's `subnet_ids` and `security_group_ids`, and our `vpc_id`: all three or none."""
+    keys = ("vpc_id", "subnet_ids", "security_group_ids")
+    values = {key: setting(key) for key in keys}
+    if all(value in (None, []) for value in values.values()):
+        return None
+    for key in keys[1:]:
+        listed = values[key]
+        if (
+            not isinstance(listed, list)
+            or not listed
+            or not all(isinstance(item, str) and item for item in listed)
+        ):
+            raise StageConfigError(f"{where}.{key} must be a non-empty list of ids")
+    if not isinstance(values["vpc_id"], str) or not values["vpc_id"]:
+        raise StageConfigError(
+            f"{where}.vpc_id is not set: the SageMaker Runtime endpoint goes into the subnets' VPC"
+        )
+    return PrivateNetwork(
+        vpc_id=values["vpc_id"],
+        subnet_ids=tuple(values["subnet_ids"]),
+        security_group_ids=tuple(values["security_group_ids"]),
     )
 
 

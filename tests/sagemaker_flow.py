@@ -16,13 +16,13 @@ pytest.importorskip("sagemaker", reason="no sagemaker: pip install -r requiremen
 
 from moto import mock_aws
 
-from training.aws_clients import AwsClients
-from training.options import SageMakerTrainingSettings, TrainingOptions
-from training.sagemaker_target import JOB_FILE_NAME, run_sagemaker
+from training.aws import AwsClients, WaitPolicy
+from training.cli import run_sagemaker
+from training.linear_learner import SageMakerTrainingSettings
+from training.registry import JOB_FILE_NAME
 from training.threshold import ThresholdRule
-from training.waiting import WaitPolicy
 
-from .sagemaker_twin import add_update_endpoint, emit_final_metrics
+from .sagemaker_twin import add_registry_deletes, add_update_endpoint, emit_final_metrics
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 REGION = "eu-west-1"
@@ -30,6 +30,7 @@ BUCKET = "wdbc-training-test"
 ROLE = "arn:aws:iam::123456789012:role/wdbc-sagemaker"
 KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 NO_WAIT = WaitPolicy(timeout_seconds=5, poll_seconds=0)
+CALLER = "arn:aws:sts::123456789012:user/moto"  # moto's STS identity
 LINEAR_LEARNER_METRICS = {
     "test:binary_classification_accuracy": 0.9736842105263158,
     "test:recall": 0.9523809523809523,
@@ -49,6 +50,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsClients]:
     monkeypatch.setenv("SAGEMAKER_VALIDATE_ROLE", "false")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     add_update_endpoint(monkeypatch)
+    add_registry_deletes(monkeypatch)
     emit_final_metrics(monkeypatch, LINEAR_LEARNER_METRICS)
     telemetry: list[Any] = []
     monkeypatch.setattr(
@@ -69,13 +71,8 @@ def settings(**changes: Any) -> SageMakerTrainingSettings:
 
 def train(tmp_path: Path, rule: ThresholdRule | None = None, **changes: Any) -> dict[str, Any]:
     lines: list[str] = []
-    run_sagemaker(
-        TrainingOptions(
-            output_dir=tmp_path, rule=rule or ThresholdRule(), sagemaker=settings(**changes)
-        ),
-        lines.append,
-        policy=NO_WAIT,
-    )
+    rule = rule or ThresholdRule()
+    run_sagemaker(settings(rule=rule, **changes), tmp_path, lines.append, NO_WAIT)
     record: dict[str, Any] = json.loads((tmp_path / JOB_FILE_NAME).read_text())
     record["lines"] = lines
     return record

@@ -3,6 +3,8 @@
 - ``UpdateEndpoint`` is not implemented (moto raises NotImplementedError "The update_endpoint
   action has not been implemented"); ``_update_endpoint`` does what SageMaker has done once an
   update finishes: the endpoint runs the new config's variants, InService.
+- ``DeleteModelPackage`` and ``DeleteModelPackageGroup`` are not implemented either;
+  ``add_registry_deletes`` removes them from moto's registry as SageMaker does.
 - Training jobs complete at once with only ``train:progress`` in FinalMetricDataList;
   ``emit_final_metrics`` makes each new job carry what Linear Learner reports at its end.
 """
@@ -35,6 +37,32 @@ def _update_endpoint(self: SageMakerResponse) -> ActionResult:
 
 def add_update_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(SageMakerResponse, "update_endpoint", _update_endpoint, raising=False)
+
+
+def _delete_model_package(self: SageMakerResponse) -> ActionResult:
+    backend = self.sagemaker_backend
+    name = self._get_param("ModelPackageName")
+    arn = backend.model_package_name_mapping.get(name, name)
+    if backend.model_packages.pop(arn, None) is None:
+        raise ValidationError(message=f"Model package {name} not found")
+    return ActionResult({})
+
+
+def _delete_model_package_group(self: SageMakerResponse) -> ActionResult:
+    backend = self.sagemaker_backend
+    name = self._get_param("ModelPackageGroupName")
+    if any(p.model_package_group_name == name for p in backend.model_packages.values()):
+        raise ValidationError(message=f"Model package group {name} still holds versions")
+    backend.model_package_groups.pop(name)
+    return ActionResult({})
+
+
+def add_registry_deletes(monkeypatch: pytest.MonkeyPatch) -> None:
+    for action, implementation in [
+        ("delete_model_package", _delete_model_package),
+        ("delete_model_package_group", _delete_model_package_group),
+    ]:
+        monkeypatch.setattr(SageMakerResponse, action, implementation, raising=False)
 
 
 def emit_final_metrics(monkeypatch: pytest.MonkeyPatch, metrics: Mapping[str, float]) -> None:

@@ -1,4 +1,9 @@
-"""Least privilege: each stage's Lambda may invoke its own endpoint and write its own logs.
+"""Least privilege: each stage's Lambda may invoke its own endpoint, write its own logs and traces.
+
+One wildcard is documented, and it is the only one on every stage: X-Ray's write actions have
+no resource-level permissions, so they are granted on `*` (as AWS's AWSXRayDaemonWriteAccess
+does). The private path adds what Lambda needs to attach the function to its subnets: EC2's
+Describe actions exist only on `*`, and Lambda names the interfaces it creates.
 
 IAM substitutes policy variables only after an ARN's fifth colon, so `${aws:RequestedRegion}`
 or `${aws:PrincipalAccount}` cannot name the region or account: the ARNs are written out, by
@@ -23,7 +28,7 @@ from deploy.policy import (
     policy_document,
     stack_policy,
 )
-from deploy.stages import Stage, load_config, read_stage, stage_names
+from deploy.stages import EXAMPLE_NETWORK, Stage, load_config, read_stage, stage_names
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 POLICY_FILES = sorted((PROJECT_DIR / ".chalice").glob("policy-*.json"))
@@ -33,7 +38,20 @@ ACTIONS = {
     "logs:CreateLogGroup",
     "logs:CreateLogStream",
     "logs:PutLogEvents",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
 }
+XRAY_WRITES = frozenset({"xray:PutTraceSegments", "xray:PutTelemetryRecords"})
+# The private path's, beside it: (the statement's actions, the wildcard resource they may name).
+EC2_DESCRIBES = frozenset({"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"})
+ENI_CHANGES = frozenset(
+    {
+        "ec2:CreateNetworkInterface",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+    }
+)
 # The unrendered form the repository keeps: IAM (and cfn-lint) refuse it, so it cannot be
 # deployed by mistake; `make policy` writes the real account and region in.
 PLACEHOLDERS = {"partition": "aws", "region": "REGION", "account": "ACCOUNT_ID"}
@@ -48,26 +66,46 @@ def _text(resource: Any) -> str:
     return resource["Fn::Sub"] if isinstance(resource, dict) else str(resource)
 
 
-def wildcard_problems(document: dict[str, Any], function_name: str) -> list[str]:
-    """Every `*` in an action or resource, but the one a Lambda's own log streams need.
+def wildcard_problems(
+    document: dict[str, Any], function_name: str, *, private: bool = False
+) -> list[str]:
+    """Every `*` in an action or resource, but the documented exceptions.
 
     Lambda names each log stream at run time (date, version, instance id), so the only way to
     name them is the function's own log group followed by `:*`; that `*` reaches nothing
-    outside the group.
+    outside the group. X-Ray's two write actions take `*` only. On the private path, EC2's
+    Describe actions take `*` only, and the interfaces Lambda creates are the account's
+    `network-interface/*` in the region (created only in the stage's named subnets).
     """
     own_streams = f":log-group:/aws/lambda/{function_name}:*"
     problems = []
     for statement in document["Statement"]:
         assert "NotAction" not in statement
         assert "NotResource" not in statement
-        for action in _listed(statement["Action"]):
+        actions = frozenset(_listed(statement["Action"]))
+        for action in sorted(actions, key=_listed(statement["Action"]).index):
             if "*" in action or "?" in action:
                 problems.append(f"{statement['Sid']}: action {action}")
         for resource in map(_text, _listed(statement["Resource"])):
+            if resource == "*" and (
+                actions == XRAY_WRITES or (private and actions == EC2_DESCRIBES)
+            ):
+                continue
             stripped = resource.removesuffix(own_streams)
+            if private and actions == ENI_CHANGES:
+                stripped = stripped.removesuffix(":network-interface/*")
             if "*" in stripped or "?" in stripped:
                 problems.append(f"{statement['Sid']}: resource {resource}")
     return problems
+
+
+def _wildcards(document: dict[str, Any]) -> list[str]:
+    return [
+        statement["Sid"]
+        for statement in document["Statement"]
+        if any("*" in _text(resource) for resource in _listed(statement["Resource"]))
+        and statement["Sid"] != "WriteOwnLogs"
+    ]
 
 
 def _stage_of(policy_file: Path) -> Stage:
@@ -87,6 +125,7 @@ def test_a_policy_file_grants_no_wildcard(policy_file: Path) -> None:
     stage = _stage_of(policy_file)
     document = json.loads(policy_file.read_text())
     assert wildcard_problems(document, stage.function_name) == []
+    assert _wildcards(document) == ["WriteTraces"]  # the one exception
     assert {a for s in document["Statement"] for a in _listed(s["Action"])} == ACTIONS
     assert {s["Effect"] for s in document["Statement"]} == {"Allow"}
 
@@ -101,7 +140,8 @@ def test_a_policy_file_names_its_stages_endpoint_and_log_group(policy_file: Path
     assert document == policy_document(stage, **where)
     if where != PLACEHOLDERS:  # rendered by `make policy`
         assert document == literal_policy(stage, account=where["account"], region=where["region"])
-    invoke, streams, group = (_text(s["Resource"]) for s in document["Statement"])
+    invoke, streams, group, traces = (_text(s["Resource"]) for s in document["Statement"])
+    assert traces == "*"
     assert invoke.endswith(f":endpoint/{stage.endpoint_name.lower()}")
     assert streams.endswith(f":log-group:/aws/lambda/{stage.function_name}:*")
     assert group.endswith(f":log-group:/aws/lambda/{stage.function_name}")
@@ -112,6 +152,7 @@ def test_the_packaged_policy_has_no_wildcard_either(stage: str) -> None:
     configured = read_stage(load_config(), stage)
     document = stack_policy(configured)
     assert wildcard_problems(document, configured.function_name) == []
+    assert _wildcards(document) == ["WriteTraces"]
     endpoint = _text(document["Statement"][0]["Resource"])
     assert endpoint == (
         "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:"
@@ -124,12 +165,19 @@ def test_the_checker_finds_wildcards() -> None:
     document = policy_document(stage, partition="aws", region="*", account="123456789012")
     document["Statement"].append({"Sid": "Broad", "Action": "sagemaker:*", "Resource": "*"})
     group = "arn:aws:logs:*:123456789012:log-group:/aws/lambda/wdbc-predictor-dev"
+    document["Statement"].append({"Sid": "Traces", "Action": "xray:*", "Resource": "*"})
+    document["Statement"].append(
+        {"Sid": "Describe", "Action": sorted(EC2_DESCRIBES), "Resource": "*"}
+    )
     assert wildcard_problems(document, stage.function_name) == [
         "InvokeThisStagesEndpointOnly: resource arn:aws:sagemaker:*:123456789012:endpoint/wdbc-dev",
         f"WriteOwnLogs: resource {group}:*",
         f"CreateOwnLogGroup: resource {group}",
         "Broad: action sagemaker:*",
         "Broad: resource *",
+        "Traces: action xray:*",
+        "Traces: resource *",
+        "Describe: resource *",  # only the private path may describe
     ]
     other_function = policy_document(stage, partition="aws", region="eu-west-1", account="1" * 12)
     assert wildcard_problems(other_function, "another-function") != []
@@ -196,3 +244,46 @@ def test_make_policy_names_a_bad_account(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "ACCOUNT must be a 12-digit AWS account id" in result.stderr
     assert not (tmp_path / "p.json").exists()
+
+
+def _private(stage: Stage) -> Stage:
+    return Stage(**{**stage.__dict__, "network": EXAMPLE_NETWORK})
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_the_private_path_invokes_through_its_vpc_endpoint_only(stage: str) -> None:
+    private = _private(read_stage(load_config(), stage))
+    document = stack_policy(private, {"Ref": "SageMakerRuntimeEndpoint"})
+    assert wildcard_problems(document, private.function_name, private=True) == []
+    assert _wildcards(document) == [
+        "WriteTraces",
+        "AttachToOwnSubnets",
+        "DescribeNetworkInterfaces",
+    ]
+    invoke = document["Statement"][0]
+    assert invoke["Condition"] == {
+        "StringEquals": {"aws:SourceVpce": {"Ref": "SageMakerRuntimeEndpoint"}}
+    }
+    (attach,) = (s for s in document["Statement"] if s["Sid"] == "AttachToOwnSubnets")
+    named = [_text(r).rsplit(":", 1)[-1] for r in attach["Resource"]]
+    assert named == [
+        "network-interface/*",
+        *(f"subnet/{subnet}" for subnet in EXAMPLE_NETWORK.subnet_ids),
+        *(f"security-group/{group}" for group in EXAMPLE_NETWORK.security_group_ids),
+    ]
+    assert wildcard_problems(document, private.function_name) != []  # not on a public stage
+
+
+def test_make_policy_on_a_private_stage_needs_its_vpc_endpoint() -> None:
+    private = _private(read_stage(load_config(), "dev"))
+    with pytest.raises(PolicyInputError, match="VPC_ENDPOINT=vpce-"):
+        literal_policy(private, account="123456789012", region="eu-west-1")
+    with pytest.raises(PolicyInputError, match="VPC_ENDPOINT must be a VPC endpoint id"):
+        literal_policy(private, account="123456789012", region="eu-west-1", vpc_endpoint="x")
+    document = literal_policy(
+        private, account="123456789012", region="eu-west-1", vpc_endpoint="vpce-0123456789abcdef0"
+    )
+    assert document["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceVpce": "vpce-0123456789abcdef0"}
+    }
+    assert "arn:aws:ec2:eu-west-1:123456789012:network-interface/*" in json.dumps(document)

@@ -10,14 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from chalicelib.features import FEATURE_NAMES
+from training import TrainingError
 from training.artifact import load_artifact
-from training.cli import TARGETS, cli
-from training.cross_validation import Spread
-from training.errors import TrainingError
-from training.evaluate import ClassificationMetrics
-from training.options import TrainingOptions
-from training.outcome import TrainingOutcome
-from training.report import format_report
+from training.cli import cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,10 +68,10 @@ def test_negative_seed_is_a_usage_error(tmp_path: Path) -> None:
 def test_a_training_failure_is_one_line_and_exit_1(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    def failing_target(options: TrainingOptions, echo: object) -> TrainingOutcome:
+    def failing_target(*arguments: object) -> list[str]:
         raise TrainingError("labels must be 0 (benign) or 1 (malignant)")
 
-    monkeypatch.setitem(TARGETS, "local", failing_target)
+    monkeypatch.setattr("training.cli.run_local", failing_target)
     result = CliRunner().invoke(cli, ["train", "--output", str(tmp_path)])
     assert result.exit_code == 1
     assert result.output == "Error: labels must be 0 (benign) or 1 (malignant)\n"
@@ -85,7 +80,9 @@ def test_a_training_failure_is_one_line_and_exit_1(
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        (["--help"], ["train", "deploy", "evaluate", "delete", "status", "card"]),
+        (["--help"], ["train", "registry", "deploy", "evaluate", "delete", "status", "card"]),
+        (["registry", "--help"], ["list", "approve", "reject"]),
+        (["registry", "approve", "--help"], ["VERSION", "--reason", "--by", "--region"]),
         (
             ["train", "--help"],
             [
@@ -104,7 +101,10 @@ def test_a_training_failure_is_one_line_and_exit_1(
         (
             ["deploy", "--help"],
             [
+                "--model-package",
+                "--approved [latest]",
                 "--training-job",
+                "bypassing the Model Registry",
                 "--endpoint",
                 "--serverless",
                 "--instance-type",
@@ -119,7 +119,7 @@ def test_a_training_failure_is_one_line_and_exit_1(
             ],
         ),
         (["evaluate", "--help"], ["--endpoint", "--metrics", "--batch-rows"]),
-        (["delete", "--help"], ["--endpoint", "--region"]),
+        (["delete", "--help"], ["--endpoint", "--registry", "--region"]),
         (["status", "--help"], ["--region"]),
     ],
 )
@@ -130,38 +130,18 @@ def test_help_explains_every_option(arguments: list[str], expected: list[str]) -
         assert text in result.output
 
 
-def test_report_is_a_short_table() -> None:
-    outcome = TrainingOutcome(
-        model_name="wdbc-logistic-regression",
-        model_version="0123456789ab",
-        seed=7,
-        split_sizes={"train": 341, "validation": 114, "test": 114},
-        chosen_settings={"C": 1.0, "threshold": 0.5},
-        threshold_rule="maximise validation accuracy",
-        test_metrics=ClassificationMetrics(
-            accuracy=0.75,
-            malignant_recall=0.5,
-            malignant_precision=1.0,
-            roc_auc=0.875,
-            true_negatives=2,
-            false_positives=0,
-            false_negatives=1,
-            true_positives=1,
-        ),
-        written_files=(Path("out/model.json"), Path("out/metrics.json")),
-        cross_validation={"accuracy": Spread(0.97, 0.0172), "roc_auc": Spread(0.99, 0.014)},
-    )
-    report = format_report(outcome)
-    assert "341 train / 114 validation / 114 test rows, seed 7" in report
-    assert "C 1  threshold 0.5" in report
-    assert "accuracy             0.7500" in report
-    assert "ROC AUC              0.8750" in report
-    assert "actual benign                    2                    0" in report
-    assert "actual malignant                 1                    1" in report
-    assert "threshold  maximise validation accuracy" in report
-    assert "accuracy             0.9700 ± 0.0172" in report
-    assert "ROC AUC              0.9900 ± 0.0140" in report
-    assert report.endswith(f"wrote {Path('out/metrics.json')}")
+def test_the_local_report_is_a_short_table(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["train", "--seed", "42", "--output", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    report = result.output
+    assert "341 train / 114 validation / 114 test rows, seed 42" in report
+    assert "chosen     C 1  threshold 0.798096" in report
+    assert "threshold  maximise validation accuracy at the midpoint" in report
+    assert "accuracy             0.9561" in report
+    assert "actual benign                   72                    0" in report
+    assert "actual malignant                 5                   37" in report
+    assert "accuracy             0.9715 ± 0.0147" in report
+    assert report.endswith(f"wrote {tmp_path / 'model_card.md'}\n")
 
 
 def test_python_dash_m_training_runs_as_a_real_process(tmp_path: Path) -> None:

@@ -6,18 +6,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.cross_validation import CROSS_VALIDATION_FOLDS, SUMMARISED, CrossValidation
 from training.data import DEFAULT_SEED
 from training.local import (
+    CONFUSION_FILE_NAME,
+    CROSS_VALIDATION_FOLDS,
+    ROC_FILE_NAME,
+    SUMMARISED,
+    CrossValidation,
     LocalTrainingResult,
-    cross_validate_local,
-    run_local,
+    cross_validate,
     train_local,
     write_outputs,
 )
-from training.options import TrainingOptions
-from training.outcome import TrainingOutcome
-from training.plots import CONFUSION_FILE_NAME, ROC_FILE_NAME
 from training.threshold import ThresholdRule
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -30,7 +30,7 @@ def result() -> LocalTrainingResult:
 
 @pytest.fixture(scope="module")
 def cross_validation(result: LocalTrainingResult) -> CrossValidation:
-    return cross_validate_local(result, ThresholdRule())
+    return cross_validate(result.split, ThresholdRule())
 
 
 def test_ten_folds_score_every_train_and_validation_row_once_and_no_test_row(
@@ -70,18 +70,23 @@ def test_cross_validated_figures_for_seed_42(cross_validation: CrossValidation) 
 def test_cross_validation_is_the_same_for_the_same_seed(
     result: LocalTrainingResult, cross_validation: CrossValidation
 ) -> None:
-    assert cross_validate_local(result, ThresholdRule()) == cross_validation
+    assert cross_validate(result.split, ThresholdRule()) == cross_validation
 
 
 @pytest.fixture(scope="module")
-def local_run(tmp_path_factory: pytest.TempPathFactory) -> TrainingOutcome:
-    return run_local(TrainingOptions(output_dir=tmp_path_factory.mktemp("local")))
+def written(
+    result: LocalTrainingResult,
+    cross_validation: CrossValidation,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, ...]:
+    return write_outputs(result, tmp_path_factory.mktemp("local"), cross_validation)
 
 
-def test_run_local_writes_pictures_card_and_cross_validation(local_run: TrainingOutcome) -> None:
-    outcome = local_run
-    tmp_path = outcome.written_files[0].parent
-    names = [path.name for path in outcome.written_files]
+def test_run_local_writes_pictures_card_and_cross_validation(
+    written: tuple[Path, ...], result: LocalTrainingResult, cross_validation: CrossValidation
+) -> None:
+    tmp_path = written[0].parent
+    names = [path.name for path in written]
     assert names == [
         "model.json",
         "metrics.json",
@@ -93,22 +98,24 @@ def test_run_local_writes_pictures_card_and_cross_validation(local_run: Training
         assert (tmp_path / picture).read_bytes().startswith(PNG_SIGNATURE)
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     summary = metrics["metrics"]["cross_validation_10_fold"]
-    assert summary["accuracy"]["mean"] == pytest.approx(outcome.cross_validation["accuracy"].mean)
+    assert summary["accuracy"]["mean"] == pytest.approx(cross_validation.spread("accuracy").mean)
     assert summary["threshold_rule"]["rule"] == "accuracy"
     card = (tmp_path / "model_card.md").read_text()
     for heading in ("## Data", "## Intended use", "## Metrics", "## Limits"):
         assert heading in card
     assert "not a diagnostic device" in card.lower()
-    assert f"version {outcome.model_version}" in card
+    assert f"version {result.artifact.version}" in card
     assert "10-fold CV, mean ± std" in card
 
 
 def test_the_same_seed_writes_the_same_bytes_every_time(
-    local_run: TrainingOutcome,
+    written: tuple[Path, ...],
     result: LocalTrainingResult,
     cross_validation: CrossValidation,
     tmp_path: Path,
 ) -> None:
-    again = write_outputs(result, tmp_path, cross_validation)
-    for one, other in zip(local_run.written_files, again, strict=True):
+    again = write_outputs(
+        train_local(DEFAULT_SEED), tmp_path, cross_validate(result.split, ThresholdRule())
+    )
+    for one, other in zip(written, again, strict=True):
         assert one.read_bytes() == other.read_bytes(), one.name

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer
 
 from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
+from training import DatasetError
 from training.data import (
     BENIGN,
     DEFAULT_SEED,
@@ -20,7 +21,6 @@ from training.data import (
     split_wdbc,
     wdbc_from_sklearn,
 )
-from training.errors import DatasetError
 
 WDBC_ROWS = 569
 

@@ -8,12 +8,16 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from click.testing import CliRunner
 
-from training.aws_clients import AwsClients, cloud_error
+from training import CloudError, WaitFailed
+from training.aws import AwsClients, cloud_error
 from training.cli import cli
-from training.deployment import DeployRequest, deploy
-from training.errors import CloudError, WaitFailed
-from training.hosting import InstanceHosting, ServerlessHosting
-from training.teardown import delete_endpoint
+from training.hosting import (
+    DeployRequest,
+    Hosting,
+    ModelSource,
+    delete_endpoint,
+    deploy,
+)
 
 from .sagemaker_flow import NO_WAIT, REGION, aws, train
 from .sagemaker_twin import fail_new_endpoints, roll_back_updates
@@ -26,7 +30,14 @@ def test_a_failed_update_keeps_the_old_config_and_drops_the_new_one(
 ) -> None:
     first = train(tmp_path / "first")
     running = deploy(
-        aws, DeployRequest(first["training_job"], "wdbc-dev", InstanceHosting()), NO_WAIT, print
+        aws,
+        DeployRequest(
+            ModelSource.training_job_model(aws.sagemaker, first["training_job"]),
+            "wdbc-dev",
+            Hosting(),
+        ),
+        NO_WAIT,
+        print,
     )
     roll_back_updates(monkeypatch)
     second = train(tmp_path / "second")
@@ -34,7 +45,11 @@ def test_a_failed_update_keeps_the_old_config_and_drops_the_new_one(
     with pytest.raises(WaitFailed, match="rolled back to its old config: The primary container"):
         deploy(
             aws,
-            DeployRequest(second["training_job"], "wdbc-dev", InstanceHosting()),
+            DeployRequest(
+                ModelSource.training_job_model(aws.sagemaker, second["training_job"]),
+                "wdbc-dev",
+                Hosting(),
+            ),
             NO_WAIT,
             lines.append,
         )
@@ -52,7 +67,11 @@ def test_a_failed_endpoint_names_sagemakers_reason_and_cannot_be_updated(
 ) -> None:
     fail_new_endpoints(monkeypatch, "Image does not exist")
     record = train(tmp_path)
-    request = DeployRequest(record["training_job"], "wdbc-dev", ServerlessHosting())
+    request = DeployRequest(
+        ModelSource.training_job_model(aws.sagemaker, record["training_job"]),
+        "wdbc-dev",
+        Hosting(memory_mb=2048),
+    )
     with pytest.raises(WaitFailed, match="endpoint wdbc-dev is Failed: Image does not exist"):
         deploy(aws, request, NO_WAIT, lambda _: None)
     with pytest.raises(CloudError, match="is Failed; only an InService endpoint can be updated"):
@@ -64,17 +83,15 @@ def test_a_failed_endpoint_names_sagemakers_reason_and_cannot_be_updated(
 
 def test_delete_copes_with_a_config_or_model_already_gone(aws: AwsClients, tmp_path: Path) -> None:
     record = train(tmp_path)
-    deployed = deploy(
-        aws, DeployRequest(record["training_job"], "wdbc-dev", InstanceHosting()), NO_WAIT, print
-    )
+    source = ModelSource.training_job_model(aws.sagemaker, record["training_job"])
+    request = DeployRequest(source, "wdbc-dev", Hosting())
+    deployed = deploy(aws, request, NO_WAIT, print)
     aws.sagemaker.delete_model(ModelName=deployed.model)
     assert delete_endpoint(aws, "wdbc-dev", lambda _: None) == [
         "endpoint wdbc-dev",
         f"endpoint config {deployed.endpoint_config}",
     ]
-    deployed = deploy(
-        aws, DeployRequest(record["training_job"], "wdbc-dev", InstanceHosting()), NO_WAIT, print
-    )
+    deployed = deploy(aws, request, NO_WAIT, print)
     aws.sagemaker.delete_endpoint_config(EndpointConfigName=deployed.endpoint_config)
     assert delete_endpoint(aws, "wdbc-dev", lambda _: None) == ["endpoint wdbc-dev"]
 
@@ -84,8 +101,11 @@ def test_an_aws_error_is_one_line_naming_the_step(aws: AwsClients) -> None:
         cli, ["deploy", "--training-job", "missing", "--endpoint", "wdbc-dev", "--region", REGION]
     )
     assert result.exit_code == 1
-    assert result.output.startswith("Error: deploy: ValidationException: ")
-    assert result.output.count("\n") == 1
+    assert result.stdout == (
+        "training job missing bypasses the Model Registry: no approval is checked\n"
+    )
+    assert result.stderr.startswith("Error: deploy: ValidationException: ")
+    assert result.stderr.count("\n") == 1
 
 
 def test_a_transport_error_and_a_missing_region_are_named(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from chalicelib.endpoint import create_runtime_client
+from chalicelib.endpoint import ModelEndpoint, create_runtime_client
 from standin import RunningStandin
 from tests.conftest import ENDPOINT_NAME
-from training.cli import cli
-from training.errors import CloudError, TrainingError
+from training import CloudError, TrainingError
+from training.cli import cli, format_metrics
+from training.data import held_out_rows
+from training.hosting import evaluate_endpoint
 from training.local import LocalTrainingResult, write_outputs
-from training.remote_evaluation import evaluate_endpoint, held_out_rows, runtime_endpoint
-from training.report import format_metrics
 
 
 @pytest.fixture
@@ -34,7 +34,8 @@ def test_the_endpoint_scores_the_held_out_rows_as_training_did(
     trained: LocalTrainingResult, metrics_file: Path, standin_url: str, batch_rows: int
 ) -> None:
     rows, seed = held_out_rows(metrics_file)
-    endpoint = runtime_endpoint(ENDPOINT_NAME, create_runtime_client(standin_url))
+    client = create_runtime_client(standin_url)
+    endpoint = ModelEndpoint(ENDPOINT_NAME, lambda: client)
     result = evaluate_endpoint(endpoint, rows, seed, batch_rows)
     assert result.metrics == trained.test_metrics
     assert result.calls == -(-len(rows.labels) // batch_rows)
@@ -78,7 +79,7 @@ def test_rows_of_another_split_are_refused(metrics_file: Path, tmp_path: Path) -
 
 
 def test_a_batch_needs_a_row(trained: LocalTrainingResult) -> None:
-    endpoint = runtime_endpoint(ENDPOINT_NAME, object())
+    endpoint = ModelEndpoint(ENDPOINT_NAME, object)
     with pytest.raises(ValueError, match="at least one row"):
         evaluate_endpoint(endpoint, trained.split.test, 42, 0)
     assert issubclass(CloudError, TrainingError)

@@ -13,16 +13,17 @@ from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer
 
 from chalicelib.features import FEATURE_NAMES
+from training import TrainingError
 from training.artifact import ModelArtifact, load_artifact
 from training.data import BENIGN, DEFAULT_SEED, MALIGNANT
-from training.errors import TrainingError
-from training.evaluate import classification_metrics
-from training.fit import C_GRID, require_malignant_is_class_one
 from training.local import (
+    C_GRID,
     METRICS_FILE_NAME,
     MODEL_FILE_NAME,
     MODEL_NAME,
     LocalTrainingResult,
+    classification_metrics,
+    require_malignant_is_class_one,
     train_local,
     write_outputs,
 )

@@ -14,19 +14,23 @@ import pytest
 from click.testing import CliRunner
 
 from chalicelib.features import FEATURE_COUNT
-from training.autoscaling import DIMENSION, METRIC, Autoscaling
-from training.aws_clients import AwsClients
-from training.channels import linear_learner_csv
+from training import CloudError, TrainingError
+from training.aws import PROJECT, PROJECT_TAG_KEY, SEED_TAG_KEY, AwsClients, model_version
 from training.cli import cli
 from training.data import DEFAULT_SEED, load_wdbc, split_wdbc
-from training.deployment import DeployRequest, deploy
-from training.errors import CloudError, TrainingError
-from training.hosting import InstanceHosting, ServerlessHosting
-from training.inventory import project_resources
-from training.linear_learner import image_uri
-from training.naming import PROJECT, PROJECT_TAG_KEY, SEED_TAG_KEY, model_version
-from training.sagemaker_target import JOB_FILE_NAME
-from training.teardown import delete_endpoint
+from training.hosting import (
+    SCALING,
+    SCALING_METRIC,
+    Autoscaling,
+    DeployRequest,
+    Hosting,
+    ModelSource,
+    delete_endpoint,
+    deploy,
+    project_resources,
+)
+from training.linear_learner import image_uri, linear_learner_csv
+from training.registry import JOB_FILE_NAME
 from training.threshold import TARGET_RECALL_RULE, ThresholdRule
 
 from .sagemaker_flow import (
@@ -42,6 +46,21 @@ from .sagemaker_flow import (
 )
 
 __all__ = ["aws"]  # the fixture
+DIMENSION = SCALING["ScalableDimension"]
+
+
+def source(aws: AwsClients, record: dict[str, Any]) -> ModelSource:
+    return ModelSource.training_job_model(aws.sagemaker, record["training_job"])
+
+
+def resources(aws: AwsClients) -> dict[tuple[str, str], str]:
+    """status's lines by (kind, name)."""
+    found = {}
+    for line in project_resources(aws):
+        kind, rest = line[:16].strip(), line[17:]
+        name, _, details = rest.partition("  ")
+        found[(kind, name)] = details
+    return found
 
 
 def test_training_uploads_three_csv_channels_and_requests_linear_learner(
@@ -77,7 +96,8 @@ def test_training_uploads_three_csv_channels_and_requests_linear_learner(
     tags = aws.sagemaker.list_tags(ResourceArn=job["TrainingJobArn"])["Tags"]
     assert {"Key": PROJECT_TAG_KEY, "Value": PROJECT} in tags
     assert {"Key": SEED_TAG_KEY, "Value": "42"} in tags
-    assert record["model"]["version"] == model_version(job["ModelArtifacts"]["S3ModelArtifacts"])
+    assert record["model"]["version"] == "v1"
+    assert record["model_data_url"] == job["ModelArtifacts"]["S3ModelArtifacts"]
     assert any("Completed" in line for line in record["lines"])
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["metrics"]["test"]["malignant_recall"] == LINEAR_LEARNER_METRICS["test:recall"]
@@ -103,17 +123,17 @@ def test_deploy_update_status_and_delete_leave_nothing_behind(
     created = deploy(
         aws,
         DeployRequest(
-            first["training_job"],
+            source(aws, first),
             "wdbc-dev",
-            InstanceHosting("ml.c5.large", 2),
+            Hosting("ml.c5.large", 2),
             Autoscaling(2, 4, 250.0),
         ),
         NO_WAIT,
         lines.append,
         now=lambda: datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
     )
-    version = first["model"]["version"]
-    assert created.variant == version
+    version = model_version(first["model_data_url"])
+    assert created.version == version
     assert created.endpoint_config == f"wdbc-dev-{version}-20260102030405"
     config = aws.sagemaker.describe_endpoint_config(EndpointConfigName=created.endpoint_config)
     assert config["ProductionVariants"] == [
@@ -138,19 +158,19 @@ def test_deploy_update_status_and_delete_leave_nothing_behind(
     tracking = policy["ScalingPolicies"][0]["TargetTrackingScalingPolicyConfiguration"]
     assert policy["ScalingPolicies"][0]["ScalableDimension"] == DIMENSION
     assert tracking["TargetValue"] == 250.0
-    assert tracking["PredefinedMetricSpecification"] == {"PredefinedMetricType": METRIC}
+    assert tracking["PredefinedMetricSpecification"] == {"PredefinedMetricType": SCALING_METRIC}
     assert "endpoint wdbc-dev: InService after 0s" in lines
 
     second = train(tmp_path / "second")
     updated = deploy(
         aws,
-        DeployRequest(second["training_job"], "wdbc-dev", ServerlessHosting(3072, 8)),
+        DeployRequest(source(aws, second), "wdbc-dev", Hosting(memory_mb=3072, max_concurrency=8)),
         NO_WAIT,
         lines.append,
     )
     endpoint = aws.sagemaker.describe_endpoint(EndpointName="wdbc-dev")
     assert endpoint["EndpointConfigName"] == updated.endpoint_config
-    assert endpoint["ProductionVariants"][0]["VariantName"] == updated.variant
+    assert endpoint["ProductionVariants"][0]["VariantName"] == updated.version
     new_config = aws.sagemaker.describe_endpoint_config(EndpointConfigName=updated.endpoint_config)
     assert new_config["ProductionVariants"][0]["ServerlessConfig"] == {
         "MemorySizeInMB": 3072,
@@ -165,8 +185,8 @@ def test_deploy_update_status_and_delete_leave_nothing_behind(
         aws.autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
         == []
     )
-    inventory = {(r.kind, r.name): r for r in project_resources(aws)}
-    assert inventory[("endpoint", "wdbc-dev")].version == second["model"]["version"]
+    inventory = resources(aws)
+    assert inventory[("endpoint", "wdbc-dev")] == f"InService  version {updated.version}"
     assert set(inventory) == {
         ("training job", first["training_job"]),
         ("training job", second["training_job"]),
@@ -184,21 +204,19 @@ def test_deploy_update_status_and_delete_leave_nothing_behind(
     assert aws.sagemaker.list_endpoints()["Endpoints"] == []
     assert aws.sagemaker.list_endpoint_configs()["EndpointConfigs"] == []
     assert aws.sagemaker.list_models()["Models"] == []
-    assert {resource.kind for resource in project_resources(aws)} == {"training job"}
+    assert {kind for kind, _ in resources(aws)} == {"training job"}
 
 
 def test_delete_removes_the_scaling_policy_and_target(aws: AwsClients, tmp_path: Path) -> None:
     record = train(tmp_path)
     deploy(
         aws,
-        DeployRequest(
-            record["training_job"], "wdbc-prod", InstanceHosting(), Autoscaling(1, 2, 70)
-        ),
+        DeployRequest(source(aws, record), "wdbc-prod", Hosting(), Autoscaling(1, 2, 70)),
         NO_WAIT,
         lambda _: None,
     )
     deleted = delete_endpoint(aws, "wdbc-prod", lambda _: None)
-    version = record["model"]["version"]
+    version = model_version(record["model_data_url"])
     assert deleted[:2] == [
         f"scaling policy wdbc-prod-{version}-invocations",
         f"scalable target endpoint/wdbc-prod/variant/{version}",
@@ -214,7 +232,7 @@ def test_deploying_the_same_job_twice_keeps_the_model_and_swaps_the_config(
     aws: AwsClients, tmp_path: Path
 ) -> None:
     record = train(tmp_path)
-    request = DeployRequest(record["training_job"], "wdbc-dev", InstanceHosting())
+    request = DeployRequest(source(aws, record), "wdbc-dev", Hosting())
     first = deploy(
         aws, request, NO_WAIT, lambda _: None, now=lambda: datetime(2026, 1, 1, tzinfo=UTC)
     )
@@ -235,22 +253,22 @@ def test_deploy_refuses_an_unfinished_or_unknown_job(aws: AwsClients) -> None:
     from botocore.exceptions import ClientError
 
     with pytest.raises(ClientError):
-        deploy(aws, DeployRequest("no-such-job", "wdbc-dev", InstanceHosting()), NO_WAIT, print)
+        ModelSource.training_job_model(aws.sagemaker, "no-such-job")
 
 
 @pytest.mark.parametrize(
     ("endpoint", "hosting", "scaling", "message"),
     [
-        ("wdbc_dev", InstanceHosting(), None, "endpoint name"),
-        ("x" * 36, InstanceHosting(), None, "endpoint name"),
-        ("wdbc-dev", ServerlessHosting(), Autoscaling(1, 2, 10), "serverless"),
+        ("wdbc_dev", Hosting(), None, "endpoint name"),
+        ("x" * 36, Hosting(), None, "endpoint name"),
+        ("wdbc-dev", Hosting(memory_mb=2048), Autoscaling(1, 2, 10), "serverless"),
     ],
 )
 def test_requests_sagemaker_would_refuse_fail_before_any_call(
     endpoint: str, hosting: Any, scaling: Autoscaling | None, message: str
 ) -> None:
     with pytest.raises((ValueError, TrainingError), match=message):
-        DeployRequest("job", endpoint, hosting, scaling)
+        DeployRequest(ModelSource("v1", {}, "job"), endpoint, hosting, scaling)
 
 
 def test_the_cli_runs_the_flow_and_status_lists_it(aws: AwsClients, tmp_path: Path) -> None:
@@ -271,6 +289,7 @@ def test_the_cli_runs_the_flow_and_status_lists_it(aws: AwsClients, tmp_path: Pa
     )  # fmt: skip
     assert deployed.exit_code == 0, deployed.output
     assert "endpoint wdbc-dev serves version" in deployed.output
+    assert f"training job {job} bypasses the Model Registry" in deployed.output
     status = runner.invoke(cli, ["status", "--region", REGION])
     assert status.exit_code == 0, status.output
     assert "endpoint         wdbc-dev  InService  version " in status.output
@@ -295,7 +314,7 @@ def test_deploy_with_a_stage_writes_back_into_a_copy(
 ) -> None:
     project = tmp_path / "project"
     shutil.copytree(PROJECT_DIR / ".chalice", project / ".chalice", ignore=_no_deployments)
-    monkeypatch.setattr("training.cli_sagemaker.PROJECT_DIR", project)
+    monkeypatch.setattr("training.cli.PROJECT_DIR", project)
     record = train(tmp_path / "job")
     result = CliRunner().invoke(
         cli,
@@ -311,7 +330,7 @@ def test_deploy_with_a_stage_writes_back_into_a_copy(
         f"arn:aws:sagemaker:{REGION}:123456789012:endpoint/wdbc-dev"
     )
     card = json.loads((project / "chalicelib" / "model_cards" / "dev.json").read_text())
-    assert card["version"] == record["model"]["version"]
+    assert card["version"] == model_version(record["model_data_url"])
     assert card["training"]["seed"] == DEFAULT_SEED
     assert card["metrics"]["test"]["confusion_matrix"] == {"tn": 71, "fp": 1, "fn": 2, "tp": 40}
     assert f"wrote {project / '.chalice' / 'config.json'}" in result.output

@@ -10,10 +10,8 @@ from typing import Any
 import pytest
 
 from chalicelib.model_card import CARD_FORMAT
-from training.errors import StageFileError
-from training.json_files import dumps
-from training.sagemaker_card import sagemaker_model_card
-from training.stage_writeback import write_stage
+from training import StageFileError
+from training.model_card import dumps, sagemaker_card, write_stage
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARN = "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/WDBC-Dev"
@@ -21,6 +19,7 @@ JOB: dict[str, Any] = {
     "TrainingJobName": "wdbc-linear-learner-20260101000000",
     "TrainingJobArn": "arn:aws:sagemaker:eu-west-1:123456789012:training-job/x",
     "AlgorithmSpecification": {"TrainingImage": "ll:1"},
+    "ModelArtifacts": {"S3ModelArtifacts": "s3://b/wdbc/output/x/output/model.tar.gz"},
     "HyperParameters": {"predictor_type": "binary_classifier"},
     "FinalMetricDataList": [
         {"MetricName": "test:binary_classification_accuracy", "Value": 113 / 114},
@@ -43,7 +42,7 @@ def _no_deployments(directory: str, names: list[str]) -> list[str]:
 
 
 def card() -> dict[str, Any]:
-    return sagemaker_model_card(JOB, "0123456789ab", 42)
+    return sagemaker_card(JOB, "0123456789ab", 42)
 
 
 def test_the_stage_points_at_the_endpoint_and_nothing_else_changes(project: Path) -> None:

@@ -1,87 +1,113 @@
+"""Bounded waits: boto3's own waiters, a line per change of status, under botocore's Stubber."""
+
 from __future__ import annotations
 
-from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
-from training.errors import WaitFailed, WaitTimedOut
-from training.waiting import WaitPolicy, endpoint_watch, training_job_watch, wait_for
+from training import CloudError, WaitFailed, WaitTimedOut
+from training.aws import ENDPOINT, TRAINING_JOB, WaitPolicy, wait_for
 
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+ARN = "arn:aws:sagemaker:eu-west-1:123456789012:"
+NO_DELAY = WaitPolicy(timeout_seconds=2, poll_seconds=0)  # three checks, no sleeping
 
 
-def scripted(answers: list[Mapping[str, Any]]) -> Any:
-    remaining = list(answers)
-
-    def describe() -> Mapping[str, Any]:
-        return remaining.pop(0) if len(remaining) > 1 else remaining[0]
-
-    return describe
+@pytest.fixture
+def sagemaker() -> Any:
+    return boto3.client(
+        "sagemaker", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
 
 
-def policy(time: FakeTime, timeout: float = 600, poll: float = 30) -> WaitPolicy:
-    return WaitPolicy(timeout, poll, clock=time.clock, sleep=time.sleep)
+def endpoint(status: str, **extra: Any) -> dict[str, Any]:
+    return {"EndpointName": "wdbc-dev", "EndpointArn": f"{ARN}endpoint/wdbc-dev",
+            "EndpointStatus": status, "CreationTime": NOW, "LastModifiedTime": NOW,
+            **extra}  # fmt: skip
 
 
-def test_a_line_per_status_change_with_the_time_elapsed() -> None:
-    time, lines = FakeTime(), []
+def job(status: str, secondary: str, **extra: Any) -> dict[str, Any]:
+    return {"TrainingJobName": "job-1", "TrainingJobArn": f"{ARN}training-job/job-1",
+            "ModelArtifacts": {"S3ModelArtifacts": "s3://b/m"}, "TrainingJobStatus": status,
+            "SecondaryStatus": secondary, "CreationTime": NOW,
+            "AlgorithmSpecification": {"TrainingInputMode": "File"},
+            "ResourceConfig": {"VolumeSizeInGB": 1}, "StoppingCondition": {}, **extra}  # fmt: skip
+
+
+def scripted(sagemaker: Any, operation: str, answers: list[dict[str, Any]]) -> Stubber:
+    stubber = Stubber(sagemaker)
+    for answer in answers:
+        stubber.add_response(operation, answer)
+    stubber.activate()
+    return stubber
+
+
+def test_a_line_per_status_change() -> None:
+    client = boto3.client(
+        "sagemaker", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
     answers = [
-        {"TrainingJobStatus": "InProgress", "SecondaryStatus": "Starting"},
-        {"TrainingJobStatus": "InProgress", "SecondaryStatus": "Starting"},
-        {"TrainingJobStatus": "InProgress", "SecondaryStatus": "Training"},
-        {"TrainingJobStatus": "Completed", "SecondaryStatus": "Completed", "Done": True},
+        job("InProgress", "Starting"),
+        job("InProgress", "Starting"),
+        job("InProgress", "Training"),
+        job("Completed", "Completed"),
     ]
-    final = wait_for(scripted(answers), training_job_watch("job-1"), policy(time), lines.append)
-    assert final["Done"] is True
+    lines: list[str] = []
+    with scripted(client, "describe_training_job", answers):
+        final = wait_for(
+            client, TRAINING_JOB, "training job job-1", WaitPolicy(5, 0), lines.append,
+            TrainingJobName="job-1",
+        )  # fmt: skip
+    assert final["TrainingJobStatus"] == "Completed"
     assert lines == [
         "training job job-1: InProgress (Starting) after 0s",
-        "training job job-1: InProgress (Training) after 1m00s",
-        "training job job-1: Completed after 1m30s",
+        "training job job-1: InProgress (Training) after 0s",
+        "training job job-1: Completed after 0s",
     ]
-    assert time.sleeps == [30, 30, 30]
 
 
-def test_a_failure_names_sagemakers_reason() -> None:
-    time = FakeTime()
-    answers = [
-        {"EndpointStatus": "Creating"},
-        {"EndpointStatus": "Failed", "FailureReason": "Image does not exist"},
-    ]
-    with pytest.raises(WaitFailed, match="endpoint wdbc-dev is Failed: Image does not exist"):
-        wait_for(scripted(answers), endpoint_watch("wdbc-dev"), policy(time), lambda _: None)
+def test_a_failure_names_sagemakers_reason(sagemaker: Any) -> None:
+    answers = [endpoint("Creating"), endpoint("Failed", FailureReason="Image does not exist")]
+    with (
+        scripted(sagemaker, "describe_endpoint", answers),
+        pytest.raises(WaitFailed, match="endpoint wdbc-dev is Failed: Image does not exist"),
+    ):
+        wait_for(sagemaker, ENDPOINT, "endpoint wdbc-dev", NO_DELAY, print, EndpointName="wdbc-dev")
 
 
-def test_a_failure_without_a_reason_says_so() -> None:
-    with pytest.raises(WaitFailed, match="no FailureReason"):
-        wait_for(
-            scripted([{"TrainingJobStatus": "Stopped"}]),
-            training_job_watch("job-2"),
-            policy(FakeTime()),
-            lambda _: None,
-        )
+def test_a_stopped_job_without_a_reason_says_so(sagemaker: Any) -> None:
+    with (
+        scripted(sagemaker, "describe_training_job", [job("Stopped", "Stopped")]),
+        pytest.raises(
+            WaitFailed, match="training job job-1 is Stopped: SageMaker gave no FailureReason"
+        ),
+    ):
+        wait_for(sagemaker, TRAINING_JOB, "training job job-1", NO_DELAY, print,
+                 TrainingJobName="job-1")  # fmt: skip
 
 
-def test_the_wait_is_bounded_and_says_what_it_last_saw() -> None:
-    time, lines = FakeTime(), []
-    with pytest.raises(WaitTimedOut, match=r"endpoint wdbc-dev is still Creating after 1m40s"):
-        wait_for(
-            scripted([{"EndpointStatus": "Creating"}]),
-            endpoint_watch("wdbc-dev"),
-            policy(time, timeout=100, poll=30),
-            lines.append,
-        )
-    # The last sleep is cut to the time left, never past the bound.
-    assert time.sleeps == [30, 30, 30, 10]
+def test_the_wait_is_bounded_and_says_what_it_last_saw(sagemaker: Any) -> None:
+    lines: list[str] = []
+    with (
+        scripted(sagemaker, "describe_endpoint", [endpoint("Creating")] * 3),
+        pytest.raises(
+            WaitTimedOut,
+            match=r"endpoint wdbc-dev is still Creating after 0s; the wait is bounded at 2s",
+        ),
+    ):
+        wait_for(sagemaker, ENDPOINT, "endpoint wdbc-dev", NO_DELAY, lines.append,
+                 EndpointName="wdbc-dev")  # fmt: skip
     assert lines == ["endpoint wdbc-dev: Creating after 0s"]
+
+
+def test_a_missing_endpoint_is_one_line(sagemaker: Any) -> None:
+    stubber = Stubber(sagemaker)
+    stubber.add_client_error(
+        "describe_endpoint", "ValidationException", "Could not find endpoint wdbc-dev."
+    )
+    with stubber, pytest.raises(CloudError, match="endpoint wdbc-dev: Could not find endpoint"):
+        wait_for(sagemaker, ENDPOINT, "endpoint wdbc-dev", NO_DELAY, print, EndpointName="wdbc-dev")

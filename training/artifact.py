@@ -135,8 +135,14 @@ def load_artifact(path: Path) -> ModelArtifact:
 
 
 def save_artifact(artifact: ModelArtifact, path: Path) -> None:
+    write_json(artifact.to_json(), path)
+
+
+def write_json(document: Any, path: Path) -> Path:
+    """The one writer of training's JSON files (model, metrics, cards, training-job record)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(artifact.to_json(), indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def _require(document: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:

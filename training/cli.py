@@ -1,81 +1,160 @@
-"""``python -m training``: train, describe, deploy, evaluate and tear down the WDBC classifier.
-
-``train`` dispatches by target from a table; the SageMaker commands live in cli_sagemaker.py and
-import the sagemaker SDK only when a SageMaker job is built.
-"""
+"""``python -m training``: train, register, approve, deploy, evaluate and tear down the WDBC
+classifier. Every failure is one line and exit status 1, never a traceback."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
+from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.endpoint import ModelEndpoint, create_runtime_client
+from training import TrainingError, hosting, registry
 from training.artifact import ArtifactError, load_artifact
-from training.cli_errors import reported_errors
-from training.cli_evaluate import evaluate
-from training.cli_sagemaker import delete, deploy, status
-from training.data import DEFAULT_SEED
-from training.local import DEFAULT_OUTPUT_DIR, run_local
-from training.model_card import DEFAULT_CARD, write_model_card
-from training.options import (
-    DEFAULT_PREFIX,
-    DEFAULT_TRAINING_INSTANCE,
-    SageMakerTrainingSettings,
-    TrainingOptions,
+from training.aws import PROJECT, SEED_TAG_KEY, AwsClients, WaitPolicy, cloud_error, tags_of
+from training.data import DEFAULT_SEED, WdbcSplit, held_out_rows
+from training.hosting import Autoscaling, DeployRequest, Hosting, ModelSource
+from training.linear_learner import SELECTION_CRITERION, SageMakerTrainingSettings
+from training.local import (
+    DEFAULT_OUTPUT_DIR,
+    ClassificationMetrics,
+    cross_validate,
+    train_local,
+    write_outputs,
 )
-from training.outcome import TrainingOutcome
-from training.report import format_report
-from training.sagemaker_target import DEFAULT_SAGEMAKER_OUTPUT_DIR, run_sagemaker
+from training.model_card import (
+    DEFAULT_CARD,
+    PROJECT_DIR,
+    sagemaker_card,
+    write_model_card,
+    write_stage,
+)
+from training.registry import DEFAULT_SAGEMAKER_OUTPUT_DIR, Package
 from training.threshold import DEFAULT_RULE, DEFAULT_TARGET_RECALL, RULE_NAMES, ThresholdRule
-from training.waiting import Echo
 
-TARGETS: dict[str, Callable[[TrainingOptions, Echo], TrainingOutcome]] = {
-    "local": lambda options, echo: run_local(options),
-    "sagemaker": lambda options, echo: run_sagemaker(options, echo),
+Echo = Callable[[str], None]
+LABELS = {
+    "accuracy": "accuracy",
+    "malignant_recall": "malignant recall",
+    "malignant_precision": "malignant precision",
+    "roc_auc": "ROC AUC",
 }
-DEFAULT_OUTPUT_DIRS = {"local": DEFAULT_OUTPUT_DIR, "sagemaker": DEFAULT_SAGEMAKER_OUTPUT_DIR}
-
-# train_test_split and StratifiedKFold take seeds in numpy's range.
-_LARGEST_SEED = 2**32 - 1
+_region = click.option("--region", help="AWS region [default: boto3's, e.g. AWS_REGION].")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def run_local(output_dir: Path, seed: int, rule: ThresholdRule, echo: Echo) -> list[str]:
+    """``--target local``: train, cross-validate, write every file; returns the report."""
+    result = train_local(seed, rule)
+    cross_validation = cross_validate(result.split, rule)
+    written = write_outputs(result, output_dir, cross_validation)
+    artifact = result.artifact
+    return [
+        *_heading(f"{artifact.name}  version {artifact.version}", result.split, rule.describe()),
+        f"chosen     C {result.fitted.regularisation_strength:.6g}  "
+        f"threshold {artifact.threshold:.6g}",
+        "",
+        *format_metrics(result.test_metrics, f"test ({result.test_metrics.rows} held-out rows)"),
+        "",
+        "10-fold cross-validation on train + validation (mean ± std)",
+        *(
+            f"  {label:<21}{spread.mean:.4f} ± {spread.std:.4f}"
+            for label, spread in ((LABELS[key], cross_validation.spread(key)) for key in LABELS)
+        ),
+        "",
+        *(f"wrote {path}" for path in written),
+    ]
+
+
+def run_sagemaker(
+    settings: SageMakerTrainingSettings,
+    output_dir: Path,
+    echo: Echo,
+    policy: WaitPolicy | None = None,
+) -> list[str]:
+    """``--target sagemaker``: Linear Learner on a training job, registered for approval."""
+    clients = AwsClients.create(settings.region)
+    job, package, written = registry.train_and_register(clients, settings, output_dir, echo, policy)
+    criterion = job.description.get("HyperParameters", {}).get(SELECTION_CRITERION, "?")
+    rates = job.rates().get("test", {})
+    model = f"{job.name}, registered as {PROJECT} {package.version} ({package.status})"
+    return [
+        *_heading(model, job.split, f"Linear Learner, {SELECTION_CRITERION}={criterion}"),
+        "",
+        f"test ({job.split.sizes['test']} held-out rows), as the training job reports",
+        *(f"  {LABELS.get(name, name):<21}{value:.4f}" for name, value in rates.items()),
+        *([] if rates else ["  (the training job reported no test metrics)"]),
+        "",
+        *(f"wrote {path}" for path in written),
+    ]
+
+
+def _heading(model: str, split: WdbcSplit, rule: str) -> list[str]:
+    sizes = split.sizes
+    return [
+        f"model      {model}",
+        f"split      {sizes['train']} train / {sizes['validation']} validation / "
+        f"{sizes['test']} test rows, seed {split.seed}",
+        f"threshold  {rule}",
+    ]
+
+
+def format_metrics(metrics: ClassificationMetrics, heading: str) -> list[str]:
+    return [
+        heading,
+        *(f"  {label:<21}{getattr(metrics, key):.4f}" for key, label in LABELS.items()),
+        "",
+        "confusion matrix (malignant = positive)",
+        "                    predicted benign  predicted malignant",
+        f"  actual benign     {metrics.true_negatives:>16}  {metrics.false_positives:>19}",
+        f"  actual malignant  {metrics.false_negatives:>16}  {metrics.true_positives:>19}",
+    ]
+
+
+@contextmanager
+def reported_errors(action: str) -> Iterator[None]:
+    try:
+        yield
+    except TrainingError as error:
+        raise click.ClickException(str(error)) from None
+    except (ClientError, BotoCoreError) as error:
+        raise click.ClickException(str(cloud_error(action, error))) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 def cli() -> None:
-    """Train the WDBC breast-cancer classifier (label 1 = malignant), deploy it to SageMaker,
-    evaluate an endpoint on the held-out rows, and tear it down."""
+    """Train the WDBC breast-cancer classifier (label 1 = malignant), register it in the
+    SageMaker Model Registry, approve it, deploy it, evaluate an endpoint on the held-out rows,
+    and tear it down."""
 
 
 @cli.command(short_help="Train a model and write its artifact and metrics.json.")
 @click.option(
     "--target",
-    type=click.Choice(sorted(TARGETS)),
+    type=click.Choice(["local", "sagemaker"]),
     default="local",
-    show_default=True,
     help="'local': scikit-learn here, no AWS account. 'sagemaker': Linear Learner on a "
-    "SageMaker training job (needs --role and --bucket).",
+    f"SageMaker training job (needs --role and --bucket), registered in {PROJECT}.",
 )
 @click.option(
     "--output",
     "output_dir",
     type=click.Path(file_okay=False, writable=True, path_type=Path),
-    default=None,
     help=f"Directory for the outputs [default: {DEFAULT_OUTPUT_DIR} or "
     f"{DEFAULT_SAGEMAKER_OUTPUT_DIR}]. Local: model.json, metrics.json, roc_curve.png, "
     "confusion_matrix.png, model_card.md. SageMaker: training-job.json, metrics.json.",
 )
 @click.option(
     "--seed",
-    type=click.IntRange(0, _LARGEST_SEED),
+    type=click.IntRange(0, 2**32 - 1),  # numpy's range, which scikit-learn takes
     default=DEFAULT_SEED,
-    show_default=True,
     help="Seed for the 60/20/20 split and the cross-validation folds; same seed, same model.",
 )
 @click.option(
     "--threshold-rule",
     type=click.Choice(RULE_NAMES),
     default=DEFAULT_RULE,
-    show_default=True,
     help="How the threshold is chosen on the validation rows: 'accuracy' maximises accuracy; "
     "'target-recall' takes the highest threshold whose malignant recall reaches "
     "--target-recall (Linear Learner: accuracy / precision_at_target_recall).",
@@ -84,42 +163,18 @@ def cli() -> None:
     "--target-recall",
     type=click.FloatRange(0.0, 1.0, min_open=True),
     default=DEFAULT_TARGET_RECALL,
-    show_default=True,
     help="The malignant recall the 'target-recall' rule must reach on the validation rows.",
 )
-@click.option(
-    "--role",
-    envvar="SAGEMAKER_ROLE_ARN",
-    help="SageMaker: execution role ARN [env SAGEMAKER_ROLE_ARN].",
-)
-@click.option(
-    "--bucket",
-    envvar="WDBC_BUCKET",
-    help="SageMaker: S3 bucket for the channels and the model [env WDBC_BUCKET].",
-)
-@click.option(
-    "--prefix",
-    default=DEFAULT_PREFIX,
-    show_default=True,
-    help="SageMaker: S3 key prefix in the bucket.",
-)
-@click.option("--region", help="SageMaker: AWS region [default: boto3's, e.g. AWS_REGION].")
-@click.option(
-    "--instance-type",
-    default=DEFAULT_TRAINING_INSTANCE,
-    show_default=True,
-    help="SageMaker: training instance type.",
-)
-@click.option(
-    "--kms-key",
-    help="SageMaker: KMS key id or ARN for the channels, the training volume and the model output.",
-)
+@click.option("--role", envvar="SAGEMAKER_ROLE_ARN", help="SageMaker: execution role ARN.")
+@click.option("--bucket", envvar="WDBC_BUCKET", help="SageMaker: S3 bucket for data and model.")
+@click.option("--prefix", default="wdbc", help="SageMaker: S3 key prefix in the bucket.")
+@_region
+@click.option("--instance-type", default="ml.m5.large", help="SageMaker: training instance.")
+@click.option("--kms-key", help="SageMaker: KMS key for the channels, volume, model and report.")
 @click.option(
     "--timeout",
-    "timeout_minutes",
     type=click.FloatRange(min=1),
     default=60,
-    show_default=True,
     help="SageMaker: minutes to wait for the training job.",
 )
 def train(
@@ -134,35 +189,36 @@ def train(
     region: str | None,
     instance_type: str,
     kms_key: str | None,
-    timeout_minutes: float,
+    timeout: float,
 ) -> None:
     """Split WDBC 60/20/20 by seed, fit, choose the threshold on validation, score on test.
 
     Local: C by 5-fold CV on train, then 10-fold cross-validation of the whole procedure on
     train + validation (mean and spread), a ROC curve, a confusion matrix and a model card.
+    SageMaker: the model is registered as a new version of the model package group, pending
+    manual approval (see `registry`).
     """
-    sagemaker = None
-    if target == "sagemaker":
-        if not role or not bucket:
-            raise click.UsageError("--target sagemaker needs --role and --bucket")
-        sagemaker = SageMakerTrainingSettings(
-            role_arn=role,
-            bucket=bucket,
-            prefix=prefix,
-            region=region,
-            instance_type=instance_type,
-            kms_key_id=kms_key,
-            wait_timeout_seconds=timeout_minutes * 60,
-        )
-    options = TrainingOptions(
-        output_dir=output_dir or DEFAULT_OUTPUT_DIRS[target],
-        seed=seed,
-        rule=ThresholdRule(threshold_rule, target_recall),
-        sagemaker=sagemaker,
-    )
+    rule = ThresholdRule(threshold_rule, target_recall)
     with reported_errors(f"train --target {target}"):
-        outcome = TARGETS[target](options, click.echo)
-    click.echo(format_report(outcome))
+        if target == "local":
+            lines = run_local(output_dir or DEFAULT_OUTPUT_DIR, seed, rule, click.echo)
+        elif not role or not bucket:
+            raise click.UsageError("--target sagemaker needs --role and --bucket")
+        else:
+            settings = SageMakerTrainingSettings(
+                role,
+                bucket,
+                prefix,
+                region,
+                instance_type,
+                kms_key,
+                seed,
+                rule,
+                wait_timeout_seconds=timeout * 60,
+            )
+            output = output_dir or DEFAULT_SAGEMAKER_OUTPUT_DIR
+            lines = run_sagemaker(settings, output, click.echo)
+    click.echo("\n".join(lines))
 
 
 @cli.command(short_help="Write the model card GET /model serves for a stage.")
@@ -171,14 +227,12 @@ def train(
     "model_path",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     default=DEFAULT_OUTPUT_DIR / "model.json",
-    show_default=True,
     help="The model artifact (model.json) to describe.",
 )
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     default=DEFAULT_CARD,
-    show_default=True,
     help="Where the card goes: a file in chalicelib/model_cards/, named by a stage's MODEL_CARD.",
 )
 def card(model_path: Path, output: Path) -> None:
@@ -191,5 +245,240 @@ def card(model_path: Path, output: Path) -> None:
     click.echo(f"wrote {output} for model {artifact.name} version {artifact.version}")
 
 
-for _command in (deploy, evaluate, delete, status):
-    cli.add_command(_command)
+@cli.group("registry")
+def registry_commands() -> None:
+    """The model package group's versions: list them, approve or reject one."""
+
+
+@registry_commands.command("list")
+@_region
+def list_versions(region: str | None) -> None:
+    """Each version, newest first: status, creation time, the test metrics of its model quality
+    report, its ARN, and who approved or rejected it and why."""
+    with reported_errors("registry list"):
+        click.echo("\n".join(registry.listing(AwsClients.create(region))))
+
+
+def _decision(approve: bool) -> click.Command:
+    verb = "approve" if approve else "reject"
+
+    @click.command(verb)
+    @click.argument("version")
+    @click.option("--reason", required=True, help=f"Why you {verb} it; stored on the package.")
+    @click.option("--by", help="Who decides [default: the caller's AWS identity, from STS].")
+    @_region
+    def command(version: str, reason: str, by: str | None, region: str | None) -> None:
+        with reported_errors(f"registry {verb}"):
+            clients = AwsClients.create(region)
+            package = registry.decide(
+                clients, version, approve, by or registry.caller(clients), reason
+            )
+        click.echo(f"{PROJECT} {package.version} is {package.status}: {package.arn}")
+
+    command.help = f"{verb.capitalize()} VERSION (v<N>, <N> or its ARN); its model card follows."
+    return command
+
+
+registry_commands.add_command(_decision(True))
+registry_commands.add_command(_decision(False))
+
+
+@cli.command(short_help="Deploy an approved model package to an endpoint, or update one.")
+@click.option("--model-package", help="The ARN of an Approved version of the group.")
+@click.option("--approved", type=click.Choice(["latest"]), help="The newest Approved version.")
+@click.option(
+    "--training-job",
+    help="Quick experiments: a completed training job's model, bypassing the Model Registry.",
+)
+@click.option(
+    "--endpoint",
+    required=True,
+    help="Endpoint name; created, or updated in place to a new endpoint config if it exists.",
+)
+@click.option("--serverless", is_flag=True, help="Serverless inference instead of instances.")
+@click.option("--instance-type", default="ml.m5.large", help="Instances: the instance type.")
+@click.option(
+    "--instance-count", type=click.IntRange(min=1), default=1, help="Instances: how many."
+)
+@click.option("--autoscale-min", type=click.IntRange(min=1), help="Instances: autoscaling minimum.")
+@click.option("--autoscale-max", type=click.IntRange(min=1), help="Instances: autoscaling maximum.")
+@click.option(
+    "--target-invocations",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Instances: invocations per instance per minute the autoscaling policy "
+    "(SageMakerVariantInvocationsPerInstance) holds.",
+)
+@click.option(
+    "--memory",
+    type=click.Choice([str(size) for size in hosting.SERVERLESS_MEMORY_SIZES]),
+    default="2048",
+    help="Serverless: memory in MB.",
+)
+@click.option(
+    "--max-concurrency", type=click.IntRange(1, 200), default=5, help="Serverless: at most at once."
+)
+@click.option("--role", help="Execution role for the model [default: the training job's].")
+@click.option(
+    "--stage",
+    help="Also write this Chalice stage's ENDPOINT_NAME and MODEL_CARD (.chalice/config.json), "
+    "its policy's InvokeEndpoint Resource and its model card, so `chalice deploy` follows.",
+)
+@_region
+@click.option(
+    "--timeout", type=click.FloatRange(min=1), default=30, help="Minutes to wait for InService."
+)
+@click.option(
+    "--poll-seconds", type=click.FloatRange(min=0), default=15, help="Seconds between checks."
+)
+def deploy(
+    model_package: str | None,
+    approved: str | None,
+    training_job: str | None,
+    endpoint: str,
+    serverless: bool,
+    instance_type: str,
+    instance_count: int,
+    autoscale_min: int | None,
+    autoscale_max: int | None,
+    target_invocations: float | None,
+    memory: str,
+    max_concurrency: int,
+    role: str | None,
+    stage: str | None,
+    region: str | None,
+    timeout: float,
+    poll_seconds: float,
+) -> None:
+    """Model, endpoint config (variant named by the model version: v<N> for a package) and
+    endpoint; an existing one is updated without downtime, then its old config and model are
+    deleted. Only an Approved package is deployed."""
+    if sum(choice is not None for choice in (model_package, approved, training_job)) != 1:
+        raise click.UsageError("give one of --model-package ARN, --approved latest, --training-job")
+    scaling = (autoscale_min, autoscale_max, target_invocations)
+    if None in scaling and scaling != (None, None, None):
+        raise click.UsageError(
+            "autoscaling needs --autoscale-min, --autoscale-max and --target-invocations"
+        )
+    try:  # checked before any call: what click's types cannot check alone
+        memory_mb = int(memory) if serverless else None
+        serving = Hosting(instance_type, instance_count, memory_mb, max_concurrency)
+        autoscaling = None if None in scaling else Autoscaling(*scaling)  # type: ignore[arg-type]
+        DeployRequest(ModelSource("v1", {}, ""), endpoint, serving, autoscaling, role)
+    except (ValueError, TrainingError) as error:
+        raise click.UsageError(str(error)) from None
+    with reported_errors("deploy"):
+        clients = AwsClients.create(region)
+        package: Package | None = None
+        if training_job is not None:
+            click.echo(
+                f"training job {training_job} bypasses the Model Registry: no approval is checked"
+            )
+            source = ModelSource.training_job_model(clients.sagemaker, training_job)
+        else:
+            package = registry.approved_package(clients.sagemaker, model_package or "latest")
+            click.echo(f"deploying {PROJECT} {package.version} (Approved): {package.arn}")
+            container = {"ModelPackageName": package.arn}
+            source = ModelSource(package.version, container, package.training_job, package.arn)
+        request = DeployRequest(source, endpoint, serving, autoscaling, role)
+        deployment = hosting.deploy(
+            clients, request, WaitPolicy(timeout * 60, poll_seconds), click.echo
+        )
+        click.echo(
+            f"endpoint {deployment.endpoint} serves version {deployment.version} "
+            f"(production variant {deployment.version}, config {deployment.endpoint_config})"
+        )
+        if stage:
+            for path in write_back(clients, deployment, package, stage, PROJECT_DIR):
+                click.echo(f"wrote {path}")
+
+
+def write_back(
+    clients: AwsClients,
+    deployment: hosting.Deployment,
+    package: Package | None,
+    stage: str,
+    project: Path,
+) -> tuple[Path, ...]:
+    """The stage's settings and its card; a package's SageMaker Model Card is published too."""
+    job = deployment.training_job
+    seed = tags_of(clients.sagemaker, job["TrainingJobArn"]).get(SEED_TAG_KEY)
+    if seed is None:
+        raise TrainingError(
+            f"training job {job['TrainingJobName']} has no {SEED_TAG_KEY} tag: "
+            "it was not trained by `python -m training train --target sagemaker`"
+        )
+    api_card = sagemaker_card(job, deployment.version, int(seed), package.arn if package else None)
+    if package is not None:
+        click.echo(f"published SageMaker model card {registry.publish_card(clients, package)}")
+    return write_stage(stage, deployment.endpoint, deployment.endpoint_arn, api_card, project)
+
+
+@cli.command(short_help="Score the held-out test rows through an endpoint.")
+@click.option(
+    "--endpoint",
+    required=True,
+    help="The endpoint to call: on SageMaker, or the local stand-in when "
+    "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME points at it.",
+)
+@click.option(
+    "--metrics",
+    "metrics_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=DEFAULT_OUTPUT_DIR / "metrics.json",
+    help="A training run's metrics.json: its seed and test row indices say which rows to send.",
+)
+@click.option(
+    "--batch-rows",
+    type=click.IntRange(1, 1000),
+    default=hosting.DEFAULT_BATCH_ROWS,
+    help="Rows per InvokeEndpoint call (text/csv).",
+)
+def evaluate(endpoint: str, metrics_file: Path, batch_rows: int) -> None:
+    """Accuracy, malignant recall and precision, ROC AUC and the confusion matrix of the
+    endpoint's own predicted_label and score on the rows training held out."""
+    with reported_errors("evaluate"):
+        rows, seed = held_out_rows(metrics_file)
+        client = create_runtime_client()
+        result = hosting.evaluate_endpoint(
+            ModelEndpoint(endpoint, lambda: client), rows, seed, batch_rows
+        )
+    metrics, variants = result.metrics, ", ".join(result.variants) or "not named"
+    click.echo(f"endpoint   {endpoint}  variant {variants}")
+    click.echo(
+        f"rows       {metrics.rows} held-out test rows of seed {seed}, "
+        f"{result.calls} InvokeEndpoint calls of at most {batch_rows} rows\n"
+    )
+    click.echo("\n".join(format_metrics(metrics, f"test ({metrics.rows} held-out rows)")))
+
+
+@cli.command(short_help="Delete an endpoint, its config, model and autoscaling.")
+@click.option("--endpoint", help="The endpoint to delete.")
+@click.option(
+    "--registry",
+    "with_registry",
+    is_flag=True,
+    help=f"Also delete the model package group {PROJECT}, its versions and their model cards: "
+    "the audit trail, which delete otherwise leaves alone.",
+)
+@_region
+def delete(endpoint: str | None, with_registry: bool, region: str | None) -> None:
+    """Delete the endpoint, its endpoint config and model, and any scaling target and policy.
+    The Model Registry stays unless --registry asks for it too."""
+    if endpoint is None and not with_registry:
+        raise click.UsageError("give --endpoint, --registry or both")
+    with reported_errors("delete"):
+        clients = AwsClients.create(region)
+        if endpoint is not None:
+            hosting.delete_endpoint(clients, endpoint, click.echo)
+        if with_registry:
+            registry.delete_registry(clients, click.echo)
+
+
+@cli.command(short_help="List this project's training jobs, models and endpoints.")
+@_region
+def status(region: str | None) -> None:
+    """What exists on SageMaker with this project's tag: training jobs, models, endpoint
+    configs and endpoints, with their status and model version (`registry list` for versions)."""
+    with reported_errors("status"):
+        lines = hosting.project_resources(AwsClients.create(region))
+    click.echo("\n".join(lines) or f"nothing tagged project={PROJECT}")

@@ -7,6 +7,8 @@ rather than ``radius_mean``, and its target codes 0 = malignant, the opposite of
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -15,7 +17,7 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 
 from chalicelib.features import FEATURE_NAMES
-from training.errors import DatasetError
+from training import DatasetError, TrainingError
 
 DEFAULT_SEED = 42
 
@@ -35,6 +37,7 @@ _SKLEARN_STATISTIC_SUFFIXES = {" error": "se"}
 Features = npt.NDArray[np.float64]
 Labels = npt.NDArray[np.int64]
 RowIndices = npt.NDArray[np.int64]
+Probabilities = npt.NDArray[np.float64]
 
 
 class WdbcData(NamedTuple):
@@ -59,6 +62,28 @@ class WdbcSplit(NamedTuple):
     @property
     def parts(self) -> dict[str, SplitPart]:
         return {"train": self.train, "validation": self.validation, "test": self.test}
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        return {name: len(part.labels) for name, part in self.parts.items()}
+
+    def development(self) -> SplitPart:
+        """The train and validation rows together, in row order: what cross-validation uses."""
+        rows = np.concatenate([self.train.row_indices, self.validation.row_indices])
+        order = np.argsort(rows)
+        return SplitPart(
+            features=np.concatenate([self.train.features, self.validation.features])[order],
+            labels=np.concatenate([self.train.labels, self.validation.labels])[order],
+            row_indices=rows[order],
+        )
+
+    def record(self) -> dict[str, Any]:
+        """The split by row index, as metrics.json keeps it: positions in scikit-learn's copy of
+        WDBC, not patient data, so later tools can score exactly the held-out rows."""
+        return {
+            "seed": self.seed,
+            **{f"{name}_rows": part.row_indices.tolist() for name, part in self.parts.items()},
+        }
 
 
 def our_feature_name(sklearn_name: str) -> str:
@@ -117,12 +142,34 @@ def split_wdbc(data: WdbcData, seed: int = DEFAULT_SEED) -> WdbcSplit:
     )
 
 
+def held_out_rows(metrics_file: Path) -> tuple[SplitPart, int]:
+    """The test rows a training run recorded, checked against the split its seed reproduces."""
+    try:
+        record = json.loads(metrics_file.read_text(encoding="utf-8"))["split"]
+        seed = int(record["seed"])
+        recorded = [int(row) for row in record["test_rows"]]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise TrainingError(
+            f"{metrics_file} holds no split record (split.seed, split.test_rows): "
+            f"{type(error).__name__}"
+        ) from None
+    test = split_wdbc(load_wdbc(), seed).test
+    if test.row_indices.tolist() != recorded:
+        raise TrainingError(
+            f"{metrics_file} records other test rows than seed {seed} gives: not this data set"
+        )
+    return test, seed
+
+
+def take(part: SplitPart, positions: npt.NDArray[np.int64]) -> SplitPart:
+    """The rows at these positions of ``part``, in row order."""
+    ordered = np.sort(positions)
+    return SplitPart(part.features[ordered], part.labels[ordered], part.row_indices[ordered])
+
+
 def _part(data: WdbcData, rows: RowIndices) -> SplitPart:
-    ordered_rows = np.sort(rows).astype(np.int64)
-    return SplitPart(
-        features=data.features[ordered_rows],
-        labels=data.labels[ordered_rows],
-        row_indices=ordered_rows,
+    return take(
+        SplitPart(data.features, data.labels, np.arange(len(data.labels), dtype=np.int64)), rows
     )
 
 

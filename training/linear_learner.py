@@ -1,37 +1,121 @@
-"""The SageMaker training job, built with the sagemaker SDK v3's ModelTrainer.
-
-Linear Learner is a built-in algorithm: no training script, only its image for the region, its
-hyperparameters and three CSV channels. The SDK is imported here alone, and only when a
-SageMaker job is built, so ``make run`` and the local target never need its gigabyte.
-"""
+"""The SageMaker training job: Linear Learner, a built-in algorithm, through the sagemaker SDK
+v3's ModelTrainer: its image for the region, its hyperparameters and three CSV channels (label
+first, no header); it chooses its threshold on ``validation`` and reports ``test:*`` metrics.
+The SDK is imported only when a job is built: ``make run`` never needs its gigabyte."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
 
 from chalicelib.features import FEATURE_COUNT
-from training.channels import CSV
-from training.naming import BASE_JOB_NAME
-from training.options import SageMakerTrainingSettings
+from training.aws import (
+    BASE_JOB_NAME,
+    SEED_TAG_KEY,
+    TRAINING_JOB,
+    AwsClients,
+    Echo,
+    WaitPolicy,
+    project_tags,
+    wait_for,
+)
+from training.data import DEFAULT_SEED, MALIGNANT, SplitPart, WdbcSplit, load_wdbc, split_wdbc
 from training.threshold import ACCURACY_RULE, ThresholdRule
 
 ALGORITHM = "linear-learner"
+MODEL_NAME = "wdbc-linear-learner"
+CSV = "text/csv"
+CHANNELS = ("train", "validation", "test")
+DEFAULT_TRAINING_INSTANCE = "ml.m5.large"
+DEFAULT_PREFIX = "wdbc"
 # Linear Learner's names for our two threshold rules.
-SELECTION_CRITERIA = {
-    ACCURACY_RULE: "accuracy",
-    "target-recall": "precision_at_target_recall",
-}
 SELECTION_CRITERION = "binary_classifier_model_selection_criteria"
+SELECTION_CRITERIA = {ACCURACY_RULE: "accuracy", "target-recall": "precision_at_target_recall"}
 # 341 training rows: the default mini-batch of 1,000 would be one batch per epoch.
 MINI_BATCH_SIZE = 100
-
 # The SDK's telemetry sends a GET to an AWS bucket for each train() call; a tool that handles
 # health data asks before it phones home, so it is switched off (SageMaker's own config key).
 SDK_CONFIG: dict[str, Any] = {
     "SchemaVersion": "1.0",
     "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}},
 }
+# Linear Learner's binary-classifier metric names, by the names ClassificationMetrics uses.
+_OUR_NAMES = {
+    "binary_classification_accuracy": "accuracy",
+    "recall": "malignant_recall",
+    "precision": "malignant_precision",
+    "roc_auc_score": "roc_auc",
+    "binary_f_beta": "f_beta",
+    "objective_loss": "objective_loss",
+    "binary_classification_cross_entropy": "cross_entropy",
+}
+_COUNTED = ("accuracy", "malignant_recall", "malignant_precision", "roc_auc")
+
+
+@dataclass(frozen=True)
+class SageMakerTrainingSettings:
+    """Where and how the SageMaker training job runs; unused by the local target."""
+
+    role_arn: str
+    bucket: str
+    prefix: str = DEFAULT_PREFIX
+    region: str | None = None  # None: boto3's own resolution (AWS_REGION, config file)
+    instance_type: str = DEFAULT_TRAINING_INSTANCE
+    kms_key_id: str | None = None  # encrypts the channels, the model output and the report
+    seed: int = DEFAULT_SEED
+    rule: ThresholdRule = field(default_factory=ThresholdRule)
+    max_runtime_seconds: int = 3600
+    wait_timeout_seconds: float = 3600.0
+    poll_seconds: float = 30.0
+
+    def s3_uri(self, *parts: str) -> str:
+        return "/".join([f"s3://{self.bucket}", self.prefix.strip("/"), *parts])
+
+    def encryption(self) -> dict[str, str]:
+        return (
+            {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": self.kms_key_id}
+            if (self.kms_key_id)
+            else {}
+        )
+
+
+@dataclass(frozen=True)
+class TrainedJob:
+    """A completed job: describe_training_job's answer and the split it was trained on."""
+
+    description: Mapping[str, Any]
+    split: WdbcSplit
+
+    @property
+    def name(self) -> str:
+        return str(self.description["TrainingJobName"])
+
+    @property
+    def container(self) -> dict[str, str]:
+        """The inference container: Linear Learner serves with its training image."""
+        return {
+            "Image": self.description["AlgorithmSpecification"]["TrainingImage"],
+            "ModelDataUrl": self.description["ModelArtifacts"]["S3ModelArtifacts"],
+        }
+
+    def rates(self) -> dict[str, dict[str, float]]:
+        return linear_learner_metrics(self.description.get("FinalMetricDataList", []))
+
+    def metrics(self) -> dict[str, dict[str, Any]]:
+        """The test and validation rates with the confusion counts they imply, where they do."""
+        counted = {}
+        for part, rates in self.rates().items():
+            labels = self.split.parts[part].labels
+            malignant = int(np.count_nonzero(labels == MALIGNANT))
+            metrics = metrics_with_counts(rates, malignant, len(labels) - malignant)
+            if metrics is not None:
+                counted[part] = metrics
+        return counted
 
 
 def hyperparameters(rule: ThresholdRule) -> dict[str, str]:
@@ -53,21 +137,38 @@ def image_uri(region: str) -> str:
     return str(image_uris.retrieve(ALGORITHM, region=region))
 
 
-def build_trainer(
-    boto_session: Any,
-    settings: SageMakerTrainingSettings,
-    rule: ThresholdRule,
-    tags: list[dict[str, str]],
-) -> Any:
+def linear_learner_csv(part: SplitPart) -> bytes:
+    """One line per row: label (1 = malignant), then the 30 features in WDBC order."""
+    lines = [
+        ",".join([str(int(label)), *(repr(float(value)) for value in features)])
+        for label, features in zip(part.labels, part.features, strict=True)
+    ]
+    return ("\n".join(lines) + "\n").encode("ascii")
+
+
+def upload_channels(
+    s3: Any, split: WdbcSplit, settings: SageMakerTrainingSettings
+) -> dict[str, str]:
+    """Each part to ``s3://bucket/prefix/data/seed-<seed>/<channel>/``; returns the URIs."""
+    uris = {}
+    for channel in CHANNELS:
+        key = f"{settings.prefix.strip('/')}/data/seed-{split.seed}/{channel}/"
+        s3.put_object(
+            Bucket=settings.bucket,
+            Key=f"{key}{channel}.csv",
+            Body=linear_learner_csv(split.parts[channel]),
+            ContentType=CSV,
+            **settings.encryption(),
+        )
+        uris[channel] = f"s3://{settings.bucket}/{key}"
+    return uris
+
+
+def build_trainer(boto_session: Any, settings: SageMakerTrainingSettings, tags: list[Any]) -> Any:
     """A ModelTrainer for Linear Learner; building it validates the role unless
     ``SAGEMAKER_VALIDATE_ROLE=false`` (which the SDK reads)."""
     from sagemaker.core.helper.session_helper import Session
-    from sagemaker.core.training.configs import (
-        Compute,
-        OutputDataConfig,
-        StoppingCondition,
-        Tag,
-    )
+    from sagemaker.core.training.configs import Compute, OutputDataConfig, StoppingCondition, Tag
     from sagemaker.train.model_trainer import ModelTrainer
 
     return ModelTrainer(
@@ -82,25 +183,96 @@ def build_trainer(
         ),
         stopping_condition=StoppingCondition(max_runtime_in_seconds=settings.max_runtime_seconds),
         output_data_config=OutputDataConfig(
-            s3_output_path=f"s3://{settings.bucket}/{settings.prefix.strip('/')}/output",
-            kms_key_id=settings.kms_key_id,
+            s3_output_path=settings.s3_uri("output"), kms_key_id=settings.kms_key_id
         ),
-        hyperparameters=hyperparameters(rule),
+        hyperparameters=hyperparameters(settings.rule),
         tags=[Tag(key=tag["Key"], value=tag["Value"]) for tag in tags],
     )
 
 
-def input_data(channel_uris: Mapping[str, str]) -> list[Any]:
-    from sagemaker.core.training.configs import InputData
-
-    return [
-        InputData(channel_name=channel, data_source=uri, content_type=CSV)
-        for channel, uri in channel_uris.items()
-    ]
-
-
 def start_training_job(trainer: Any, channel_uris: Mapping[str, str]) -> str:
     """Submit the job without the SDK's own wait; returns the job's name."""
-    trainer.train(input_data_config=input_data(channel_uris), wait=False, logs=False)
-    # The SDK keeps the job it created here; v3 has no public accessor for it.
-    return str(trainer._latest_training_job.training_job_name)
+    from sagemaker.core.training.configs import InputData
+
+    trainer.train(
+        input_data_config=[
+            InputData(channel_name=channel, data_source=uri, content_type=CSV)
+            for channel, uri in channel_uris.items()
+        ],
+        wait=False,
+        logs=False,
+    )
+    # ModelTrainer's one public view of the job it started: ``output_data``, documented as
+    # ``{s3_output_path}/{training_job_name}/output/output.tar.gz``.
+    return PurePosixPath(urlparse(trainer.output_data).path).parts[-3]
+
+
+def run_training_job(
+    clients: AwsClients, settings: SageMakerTrainingSettings, echo: Echo, policy: WaitPolicy | None
+) -> TrainedJob:
+    """Upload the split, start the job, wait for it with a line per change of status."""
+    split = split_wdbc(load_wdbc(), settings.seed)
+    channel_uris = upload_channels(clients.s3, split, settings)
+    for channel, uri in channel_uris.items():
+        echo(f"uploaded channel {channel} ({CSV}, label first, no header) to {uri}")
+    trainer = build_trainer(
+        clients.session, settings, project_tags({SEED_TAG_KEY: str(settings.seed)})
+    )
+    job_name = start_training_job(trainer, channel_uris)
+    description = wait_for(
+        clients.sagemaker,
+        TRAINING_JOB,
+        f"training job {job_name}",
+        policy or WaitPolicy(settings.wait_timeout_seconds, settings.poll_seconds),
+        echo,
+        TrainingJobName=job_name,
+    )
+    return TrainedJob(description, split)
+
+
+def linear_learner_metrics(
+    final_metrics: Iterable[Mapping[str, Any]],
+) -> dict[str, dict[str, float]]:
+    """``[{"MetricName": "test:recall", "Value": 0.9}]`` -> ``{"test": {"malignant_recall": 0.9}}``;
+    other parts (``train:progress``) and names we do not know are left out."""
+    by_part: dict[str, dict[str, float]] = {}
+    for item in final_metrics:
+        part, _, name = str(item.get("MetricName", "")).partition(":")
+        ours, value = _OUR_NAMES.get(name), item.get("Value")
+        if part in ("test", "validation") and ours and isinstance(value, (int, float)):
+            by_part.setdefault(part, {})[ours] = float(value)
+    return by_part
+
+
+def metrics_with_counts(
+    rates: Mapping[str, float], malignant_rows: int, benign_rows: int
+) -> dict[str, Any] | None:
+    """Linear Learner's rates as the card's metrics, with the confusion counts they imply.
+
+    The part's class counts are known from the split, so recall gives the true positives and
+    precision the false positives; the accuracy must then agree, or the rates are not of these
+    rows and None is returned rather than invented counts.
+    """
+    if not all(name in rates for name in _COUNTED):
+        return None
+    rows = malignant_rows + benign_rows
+    true_positives = round(rates["malignant_recall"] * malignant_rows)
+    precision = rates["malignant_precision"]
+    false_positives = round(true_positives / precision - true_positives) if precision else 0
+    false_negatives = malignant_rows - true_positives
+    true_negatives = benign_rows - false_positives
+    implied_accuracy = (true_positives + true_negatives) / rows
+    if true_negatives < 0 or abs(implied_accuracy - rates["accuracy"]) > 0.5 / rows:
+        return None
+    return {
+        **{name: rates[name] for name in _COUNTED},
+        "confusion_matrix": {
+            "tn": true_negatives,
+            "fp": false_positives,
+            "fn": false_negatives,
+            "tp": true_positives,
+        },
+        "rows": rows,
+        "malignant_rows": malignant_rows,
+        "benign_rows": benign_rows,
+    }

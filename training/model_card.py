@@ -1,14 +1,20 @@
-"""A model artifact to the card `GET /model` serves: summaries only, never a row of data."""
+"""The model cards: the JSON card ``GET /model`` serves, the markdown page beside the local model,
+the SageMaker Model Card of a registered version, and the write-back that points a Chalice stage
+at a deployed endpoint and its card. Summaries only, never a row of data."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from chalicelib.features import FEATURE_NAMES
 from chalicelib.model_card import CARD_FORMAT, CARDS_DIR
-from training.artifact import ModelArtifact
+from training import StageFileError
+from training.artifact import ModelArtifact, write_json
+from training.data import load_wdbc, split_wdbc
+from training.linear_learner import MODEL_NAME, TrainedJob
 
 INTENDED_USE = (
     "Research and teaching on the Wisconsin Diagnostic Breast Cancer data set. "
@@ -23,35 +29,60 @@ RECALL_LIMITS = (
     f"{DATA_LIMITS}; the threshold was set to reach a target malignant recall on about 40 "
     "malignant validation rows, so one unusual row moves it and false alarms rise."
 )
+LINEAR_LEARNER_LIMITS = (
+    f"{DATA_LIMITS}; Linear Learner chose its threshold on the validation channel by its "
+    "binary_classifier_model_selection_criteria (see training.hyperparameters)."
+)
 DEFAULT_CARD = CARDS_DIR / "local.json"
 # Set in a model's training record only when its threshold came from the target-recall rule.
 TARGET_RECALL_KEY = "target_recall"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+INVOKE_ACTION = "sagemaker:InvokeEndpoint"
+_METRIC_LABELS = {
+    "accuracy": "accuracy",
+    "malignant_recall": "malignant recall",
+    "malignant_precision": "malignant precision",
+    "roc_auc": "ROC AUC",
+}
+
+
+def _card(
+    name: str,
+    version: str,
+    limits: str,
+    threshold: float | None,
+    ranges: Mapping[str, Sequence[float]],
+    metrics: Mapping[str, Any],
+    training: Mapping[str, Any],
+) -> dict[str, Any]:
+    return {
+        "format": CARD_FORMAT,
+        "name": name,
+        "version": version,
+        "intended_use": INTENDED_USE,
+        "limits": limits,
+        "labels": {"M": "malignant (model label 1)", "B": "benign (model label 0)"},
+        "decision_threshold": threshold,
+        "features": [
+            {"position": position, "name": name, "training_range": list(ranges.get(name, ()))}
+            for position, name in enumerate(FEATURE_NAMES, start=1)
+        ],
+        "metrics": {part: metrics[part] for part in ("test", "validation") if part in metrics},
+        "training": dict(training),
+    }
 
 
 def model_card(artifact: ModelArtifact) -> dict[str, Any]:
-    return {
-        "format": CARD_FORMAT,
-        "name": artifact.name,
-        "version": artifact.version,
-        "intended_use": INTENDED_USE,
-        "limits": limits_for(artifact.training),
-        "labels": {"M": "malignant (model label 1)", "B": "benign (model label 0)"},
-        "decision_threshold": artifact.threshold,
-        "features": [
-            {
-                "position": position,
-                "name": name,
-                "training_range": list(artifact.feature_ranges.get(name, ())),
-            }
-            for position, name in enumerate(artifact.feature_names, start=1)
-        ],
-        "metrics": {
-            part: artifact.metrics[part]
-            for part in ("test", "validation")
-            if part in artifact.metrics
-        },
-        "training": dict(artifact.training),
-    }
+    """The card of the local model, from its artifact."""
+    return _card(
+        artifact.name,
+        artifact.version,
+        limits_for(artifact.training),
+        artifact.threshold,
+        artifact.feature_ranges,
+        artifact.metrics,
+        artifact.training,
+    )
 
 
 def limits_for(training: Mapping[str, Any]) -> str:
@@ -59,6 +90,241 @@ def limits_for(training: Mapping[str, Any]) -> str:
     return RECALL_LIMITS if TARGET_RECALL_KEY in training else LIMITS
 
 
-def write_model_card(artifact: ModelArtifact, path: Path) -> None:
+def write_model_card(artifact: ModelArtifact, path: Path) -> Path:
+    return write_json(model_card(artifact), path)
+
+
+def sagemaker_card(
+    job: Mapping[str, Any], version: str, seed: int, model_package: str | None = None
+) -> dict[str, Any]:
+    """The card of a Linear Learner model: Linear Learner's own test and validation metrics,
+    and the training ranges of the split its seed reproduces."""
+    trained = TrainedJob(job, split_wdbc(load_wdbc(), seed))
+    features = trained.split.train.features
+    ranges = {
+        name: [float(low), float(high)]
+        for name, low, high in zip(
+            FEATURE_NAMES, features.min(axis=0), features.max(axis=0), strict=True
+        )
+    }
+    training = {
+        "training_job": trained.name,
+        "training_job_arn": job["TrainingJobArn"],
+        "image": trained.container["Image"],
+        "hyperparameters": dict(job.get("HyperParameters", {})),
+        "seed": seed,
+        "split_sizes": trained.split.sizes,
+        "linear_learner_metrics": trained.rates(),
+        **({"model_package": model_package} if model_package else {}),
+    }
+    # Linear Learner keeps the threshold it chose inside its model; its answers' predicted_label
+    # applies it. The card cannot name it without reading the model.
+    return _card(
+        MODEL_NAME, version, LINEAR_LEARNER_LIMITS, None, ranges, trained.metrics(), training
+    )
+
+
+def sagemaker_model_card(card: Mapping[str, Any], package: Mapping[str, Any]) -> dict[str, Any]:
+    """The API's card in SageMaker's model card schema, linked to its model package
+    (describe_model_package's answer): intended use, limits, metrics, training details."""
+    training = card["training"]
+    container = package["InferenceSpecification"]["Containers"][0]
+    return {
+        "model_overview": {
+            "model_description": f"{card['name']} {card['version']}: WDBC breast-cancer "
+            "classifier, label 1 = malignant, on the 30 WDBC features in WDBC order.",
+            "algorithm_type": "Linear Learner (binary_classifier)",
+            "problem_type": "Binary Classification",
+            "model_artifact": [container["ModelDataUrl"]],
+            "inference_environment": {"container_image": [container["Image"]]},
+        },
+        "intended_uses": {
+            "purpose_of_model": INTENDED_USE,
+            "intended_uses": INTENDED_USE,
+            "risk_rating": "High",
+            "explanations_for_risk_rating": "Health data; a missed malignancy is the costly error.",
+        },
+        "training_details": {
+            "training_observations": f"Stratified 60/20/20 split with seed {training['seed']}: "
+            + ", ".join(f"{rows} {part}" for part, rows in training["split_sizes"].items()),
+            "training_job_details": {
+                "training_arn": training["training_job_arn"],
+                "training_environment": {"container_image": [training["image"]]},
+                "hyper_parameters": [
+                    {"name": name, "value": value}
+                    for name, value in training["hyperparameters"].items()
+                ],
+            },
+        },
+        "evaluation_details": [
+            {
+                "name": f"{part} rows, as Linear Learner reports them",
+                "metric_groups": [
+                    {
+                        "name": part,
+                        "metric_data": [
+                            {"name": label, "type": "number", "value": metrics[key]}
+                            for key, label in _METRIC_LABELS.items()
+                            if key in metrics
+                        ],
+                    }
+                ],
+            }
+            for part, metrics in training["linear_learner_metrics"].items()
+        ],
+        "additional_information": {
+            "caveats_and_recommendations": card["limits"],
+            "custom_details": {"api_card_version": card["version"]},
+        },
+        "model_package_details": {
+            "model_package_arn": package["ModelPackageArn"],
+            "model_package_group_name": package["ModelPackageGroupName"],
+            "model_package_version": package["ModelPackageVersion"],
+            "model_approval_status": package["ModelApprovalStatus"],
+            "approval_description": package.get("ApprovalDescription", ""),
+        },
+    }
+
+
+def card_markdown(artifact: ModelArtifact, cross_validation: Mapping[str, Any]) -> str:
+    """The model card as a short page for people: data, model, intended use, metrics, limits."""
+    training, metrics = artifact.training, artifact.metrics
+    sizes = training.get("split_sizes", {})
+
+    def row(name: str, values: Mapping[str, Any]) -> str:
+        cells = [f"{values[key]:.4f}" if key in values else "n/a" for key in _METRIC_LABELS]
+        return f"| {name} | " + " | ".join(cells) + " |"
+
+    spread = [
+        f"{cross_validation[key]['mean']:.4f} ± {cross_validation[key]['std']:.4f}"
+        if key in cross_validation
+        else "n/a"
+        for key in _METRIC_LABELS
+    ]
+    matrix = metrics.get("test", {}).get("confusion_matrix", {})
+    return "\n".join(
+        [
+            f"# Model card: {artifact.name}, version {artifact.version}",
+            "",
+            "## Data",
+            "",
+            "The Wisconsin Diagnostic Breast Cancer data set (569 fine-needle aspirates, 212"
+            " malignant, 357 benign; 30 features per image), as scikit-learn ships it. Label 1 ="
+            " malignant.",
+            f"Stratified split with seed {training.get('seed')}: {sizes.get('train')} train,"
+            f" {sizes.get('validation')} validation, {sizes.get('test')} test rows.",
+            "",
+            "## Model",
+            "",
+            "Standardisation and logistic regression (the local counterpart of SageMaker Linear"
+            f" Learner with `normalize_data`), C = {training.get('C')} by 5-fold cross-validated"
+            f" log loss on the train rows. Decision threshold {artifact.threshold:.4f}:"
+            f" {training.get('threshold_rule')}.",
+            "",
+            "## Intended use",
+            "",
+            INTENDED_USE,
+            "",
+            "## Metrics",
+            "",
+            "| | " + " | ".join(_METRIC_LABELS.values()) + " |",
+            "|---|---|---|---|---|",
+            row("held-out test", metrics.get("test", {})),
+            row("validation", metrics.get("validation", {})),
+            f"| {cross_validation.get('folds', '?')}-fold CV, mean ± std | "
+            + " | ".join(spread)
+            + " |",
+            "",
+            "Test confusion matrix (tn fp fn tp): "
+            + " ".join(str(matrix.get(key, "?")) for key in ("tn", "fp", "fn", "tp"))
+            + ".",
+            "",
+            "## Limits",
+            "",
+            limits_for(training).replace("ranges below", "ranges (model.json, feature_ranges)"),
+            "",
+        ]
+    )
+
+
+def write_card_markdown(
+    artifact: ModelArtifact, cross_validation: Mapping[str, Any], path: Path
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(model_card(artifact), indent=2) + "\n", encoding="utf-8")
+    path.write_text(card_markdown(artifact, cross_validation), encoding="utf-8")
+    return path
+
+
+def write_stage(
+    stage: str,
+    endpoint: str,
+    endpoint_arn: str,
+    card: Mapping[str, Any],
+    project_dir: Path = PROJECT_DIR,
+) -> tuple[Path, ...]:
+    """After a deploy with ``--stage``: point the stage at the endpoint, so `chalice deploy`
+    follows with no hand edits. Checks everything before writing anything; returns the files.
+
+    - ``.chalice/config.json``: the stage's ``ENDPOINT_NAME`` and ``MODEL_CARD``, nothing else;
+    - the stage's policy file: the Resource of the one ``sagemaker:InvokeEndpoint`` statement,
+      as the endpoint's lower-case ARN (IAM matches SageMaker ARNs in lower case);
+    - ``chalicelib/model_cards/<stage>.json``: the card ``GET /model`` serves.
+    """
+    config_path = project_dir / ".chalice" / "config.json"
+    config = _read_json(config_path)
+    stages = config.get("stages") if isinstance(config, dict) else None
+    block = stages.get(stage) if isinstance(stages, dict) else None
+    if not isinstance(block, dict):
+        known = ", ".join(stages) if isinstance(stages, dict) else "none"
+        raise StageFileError(f"{config_path} has no stage {stage!r} (stages: {known})")
+    policy_file = block.get("iam_policy_file")
+    if not isinstance(policy_file, str) or Path(policy_file).name != policy_file:
+        raise StageFileError(f"stage {stage!r} in {config_path} names no iam_policy_file")
+    policy_path = config_path.parent / policy_file
+    policy = _read_json(policy_path)
+    statements = policy.get("Statement") if isinstance(policy, dict) else None
+    invoke = [
+        statement
+        for statement in (statements if isinstance(statements, list) else [])
+        if isinstance(statement, dict)
+        and statement.get("Action") in (INVOKE_ACTION, [INVOKE_ACTION])
+    ]
+    if len(invoke) != 1:
+        raise StageFileError(
+            f"{policy_path} must hold exactly one statement whose Action is {INVOKE_ACTION}; "
+            f"it holds {len(invoke)}"
+        )
+    environment = block.setdefault("environment_variables", {})
+    if not isinstance(environment, dict):
+        raise StageFileError(f"stage {stage!r}: environment_variables must be an object")
+    card_name = f"{stage}.json"
+    environment.update({"ENDPOINT_NAME": endpoint, "MODEL_CARD": card_name})
+    invoke[0]["Resource"] = endpoint_arn.lower()
+    for document, path in ((config, config_path), (policy, policy_path)):
+        path.write_text(dumps(document) + "\n", encoding="utf-8")
+    card_path = write_json(dict(card), project_dir / "chalicelib" / "model_cards" / card_name)
+    return config_path, policy_path, card_path
+
+
+def dumps(value: Any, indent: int = 0) -> str:
+    """JSON the way this project's hand-written files look: two-space indent, lists of plain
+    values on one line; a write-back changes the values it must and leaves the layout alone."""
+    inner = " " * (indent + 2)
+    if isinstance(value, dict) and value:
+        items = [
+            f"{inner}{json.dumps(key)}: {dumps(item, indent + 2)}" for key, item in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
+    if isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+        items = [f"{inner}{dumps(item, indent + 2)}" for item in value]
+        return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
+    return json.dumps(value)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StageFileError(f"{path} does not exist") from None
+    except ValueError as error:
+        raise StageFileError(f"{path} is not JSON: {error}") from None

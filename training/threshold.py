@@ -12,8 +12,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from training.data import MALIGNANT, Labels
-from training.fit import Probabilities
+from training.data import MALIGNANT, Labels, Probabilities
 
 NEUTRAL_THRESHOLD = 0.5
 
