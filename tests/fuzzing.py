@@ -264,22 +264,27 @@ def expected_row(text: str) -> Row | Refusal:
     return tuple(values)
 
 
+def _is_header(line: str) -> bool:
+    """The README's rule: a first line without a number (and not blank) is a header."""
+    fields = [field.strip(_BLANKS + _LINE_ENDS) for field in line.split(",")]
+    return any(fields) and not any(plain_decimal(field) for field in fields)
+
+
 def expected_csv(text: str) -> list[Row] | Refusal | None:
     """The rows a text/csv body holds, or the README's refusal of its first bad line.
 
-    None where the README does not decide and this oracle does not guess: a header (a first line
-    that names a feature; tests/test_payload.py has those), a byte-order mark, whitespace after
-    the last newline, a body only of whitespace other than blanks and line ends.
+    A byte-order mark may open the body. None where the README's rows are not what this oracle
+    checks: a header (a first line without a number; tests/test_payload.py has those),
+    whitespace after the last newline, a body only of whitespace other than blanks and line ends.
     """
-    if text.startswith("\ufeff"):
-        return None
+    text = text.removeprefix("\ufeff")
     body = text.removesuffix("\n")  # the newline that ends the last row
     lines = body.split("\n")
     if not body.strip(_BLANKS + _LINE_ENDS):
         return Refusal("invalid_payload")  # an empty body
     if body.isspace() or (lines[-1].isspace() and not text.endswith("\n")):
         return None
-    if any(name in lines[0].lower() for name in WDBC_FEATURES):
+    if _is_header(lines[0]):
         return None
     rows = []
     for number, line in enumerate(lines, start=1):
