@@ -364,13 +364,13 @@ def in_process_figures(rows: list[str], repeats: int) -> list[Figure]:
 
     The aims are the issue's: at most 10x the floor for one row, 5x for 1,000 rows.
     """
-    import app as app_module
     from chalicelib import access_log
+    from chalicelib.application import create_app
     from chalicelib.endpoint import ModelEndpoint
-    from chalicelib.service import PredictionService
+    from chalicelib.settings import Settings
 
     runtime = CannedRuntime()
-    app_module.predictions = PredictionService(ModelEndpoint("wdbc-bench", lambda: runtime))
+    app = create_app(Settings("wdbc-bench"), ModelEndpoint("wdbc-bench", lambda: runtime))
     # The access line is still built and written, to a buffer rather than the terminal.
     for handler in access_log.logger.handlers:
         if hasattr(handler, "setStream"):
@@ -378,9 +378,7 @@ def in_process_figures(rows: list[str], repeats: int) -> list[Figure]:
     figures = [_framework_figure(rows, repeats)]
     for case in request_cases(rows):
         calls, aim = (1000, 10.0) if case.rows == 1 else (20, 5.0)
-        app_us, floor_us = _through_app_and_floor(
-            app_module.app, case.event, case.floor_body, calls, repeats
-        )
+        app_us, floor_us = _through_app_and_floor(app, case.event, case.floor_body, calls, repeats)
         ratio = app_us / floor_us
         figures.append(
             Figure(

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from chalice.app import Request, Response
 
 from chalicelib import content_types
+from chalicelib.errors import ConfigurationError
 from chalicelib.replies import Reply
-from chalicelib.settings import ConfigurationError
 
 CORS_ALLOWED_ORIGINS = "CORS_ALLOWED_ORIGINS"
 

@@ -189,3 +189,7 @@ class InternalError(ApiError):
 
     STATUS_CODE = 500
     CODE = "internal_error"
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing or malformed; raised at start-up, never per request."""

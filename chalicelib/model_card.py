@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from chalicelib.errors import ConfigurationError
 from chalicelib.features import FEATURE_NAMES
-from chalicelib.settings import ConfigurationError
 
 CARDS_DIR = Path(__file__).resolve().parent / "model_cards"
 CARD_FORMAT = "wdbc-model-card/1"

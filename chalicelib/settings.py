@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from chalicelib.cors import CorsPolicy
+from chalicelib.errors import ConfigurationError
 
 ENDPOINT_NAME = "ENDPOINT_NAME"
 MODEL_CARD = "MODEL_CARD"
@@ -13,14 +16,11 @@ MODEL_CARD = "MODEL_CARD"
 _ENDPOINT_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 
 
-class ConfigurationError(RuntimeError):
-    """A required setting is missing or malformed; raised at start-up, never per request."""
-
-
 @dataclass(frozen=True)
 class Settings:
     endpoint_name: str
     model_card: str | None = None  # a file in chalicelib/model_cards/; None: GET /model is 404
+    cors: CorsPolicy = field(default_factory=CorsPolicy)  # no origin allowed
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -36,4 +36,8 @@ class Settings:
                 "(1-63 letters, digits and hyphens, starting with a letter or digit)"
             )
         model_card = environ.get(MODEL_CARD, "").strip() or None
-        return cls(endpoint_name=endpoint_name, model_card=model_card)
+        return cls(
+            endpoint_name=endpoint_name,
+            model_card=model_card,
+            cors=CorsPolicy.from_environ(environ),
+        )

@@ -13,8 +13,8 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import urlsplit
 
+from chalicelib.errors import ConfigurationError
 from chalicelib.model_card import load_model_card
-from chalicelib.settings import ConfigurationError
 from devserver.api_server import build_api_server, local_credentials_defaults, stage_environment
 from devserver.standin_process import StandinFailedToStart, StandinProcess
 from training.artifact import ArtifactError, load_artifact

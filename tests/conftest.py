@@ -3,42 +3,43 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Generator, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
-# Before anything imports app.py or builds a boto3 client: a fixed endpoint name, harmless
-# credentials, no shared config files and no instance metadata lookups.
-for _variable in (
+import pytest
+from chalice.test import Client
+
+from chalicelib.application import create_app
+from chalicelib.service import Endpoint
+from chalicelib.settings import Settings
+from standin import RunningStandin, start_in_thread
+from tests.local_stack import LOCAL_MODEL, PROJECT_DIR
+from training.artifact import ModelArtifact, load_artifact
+
+if TYPE_CHECKING:  # training needs scikit-learn: imported by the fixture that trains
+    from training.local import LocalTrainingResult
+
+ENDPOINT_NAME = "wdbc-test"
+# Harmless credentials, no shared config files, no instance metadata lookups, no endpoint URL
+# but the ones a test gives: whatever boto3 client a test builds never reaches AWS.
+AWS_SANDBOX = {
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+AWS_UNSET = (
     "AWS_PROFILE",
     "AWS_SESSION_TOKEN",
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME",
-):
-    os.environ.pop(_variable, None)
-os.environ.update(
-    {
-        "ENDPOINT_NAME": "wdbc-test",
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
 )
+MakeClient = Callable[..., Client]
 
-
-# Imported after the environment above is set: these build boto3 clients and the app.
-from collections.abc import Generator, Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import TypeVar  # noqa: E402
-
-import pytest  # noqa: E402
-
-from standin import RunningStandin, start_in_thread  # noqa: E402
-from tests.local_stack import LOCAL_MODEL  # noqa: E402
-from training.artifact import ModelArtifact, load_artifact  # noqa: E402
-from training.local import LocalTrainingResult, train_local  # noqa: E402
-
-ENDPOINT_NAME = os.environ["ENDPOINT_NAME"]
 # `make test` sets it: the full gate runs every test, so a skip (an optional dependency missing:
 # the SageMaker SDK, Chromium, newman) fails there, naming what is missing.
 REQUIRE_OPTIONAL = os.environ.get("REQUIRE_OPTIONAL") == "1"
@@ -64,9 +65,39 @@ def pytest_make_collect_report() -> Generator[None, pytest.CollectReport, pytest
     return _no_skip((yield))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def aws_sandbox() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        for variable in AWS_UNSET:
+            patch.delenv(variable, raising=False)
+        for variable, value in AWS_SANDBOX.items():
+            patch.setenv(variable, value)
+        yield
+
+
+@pytest.fixture
+def make_client() -> Iterator[MakeClient]:
+    """`make_client(endpoint, **settings)`: Chalice's test client of an app built for the test.
+
+    The endpoint is a twin (tests/endpoint_twins.py) or a ModelEndpoint of a local stand-in;
+    the settings are Settings' fields, `endpoint_name` defaulting to ENDPOINT_NAME.
+    """
+    with ExitStack() as clients:
+
+        def make(endpoint: Endpoint | None = None, **settings: Any) -> Client:
+            app = create_app(Settings(**{"endpoint_name": ENDPOINT_NAME, **settings}), endpoint)
+            return clients.enter_context(
+                Client(app, stage_name="dev", project_dir=str(PROJECT_DIR))
+            )
+
+        yield make
+
+
 @pytest.fixture(scope="session")
 def trained() -> LocalTrainingResult:
     """The real local model, trained once per test session (about a second)."""
+    from training.local import train_local
+
     return train_local()
 
 

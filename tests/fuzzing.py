@@ -24,9 +24,10 @@ from typing import Any, NamedTuple
 from chalice.test import Client
 from hypothesis import HealthCheck, settings
 
-import app as app_module
 from chalicelib import access_log
-from chalicelib.service import PredictionService
+from chalicelib.application import create_app
+from chalicelib.settings import Settings
+from tests.conftest import ENDPOINT_NAME
 from tests.endpoint_twins import AnsweringEndpoint
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -114,17 +115,15 @@ class _Discard:
 def fuzzed_app() -> Iterator[FuzzedApp]:
     """The app with the twin installed; its access lines are formatted, then discarded."""
     twin = AnsweringEndpoint(score=0.25, label=0)
-    saved = app_module.predictions
-    app_module.predictions = PredictionService(twin)
+    app = create_app(Settings(ENDPOINT_NAME), twin)
     log_handlers = [
         handler for handler in access_log.logger.handlers if type(handler) is logging.StreamHandler
     ]
     streams = [handler.setStream(_Discard()) for handler in log_handlers]
     try:
-        with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
+        with Client(app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
             yield FuzzedApp(client, twin)
     finally:
-        app_module.predictions = saved
         for handler, stream in zip(log_handlers, streams, strict=True):
             if stream is not None:
                 handler.setStream(stream)

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
-import app as app_module
 from apispec import catalogue, document, examples, schemas
 from apispec.__main__ import main
 from chalicelib import content_types, errors
+from chalicelib.application import create_app
 from chalicelib.discovery import SPEC_FILE
 from chalicelib.errors import ApiError, InvalidHeader, InvalidValue
 from chalicelib.features import FEATURE_COUNT
@@ -27,6 +27,8 @@ from chalicelib.model_card import CARDS_DIR
 from chalicelib.payload import parse_csv_payload
 from chalicelib.replies import ModelIdentity, predictions_reply
 from chalicelib.rows import DECIMAL_PATTERN, row_from_text
+from chalicelib.settings import Settings
+from tests.conftest import ENDPOINT_NAME
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SPEC: dict[str, Any] = json.loads(SPEC_FILE.read_text(encoding="utf-8"))
@@ -66,7 +68,7 @@ def test_the_spec_is_valid_openapi_3_1() -> None:
 
 
 def test_the_spec_describes_every_route_of_the_app_and_no_other() -> None:
-    routes = app_module.app.routes
+    routes = create_app(Settings(ENDPOINT_NAME)).routes
     implemented = {(path, method.lower()) for path, methods in routes.items() for method in methods}
     described = {(path, method) for path, item in SPEC["paths"].items() for method in item}
     assert described == implemented

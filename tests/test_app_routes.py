@@ -4,36 +4,23 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 from chalice.test import Client
 
-import app as app_module
 from chalicelib.errors import EndpointTimeout
-from chalicelib.service import Endpoint, PredictionService
+from tests.conftest import MakeClient
 from tests.endpoint_twins import AnsweringEndpoint, FailingEndpoint
 from tests.rows import EXAMPLE_ROW, body_for, row_with
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 JSON_HEADERS = {"Content-Type": "application/json"}
-Install = Callable[[Endpoint], None]
 AccessLines = list[dict[str, object]]
 
 
 @pytest.fixture
-def use_endpoint(monkeypatch: pytest.MonkeyPatch) -> Install:
-    def install(endpoint: Endpoint) -> None:
-        monkeypatch.setattr(app_module, "predictions", PredictionService(endpoint))
-
-    return install
-
-
-@pytest.fixture
-def client() -> Iterator[Client]:
-    with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as test_client:
-        yield test_client
+def client(make_client: MakeClient) -> Client:
+    return make_client()
 
 
 @pytest.fixture
@@ -51,9 +38,9 @@ def access_lines() -> Iterator[AccessLines]:
 
 
 def test_post_answers_json_with_request_id_and_one_log_line(
-    client: Client, use_endpoint: Install, access_lines: AccessLines
+    make_client: MakeClient, access_lines: AccessLines
 ) -> None:
-    use_endpoint(AnsweringEndpoint(score=0.12, label=0))
+    client = make_client(AnsweringEndpoint(score=0.12, label=0))
     response = client.http.post(
         "/predictbreastcancer", headers=JSON_HEADERS, body=body_for(EXAMPLE_ROW)
     )
@@ -75,8 +62,8 @@ def test_post_answers_json_with_request_id_and_one_log_line(
     ]
 
 
-def test_accept_text_plain_gets_the_letter(client: Client, use_endpoint: Install) -> None:
-    use_endpoint(AnsweringEndpoint(score=0.91, label=1))
+def test_accept_text_plain_gets_the_letter(make_client: MakeClient) -> None:
+    client = make_client(AnsweringEndpoint(score=0.91, label=1))
     response = client.http.post(
         "/predictbreastcancer",
         headers={**JSON_HEADERS, "Accept": "text/plain"},
@@ -87,9 +74,9 @@ def test_accept_text_plain_gets_the_letter(client: Client, use_endpoint: Install
 
 
 def test_bad_input_is_400_with_the_request_id_in_body_and_header(
-    client: Client, use_endpoint: Install, access_lines: AccessLines
+    make_client: MakeClient, access_lines: AccessLines
 ) -> None:
-    use_endpoint(AnsweringEndpoint(score=0.5, label=1))
+    client = make_client(AnsweringEndpoint(score=0.5, label=1))
     response = client.http.post(
         "/predictbreastcancer", headers=JSON_HEADERS, body=body_for(row_with(30, "1e309"))
     )
@@ -102,8 +89,10 @@ def test_bad_input_is_400_with_the_request_id_in_body_and_header(
     assert "1e309" not in json.dumps(access_lines)
 
 
-def test_a_platform_failure_keeps_its_status(client: Client, use_endpoint: Install) -> None:
-    use_endpoint(FailingEndpoint(EndpointTimeout("the model endpoint did not answer in time")))
+def test_a_platform_failure_keeps_its_status(make_client: MakeClient) -> None:
+    client = make_client(
+        FailingEndpoint(EndpointTimeout("the model endpoint did not answer in time"))
+    )
     response = client.http.post(
         "/predictbreastcancer", headers=JSON_HEADERS, body=body_for(EXAMPLE_ROW)
     )
@@ -129,8 +118,8 @@ def test_another_method_gets_our_405_shape_and_allow(client: Client) -> None:
     assert json.loads(response.body)["error"]["code"] == "method_not_allowed"
 
 
-def test_csv_in_csv_out(client: Client, use_endpoint: Install) -> None:
-    use_endpoint(AnsweringEndpoint(score=0.25, label=0))
+def test_csv_in_csv_out(make_client: MakeClient) -> None:
+    client = make_client(AnsweringEndpoint(score=0.25, label=0))
     response = client.http.post(
         "/predictbreastcancer",
         headers={"Content-Type": "text/csv; charset=utf-8", "Accept": "text/csv"},
@@ -140,8 +129,8 @@ def test_csv_in_csv_out(client: Client, use_endpoint: Install) -> None:
     assert response.headers["Content-Type"] == "text/csv"
 
 
-def test_a_csv_batch_as_json_lists_predictions(client: Client, use_endpoint: Install) -> None:
-    use_endpoint(AnsweringEndpoint(score=0.75, label=1))
+def test_a_csv_batch_as_json_lists_predictions(make_client: MakeClient) -> None:
+    client = make_client(AnsweringEndpoint(score=0.75, label=1))
     response = client.http.post(
         "/predictbreastcancer", headers={"Content-Type": "text/csv"}, body=EXAMPLE_ROW.encode()
     )
@@ -159,16 +148,16 @@ def test_a_csv_batch_as_json_lists_predictions(client: Client, use_endpoint: Ins
     ],
 )
 def test_another_charset_or_a_compressed_body_is_415(
-    client: Client, use_endpoint: Install, headers: dict[str, str]
+    make_client: MakeClient, headers: dict[str, str]
 ) -> None:
-    use_endpoint(FailingEndpoint(AssertionError("called")))
+    client = make_client(FailingEndpoint(AssertionError("called")))
     response = client.http.post("/predictbreastcancer", headers=headers, body=body_for(EXAMPLE_ROW))
     assert response.status_code == 415
     assert json.loads(response.body)["error"]["code"] == "unsupported_media_type"
 
 
-def test_json_lines_through_the_app(client: Client, use_endpoint: Install) -> None:
-    use_endpoint(AnsweringEndpoint(score=0.75, label=1))
+def test_json_lines_through_the_app(make_client: MakeClient) -> None:
+    client = make_client(AnsweringEndpoint(score=0.75, label=1))
     response = client.http.post(
         "/predictbreastcancer",
         headers={"Content-Type": "application/json", "Accept": "application/jsonlines"},

@@ -3,35 +3,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from chalice.test import Client
 
-import app as app_module
-from chalicelib.discovery import Discovery
-from chalicelib.errors import ModelCardUnavailable
+from chalicelib.errors import ConfigurationError, ModelCardUnavailable
 from chalicelib.features import FEATURE_NAMES
 from chalicelib.model_card import load_model_card
-from chalicelib.service import PredictionService
-from chalicelib.settings import ConfigurationError
+from tests.conftest import MakeClient
 from tests.endpoint_twins import FailingEndpoint
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
+def client(make_client: MakeClient) -> Client:
     # An endpoint that fails loudly proves these routes never call it.
-    monkeypatch.setattr(
-        app_module, "predictions", PredictionService(FailingEndpoint(AssertionError("called")))
-    )
-    monkeypatch.setattr(
-        app_module, "discovery", Discovery("wdbc-test", load_model_card("local.json"))
-    )
-    with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as test_client:
-        yield test_client
+    return make_client(FailingEndpoint(AssertionError("called")), model_card="local.json")
 
 
 def test_health_answers_without_the_endpoint(client: Client) -> None:
@@ -54,10 +43,8 @@ def test_the_model_card_lists_features_ranges_and_metrics(client: Client) -> Non
     assert "not a diagnostic device" in card["intended_use"].lower()
 
 
-def test_no_card_is_a_404_in_the_error_shape(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app_module, "discovery", Discovery("wdbc-test", None))
-    with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
-        response = client.http.get("/model")
+def test_no_card_is_a_404_in_the_error_shape(make_client: MakeClient) -> None:
+    response = make_client(model_card=None).http.get("/model")
     assert response.status_code == 404
     error = json.loads(response.body)["error"]
     assert error["code"] == ModelCardUnavailable.CODE

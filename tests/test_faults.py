@@ -37,9 +37,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.retries import standard
-from chalice.test import Client
 
-import app as app_module
 from chalicelib.endpoint import (
     CLIENT_CONFIG,
     RUNTIME_SERVICE,
@@ -47,10 +45,9 @@ from chalicelib.endpoint import (
     OnceClient,
     create_runtime_client,
 )
-from chalicelib.service import PredictionService
 from deploy.stages import load_config, read_stage, stage_names
 from tests import fault_double
-from tests.conftest import ENDPOINT_NAME
+from tests.conftest import ENDPOINT_NAME, MakeClient
 from tests.fault_double import Fault, FaultDouble, refused_url, running_double
 from tests.log_capture import Records, all_records
 from tests.rows import EXAMPLE_ROW, row_with
@@ -193,14 +190,14 @@ Call = Callable[[CountingClients, bool], Answer]
 
 
 @pytest.fixture
-def call(monkeypatch: pytest.MonkeyPatch) -> Iterator[Call]:
+def call(make_client: MakeClient) -> Iterator[Call]:
     """POST the sentinel row (or a four-row CSV batch holding it) through the real app."""
     factories: list[CountingClients] = []
 
     def post(clients: CountingClients, batch: bool) -> Answer:
         factories.append(clients)
         endpoint = ModelEndpoint(ENDPOINT_NAME, OnceClient(clients))
-        monkeypatch.setattr(app_module, "predictions", PredictionService(endpoint))
+        test_client = make_client(endpoint)
         if batch:
             headers, body = {"Content-Type": "text/csv"}, f"{EXAMPLE_ROW}\n{SENTINEL_ROW}\n" * 2
         else:
@@ -211,8 +208,7 @@ def call(monkeypatch: pytest.MonkeyPatch) -> Iterator[Call]:
         answer_headers = {key: str(value) for key, value in response.headers.items()}
         return Answer(response.status_code, answer_headers, response.body.decode(), seconds)
 
-    with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as test_client:
-        yield post
+    yield post
     for clients in factories:
         clients.close()
 

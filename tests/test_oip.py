@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from chalice.test import Client
 
-import app as app_module
 from chalicelib import oip
+from chalicelib.application import create_app
 from chalicelib.discovery import Discovery
 from chalicelib.errors import (
     ApiError,
@@ -24,6 +23,8 @@ from chalicelib.errors import (
 )
 from chalicelib.model_card import load_model_card
 from chalicelib.service import PredictionService
+from chalicelib.settings import Settings
+from tests.conftest import ENDPOINT_NAME, MakeClient
 from tests.endpoint_twins import AnsweringEndpoint, FailingEndpoint
 from tests.rows import EXAMPLE_VALUES
 
@@ -266,15 +267,8 @@ def test_an_unexpected_exception_is_a_generic_oip_500() -> None:
 
 
 @pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
-    monkeypatch.setattr(
-        app_module, "predictions", PredictionService(AnsweringEndpoint(score=0.1, label=0))
-    )
-    monkeypatch.setattr(
-        app_module, "discovery", Discovery("wdbc-test", load_model_card("local.json"))
-    )
-    with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as test_client:
-        yield test_client
+def client(make_client: MakeClient) -> Client:
+    return make_client(AnsweringEndpoint(score=0.1, label=0), model_card="local.json")
 
 
 def test_infer_through_the_app(client: Client) -> None:
@@ -287,7 +281,7 @@ def test_infer_through_the_app(client: Client) -> None:
 
 
 def test_the_infer_route_wants_the_api_key_and_the_others_not() -> None:
-    routes = app_module.app.routes
+    routes = create_app(Settings(ENDPOINT_NAME)).routes
     assert routes[INFER]["POST"].api_key_required
     assert not routes[INFER]["OPTIONS"].api_key_required
     assert not routes["/v2/health/ready"]["GET"].api_key_required

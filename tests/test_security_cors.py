@@ -15,7 +15,6 @@ import pytest
 from chalice.app import Response
 from chalice.test import Client
 
-import app as app_module
 from chalicelib.cors import (
     CORS_ALLOWED_ORIGINS,
     MAX_AGE_SECONDS,
@@ -23,9 +22,9 @@ from chalicelib.cors import (
     CorsPolicy,
     options_reply,
 )
-from chalicelib.service import PredictionService
-from chalicelib.settings import ConfigurationError
+from chalicelib.errors import ConfigurationError
 from deploy.stages import load_config, stage_names
+from tests.conftest import MakeClient
 from tests.endpoint_twins import AnsweringEndpoint
 from tests.rows import EXAMPLE_ROW, body_for
 
@@ -86,7 +85,7 @@ def test_the_app_refuses_to_start_with_a_bad_origin() -> None:
     result = subprocess.run(
         [sys.executable, "-c", "import app"],
         cwd=PROJECT_DIR,
-        env={**os.environ, CORS_ALLOWED_ORIGINS: "*"},
+        env={**os.environ, "ENDPOINT_NAME": "wdbc-test", CORS_ALLOWED_ORIGINS: "*"},
         capture_output=True,
         text=True,
         check=False,
@@ -104,13 +103,8 @@ def test_options_reply_lists_the_paths_methods() -> None:
 
 
 @pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
-    middleware: CorsMiddleware = app_module.cross_origin
-    monkeypatch.setattr(middleware, "policy", CorsPolicy(frozenset({ALLOWED})))
-    service = PredictionService(AnsweringEndpoint(score=0.2, label=0))
-    monkeypatch.setattr(app_module, "predictions", service)
-    with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as test_client:
-        yield test_client
+def client(make_client: MakeClient) -> Client:
+    return make_client(AnsweringEndpoint(score=0.2, label=0), cors=CorsPolicy(frozenset({ALLOWED})))
 
 
 def _post(
@@ -201,7 +195,7 @@ def test_vary_is_extended_not_replaced() -> None:
 def local_api(local_model_file: Path) -> Iterator[tuple[str, int]]:
     """`python -m devserver` with the local stage's settings, as `make run` starts it."""
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    environment.pop("ENDPOINT_NAME")  # the stage config provides it, and the origins
+    environment.pop("ENDPOINT_NAME", None)  # the stage config provides it, and the origins
     command = [sys.executable, "-m", "devserver", "--port", "0", "--standin-port", "0"]
     command += ["--model", str(local_model_file)]
     process = subprocess.Popen(

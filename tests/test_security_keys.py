@@ -7,23 +7,20 @@ routes want one (`api_key_required`); `chalice local`, `make run` and chalice.te
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
-from chalice.test import Client
-
-import app as app_module
-from chalicelib.service import PredictionService
+from chalicelib.application import create_app
+from chalicelib.settings import Settings
+from tests.conftest import ENDPOINT_NAME, MakeClient
 from tests.endpoint_twins import AnsweringEndpoint
 from tests.rows import EXAMPLE_ROW, body_for
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 OPEN_PATHS = ("/health", "/openapi.json", "/")
+ROUTES = create_app(Settings(ENDPOINT_NAME)).routes
 
 
 def test_every_route_that_takes_a_body_wants_the_key() -> None:
-    routes = app_module.app.routes
+    routes = ROUTES
     assert routes["/predictbreastcancer"]["POST"].api_key_required is True
     for path, methods in routes.items():
         for method, entry in methods.items():
@@ -32,7 +29,7 @@ def test_every_route_that_takes_a_body_wants_the_key() -> None:
 
 
 def test_health_the_spec_and_preflights_want_no_key() -> None:
-    routes = app_module.app.routes
+    routes = ROUTES
     for path in OPEN_PATHS:
         for entry in routes.get(path, {}).values():
             assert not entry.api_key_required, path
@@ -43,20 +40,18 @@ def test_health_the_spec_and_preflights_want_no_key() -> None:
 
 def test_every_keyed_path_has_a_keyless_preflight_route() -> None:
     """Browsers preflight `x-api-key`; API Gateway routes OPTIONS to the function only if asked."""
-    for path, methods in app_module.app.routes.items():
+    for path, methods in ROUTES.items():
         if any(entry.api_key_required for entry in methods.values()):
             assert "OPTIONS" in methods, path
 
 
-def test_the_local_gateway_does_not_check_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_local_gateway_does_not_check_keys(make_client: MakeClient) -> None:
     """What `chalice local` and `make run` do: the README says so, this pins it."""
-    service = PredictionService(AnsweringEndpoint(score=0.2, label=0))
-    monkeypatch.setattr(app_module, "predictions", service)
-    with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
-        response = client.http.post(
-            "/predictbreastcancer",
-            headers={"Content-Type": "application/json"},  # and no x-api-key
-            body=body_for(EXAMPLE_ROW),
-        )
+    client = make_client(AnsweringEndpoint(score=0.2, label=0))
+    response = client.http.post(
+        "/predictbreastcancer",
+        headers={"Content-Type": "application/json"},  # and no x-api-key
+        body=body_for(EXAMPLE_ROW),
+    )
     assert response.status_code == 200
     assert json.loads(response.body)["prediction"] == "B"

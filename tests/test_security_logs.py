@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from chalice.test import Client
 
-import app as app_module
 from chalicelib.echo import quote_names
 from chalicelib.endpoint import ModelEndpoint, OnceClient, create_runtime_client
 from chalicelib.features import FEATURE_NAMES
-from chalicelib.service import Endpoint, PredictionService
+from chalicelib.service import Endpoint
 from standin import RunningStandin
+from tests.conftest import MakeClient
 from tests.endpoint_twins import AnsweringEndpoint, FailingEndpoint
 from tests.log_capture import Records, all_records
 from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, row_with
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 SENTINEL = "987.654321"
 PROBABILITY = 0.123456789  # what the twin endpoint says; must not be logged
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -54,7 +51,7 @@ def records() -> Iterator[Records]:
 
 
 @pytest.fixture
-def send(monkeypatch: pytest.MonkeyPatch) -> Iterator[Send]:
+def send(make_client: MakeClient) -> Send:
     """POST through Chalice's local gateway to the given endpoint."""
 
     def install_and_send(
@@ -63,13 +60,12 @@ def send(monkeypatch: pytest.MonkeyPatch) -> Iterator[Send]:
         content_type: str = "application/json",
         path: str = "/predictbreastcancer",
     ) -> Answer:
-        monkeypatch.setattr(app_module, "predictions", PredictionService(endpoint))
+        client = make_client(endpoint)
         response = client.http.post(path, headers={"Content-Type": content_type}, body=body)
         headers = {key: str(value) for key, value in response.headers.items()}
         return Answer(response.status_code, headers, response.body.decode("utf-8", "replace"))
 
-    with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
-        yield install_and_send
+    return install_and_send
 
 
 def _json(document: object) -> bytes:

@@ -20,11 +20,13 @@ import numpy as np
 import pytest
 from chalice.test import Client
 
-import app as app_module
+from chalicelib.application import create_app
 from chalicelib.features import FEATURE_NAMES
 from chalicelib.model_card import load_model_card
 from chalicelib.pages import BENIGN_EXAMPLE, MALIGNANT_EXAMPLE, STATIC_DIR, WebPage, csp_hash
+from chalicelib.settings import Settings
 from standin.model import BENIGN, MALIGNANT, LinearScorer
+from tests.conftest import ENDPOINT_NAME
 from tests.local_stack import RunningStack, running_stack
 from training.artifact import ModelArtifact
 from training.data import load_wdbc
@@ -66,7 +68,8 @@ class _Markup(HTMLParser):
 
 @pytest.fixture(scope="module")
 def served() -> Any:
-    with Client(app_module.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
+    app = create_app(Settings(ENDPOINT_NAME))
+    with Client(app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
         return client.http.get("/", headers={"Accept": "text/html"})
 
 
@@ -127,7 +130,7 @@ def test_every_field_has_a_visible_label_in_a_named_group(served: Any) -> None:
 
 
 def test_the_page_needs_no_key_and_is_built_from_the_static_files(tmp_path: Path) -> None:
-    assert not app_module.app.routes["/"]["GET"].api_key_required
+    assert not create_app(Settings(ENDPOINT_NAME)).routes["/"]["GET"].api_key_required
     for name in ("index.html", "app.js"):
         (tmp_path / name).write_text((STATIC_DIR / name).read_text(encoding="utf-8"))
     (tmp_path / "app.css").write_text("p{color:red}</style><script>")
