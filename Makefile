@@ -18,11 +18,12 @@ REGION ?= us-east-1
 NEWMAN_VERSION := 6.2.2
 NEWMAN := node_modules/.bin/newman
 
-.PHONY: run train test lint unit package policy bench bench-http bench-batch wrk chromium newman \
+.PHONY: run train check test lint unit package policy bench bench-http bench-batch wrk chromium newman \
 	clean fuzz-long load bench-overall
 
+# The venv is made once; a changed requirements file only installs into it.
 $(RUN_INSTALLED): requirements.txt requirements-run.txt
-	$(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 declares pip<26.3
 	$(BIN)/pip install --quiet -r requirements.txt -r requirements-run.txt
 	touch $(RUN_INSTALLED)
@@ -50,7 +51,11 @@ train: $(INSTALLED)
 	$(BIN)/python -m training train --target local
 	$(BIN)/python -m training card
 
-## test: lint, types, and every test with the coverage gate
+## check: while editing: lint, types and the in-process tests (no server, browser or SDK), in seconds
+check: lint $(INSTALLED)
+	FUZZ_PROFILE=check $(BIN)/pytest -q -m "not integration and not slow"
+
+## test: the full gate and what CI runs: lint, types, every test with the coverage gate
 test: lint unit
 
 lint: $(INSTALLED)

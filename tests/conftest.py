@@ -55,6 +55,16 @@ def _no_skip(report: Report) -> Report:
     return report
 
 
+# A test that asks for one of these talks to a real server, process or browser: the full tier's.
+INTEGRATION_FIXTURES = frozenset({"local_standin", "stack", "local_api", "browser", "visit"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport() -> Generator[None, pytest.TestReport, pytest.TestReport]:
     return _no_skip((yield))

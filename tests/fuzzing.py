@@ -32,7 +32,8 @@ from tests.endpoint_twins import AnsweringEndpoint
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROFILE_VARIABLE = "FUZZ_PROFILE"
-TOTAL_EXAMPLES = {"ci": 3_000, "long": 100_000}
+# check: `make check`, the tier run while editing; ci: the full gate; long: `make fuzz-long`.
+TOTAL_EXAMPLES = {"check": 300, "ci": 3_000, "long": 100_000}
 
 settings.register_profile(
     "long",
@@ -45,10 +46,11 @@ settings.register_profile(
 def fuzz_settings(share: float) -> settings:
     """The active fuzz profile, with this test's share of the profile's examples."""
     name = os.environ.get(PROFILE_VARIABLE, "ci")
+    profile = "long" if name == "long" else "ci"
     if name not in TOTAL_EXAMPLES:
         raise ValueError(f"{PROFILE_VARIABLE}={name!r}: choose one of {sorted(TOTAL_EXAMPLES)}")
     return settings(
-        settings.get_profile(name),
+        settings.get_profile(profile),
         max_examples=max(1, round(TOTAL_EXAMPLES[name] * share)),
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

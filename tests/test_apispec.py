@@ -150,6 +150,7 @@ def _refusal(read: Callable[[], object]) -> str | None:
 OVERFLOW = re.compile(rf"^{InvalidValue.CODE}: .*is too large \(beyond")
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.from_regex(schemas.row_text_pattern()))
 def test_a_row_the_pattern_admits_is_read_unless_a_value_overflows(text: str) -> None:
@@ -157,6 +158,7 @@ def test_a_row_the_pattern_admits_is_read_unless_a_value_overflows(text: str) ->
     assert refusal is None or OVERFLOW.match(refusal), refusal
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
@@ -181,6 +183,7 @@ def test_a_row_the_server_reads_the_pattern_admits(
     assert refusal is None or OVERFLOW.match(refusal), refusal
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None)
 @given(st.from_regex(schemas.csv_body_pattern()))
 def test_a_csv_body_the_pattern_admits_is_read_unless_its_header_repeats(text: str) -> None:
@@ -205,6 +208,7 @@ def test_a_csv_answer_matches_its_pattern(predictions: list[Prediction]) -> None
     assert re.search(schemas.csv_answer_pattern(), reply.body)
 
 
+@pytest.mark.slow
 def test_python_m_apispec_writes_the_file_and_checks_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -31,6 +31,8 @@ from tests.local_stack import PROJECT_DIR, RunningStack, running_stack
 from tests.rows import EXAMPLE_ROW, row_with
 from training.local import LocalTrainingResult
 
+pytestmark = pytest.mark.integration
+
 LETTERS = {0: "B", 1: "M"}
 
 
@@ -58,6 +60,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 def test_the_held_out_rows_score_as_the_model_scores_them(
     trained: LocalTrainingResult, stack: RunningStack, tmp_path: Path
 ) -> None:
+
     test_part = trained.split.test
     columns = list(reversed(FEATURE_NAMES))  # a header may name the features in any order
     source = tmp_path / "held-out.csv"

@@ -4,6 +4,9 @@ import pytest
 
 from benchmarks.wrk import WrkResult, lua_script, parse_report, run_wrk
 
+pytestmark = pytest.mark.integration
+
+
 REPORT = """Running 5s test @ http://127.0.0.1:8000/predictbreastcancer
   1 threads and 8 connections
   Thread Stats   Avg      Stdev     Max   +/- Stdev

@@ -52,6 +52,8 @@ from tests.fault_double import Fault, FaultDouble, refused_url, running_double
 from tests.log_capture import Records, all_records
 from tests.rows import EXAMPLE_ROW, row_with
 
+pytestmark = pytest.mark.integration
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SENTINEL = "987.654321"
 SENTINEL_ROW = row_with(7, SENTINEL)

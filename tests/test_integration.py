@@ -17,6 +17,9 @@ from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, body_for
 from training.artifact import ModelArtifact
 from training.local import LocalTrainingResult
 
+pytestmark = pytest.mark.integration
+
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 JSON_HEADERS = {"Content-Type": "application/json"}
 PostRow = Callable[..., tuple[int, dict[str, object] | str]]

@@ -31,6 +31,8 @@ from chalicelib import content_types
 from chalicelib.discovery import SPEC_FILE
 from tests.local_stack import RunningStack, running_stack
 
+pytestmark = pytest.mark.integration
+
 # Each generated POST asks for one of these, so that every answer type is checked.
 ACCEPTS = (
     content_types.JSON,

@@ -38,6 +38,9 @@ from deploy.stages import (
     read_stage,
 )
 
+pytestmark = pytest.mark.integration
+
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # `make` builds it on first use (requirements-checkov.txt); the tests use the same one.

@@ -225,6 +225,7 @@ _field_text = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(deadline=None)  # a loaded CI machine is no reason to fail
 @given(st.lists(_field_text, min_size=30, max_size=30))
 def test_the_fast_path_agrees_with_value_by_value_checks(fields: list[str]) -> None:

@@ -18,6 +18,9 @@ import pytest
 from chalicelib.discovery import SPEC_FILE
 from tests.local_stack import PROJECT_DIR, RunningStack, running_stack
 
+pytestmark = pytest.mark.integration
+
+
 COLLECTION_FILE = PROJECT_DIR / "postman" / "wdbc.postman_collection.json"
 SCHEMA_V21 = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 NEWMAN = PROJECT_DIR / "node_modules" / ".bin" / "newman"

@@ -179,6 +179,7 @@ _line_field = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(deadline=None)  # a loaded CI machine is no reason to fail
 @given(st.lists(st.lists(_line_field, min_size=29, max_size=31), min_size=1, max_size=4))
 def test_reading_lines_at_once_agrees_with_reading_each(lines_fields: list[list[str]]) -> None:
@@ -218,6 +219,7 @@ def test_plain_lines_keep_their_text_for_the_endpoint(lines: list[str], as_writt
     assert rows.csv == ("\n".join(lines) if as_written else None)
 
 
+@pytest.mark.slow
 @settings(deadline=None)  # a loaded CI machine is no reason to fail
 @given(st.lists(st.lists(_line_field, min_size=30, max_size=30), min_size=1, max_size=3))
 def test_the_text_kept_for_the_endpoint_reads_back_as_the_rows(

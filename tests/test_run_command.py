@@ -14,6 +14,9 @@ import pytest
 from tests.local_stack import LOCAL_MODEL, RunningStack, running_stack
 from tests.rows import EXAMPLE_ROW, body_for
 
+pytestmark = pytest.mark.integration
+
+
 # The stall this guards against is 40 ms (Nagle + delayed ACK); a correct server takes ~1 ms.
 STALL_MS = 30.0
 

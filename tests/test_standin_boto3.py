@@ -20,6 +20,9 @@ from tests.standin_harness import (
     runtime_client,
 )
 
+pytestmark = pytest.mark.integration
+
+
 CODING = "http://internal.amazon.com/coral/com.amazon.sagemaker/"
 
 

@@ -21,6 +21,8 @@ from standin.server import StandinServer
 from tests.standin_harness import ENDPOINT_NAME, csv_row, make_artifact, runtime_client
 from training.artifact import save_artifact
 
+pytestmark = pytest.mark.integration
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ANNOUNCEMENT = re.compile(
     rf"standin: serving endpoint {ENDPOINT_NAME} \(model (?P<version>[0-9a-f]{{12}})\) "

@@ -11,6 +11,8 @@ from standin.container import invoke
 from standin.model import LinearScorer
 from tests.standin_harness import SENTINEL, bad_csv_row, csv_row, make_artifact
 
+pytestmark = pytest.mark.integration
+
 SCORER = LinearScorer(make_artifact())
 
 

@@ -24,6 +24,8 @@ from standin.http_framing import (
 )
 from tests.standin_harness import SENTINEL
 
+pytestmark = pytest.mark.integration
+
 
 def head_of(data: bytes) -> RequestHead:
     """The request head as the handler reads it: the first line, then the rest from the stream."""

@@ -24,6 +24,8 @@ from standin.runtime_api import MAX_PAYLOAD_BYTES, Endpoint
 from standin.server import make_server
 from tests.standin_harness import ENDPOINT_NAME, SENTINEL, bad_csv_row, csv_row, make_artifact
 
+pytestmark = pytest.mark.integration
+
 CSV_HEADERS = {"Content-Type": "text/csv"}
 INVOCATIONS = "/invocations"
 ENDPOINT_PATH = f"/endpoints/{ENDPOINT_NAME}/invocations"
@@ -49,6 +51,7 @@ def exchange(
     body: bytes | str | None = None,
     headers: dict[str, str] | None = None,
 ) -> tuple[http.client.HTTPResponse, bytes]:
+
     connection.request(method, path, body=body, headers=headers or {})
     response = connection.getresponse()
     return response, response.read()

@@ -14,6 +14,9 @@ from training import TrainingError
 from training.artifact import load_artifact
 from training.cli import cli
 
+pytestmark = pytest.mark.integration
+
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 

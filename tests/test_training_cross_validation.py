@@ -20,6 +20,8 @@ from training.local import (
 )
 from training.threshold import ThresholdRule
 
+pytestmark = pytest.mark.integration
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -49,6 +51,7 @@ def test_ten_folds_score_every_train_and_validation_row_once_and_no_test_row(
 def test_the_spread_is_the_mean_and_sample_deviation_over_folds(
     cross_validation: CrossValidation,
 ) -> None:
+
     accuracies = [fold.accuracy for fold in cross_validation.folds]
     spread = cross_validation.spread("accuracy")
     assert spread.mean == pytest.approx(np.mean(accuracies))

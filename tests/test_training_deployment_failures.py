@@ -22,12 +22,15 @@ from training.hosting import (
 from .sagemaker_flow import NO_WAIT, REGION, aws, train
 from .sagemaker_twin import fail_new_endpoints, roll_back_updates
 
+pytestmark = pytest.mark.integration
+
 __all__ = ["aws"]  # the fixture, shared with the flow tests
 
 
 def test_a_failed_update_keeps_the_old_config_and_drops_the_new_one(
     aws: AwsClients, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+
     first = train(tmp_path / "first")
     running = deploy(
         aws,

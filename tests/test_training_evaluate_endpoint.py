@@ -17,6 +17,8 @@ from training.data import held_out_rows
 from training.hosting import evaluate_endpoint
 from training.local import LocalTrainingResult, write_outputs
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 def metrics_file(trained: LocalTrainingResult, tmp_path: Path) -> Path:

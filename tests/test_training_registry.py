@@ -17,6 +17,8 @@ from training.registry import GROUP, find_package, versions
 
 from .sagemaker_flow import BUCKET, CALLER, LINEAR_LEARNER_METRICS, REGION, ROLE, aws
 
+pytestmark = pytest.mark.integration
+
 __all__ = ["aws"]  # the fixture
 
 
@@ -41,6 +43,7 @@ def card(aws: AwsClients, name: str) -> tuple[dict[str, object], dict[str, objec
 def test_training_registers_a_pending_version_with_its_report_and_card(
     aws: AwsClients, tmp_path: Path
 ) -> None:
+
     record = train(tmp_path / "one")
     group = aws.sagemaker.describe_model_package_group(ModelPackageGroupName=GROUP)
     assert group["ModelPackageGroupName"] == "wdbc-predictor"

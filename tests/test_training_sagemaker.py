@@ -45,6 +45,9 @@ from .sagemaker_flow import (
     train,
 )
 
+pytestmark = pytest.mark.integration
+
+
 __all__ = ["aws"]  # the fixture
 DIMENSION = SCALING["ScalableDimension"]
 
