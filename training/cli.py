@@ -26,16 +26,13 @@ from training.model_card import (
     write_model_card,
     write_stage,
 )
+from training.model_card import (
+    METRIC_LABELS as LABELS,
+)
 from training.registry import DEFAULT_SAGEMAKER_OUTPUT_DIR, Package
 from training.threshold import DEFAULT_RULE, DEFAULT_TARGET_RECALL, RULE_NAMES, ThresholdRule
 
 Echo = Callable[[str], None]
-LABELS = {
-    "accuracy": "accuracy",
-    "malignant_recall": "malignant recall",
-    "malignant_precision": "malignant precision",
-    "roc_auc": "ROC AUC",
-}
 _region = click.option("--region", help="AWS region [default: boto3's, e.g. AWS_REGION].")
 
 
@@ -160,12 +157,16 @@ def cli() -> None:
     default=DEFAULT_TARGET_RECALL,
     help="The malignant recall the 'target-recall' rule must reach on the validation rows.",
 )
-@click.option("--role", "role_arn", envvar="SAGEMAKER_ROLE_ARN", help="SageMaker: execution role.")
+@click.option(
+    "--role", "role_arn", envvar="SAGEMAKER_ROLE_ARN", help="SageMaker: execution role ARN."
+)
 @click.option("--bucket", envvar="WDBC_BUCKET", help="SageMaker: S3 bucket for data and model.")
 @click.option("--prefix", default="wdbc", help="SageMaker: S3 key prefix in the bucket.")
 @_region
 @click.option("--instance-type", default="ml.m5.large", help="SageMaker: training instance.")
-@click.option("--kms-key", "kms_key_id", help="SageMaker: KMS key for data, volume, model, report.")
+@click.option(
+    "--kms-key", "kms_key_id", help="SageMaker: KMS key for the channels, volume, model and report."
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=1),
@@ -251,9 +252,7 @@ def _decision(approve: bool) -> click.Command:
     def command(version: str, reason: str, by: str | None, region: str | None) -> None:
         with reported_errors(f"registry {verb}"):
             clients = AwsClients.create(region)
-            package = registry.decide(
-                clients, version, approve, by or registry.caller(clients), reason
-            )
+            package = registry.decide(clients, version, approve, by, reason)
         click.echo(f"{PROJECT} {package.version} is {package.status}: {package.arn}")
 
     return command
@@ -305,8 +304,12 @@ registry_commands.add_command(_decision(False))
     "its policy's InvokeEndpoint Resource and its model card, so `chalice deploy` follows.",
 )
 @_region
-@click.option("--timeout", type=click.FloatRange(min=1), default=30, help="Minutes to InService.")
-@click.option("--poll-seconds", type=click.FloatRange(min=0), default=15, help="Between checks.")
+@click.option(
+    "--timeout", type=click.FloatRange(min=1), default=30, help="Minutes to wait for InService."
+)
+@click.option(
+    "--poll-seconds", type=click.FloatRange(min=0), default=15, help="Seconds between checks."
+)
 def deploy(model_package: str | None, approved: str | None, training_job: str | None,
            endpoint: str, serverless: bool, autoscale_min: int | None, autoscale_max: int | None,
            target_invocations: float | None, memory_mb: str, role: str | None,

@@ -166,10 +166,11 @@ def deploy(
             raise WaitFailed(f"endpoint {endpoint} rolled back to its old config: {reason}")
     except WaitFailed:
         if previous is not None:  # the endpoint still runs its old config: drop the new one
-            old = _models(sagemaker, previous["EndpointConfigName"])
+            old_config = previous["EndpointConfigName"]
+            old = sagemaker.describe_endpoint_config(EndpointConfigName=old_config)
             sagemaker.delete_endpoint_config(EndpointConfigName=config)
             echo(f"deleted unused endpoint config {config}")
-            if model not in old:
+            if model not in _variants(old, "ModelName"):
                 sagemaker.delete_model(ModelName=model)
                 echo(f"deleted unused model {model}")
         raise
@@ -183,23 +184,28 @@ def deploy(
         for name in replaced:
             echo(f"deleted {name}")
     if request.autoscaling is not None:
-        low, high, target = request.autoscaling
-        scalable = {**SCALING, "ResourceId": f"endpoint/{endpoint}/variant/{variant}"}
-        clients.autoscaling.register_scalable_target(**scalable, MinCapacity=low, MaxCapacity=high)
-        clients.autoscaling.put_scaling_policy(
-            **scalable,
-            PolicyName=f"{endpoint}-{variant}-invocations",
-            PolicyType="TargetTrackingScaling",
-            TargetTrackingScalingPolicyConfiguration={
-                "TargetValue": target,
-                "PredefinedMetricSpecification": {"PredefinedMetricType": SCALING_METRIC},
-                "ScaleInCooldown": 300,  # seconds: slow to let go of capacity, quick to add it
-                "ScaleOutCooldown": 60,
-            },
-        )
-        echo(f"autoscaling {variant}: {low}..{high} instances at {target:g} invocations per "
-             "instance")  # fmt: skip
+        enable_autoscaling(clients.autoscaling, endpoint, variant, request.autoscaling, echo)
     return Deployment(endpoint, final["EndpointArn"], model, config, variant, job, tuple(replaced))
+
+
+def enable_autoscaling(
+    client: Any, endpoint: str, variant: str, scaling: Autoscaling, echo: aws.Echo
+) -> None:
+    low, high, target = scaling
+    scalable = {**SCALING, "ResourceId": f"endpoint/{endpoint}/variant/{variant}"}
+    client.register_scalable_target(**scalable, MinCapacity=low, MaxCapacity=high)
+    client.put_scaling_policy(
+        **scalable,
+        PolicyName=f"{endpoint}-{variant}-invocations",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": target,
+            "PredefinedMetricSpecification": {"PredefinedMetricType": SCALING_METRIC},
+            "ScaleInCooldown": 300,  # seconds: slow to let go of capacity, quick to add it
+            "ScaleOutCooldown": 60,
+        },
+    )
+    echo(f"autoscaling {variant}: {low}..{high} instances at {target:g} invocations per instance")
 
 
 def disable_autoscaling(client: Any, endpoint: str, variants: Iterable[str]) -> list[str]:
@@ -275,10 +281,6 @@ def project_resources(clients: aws.AwsClients) -> list[str]:
 
 def _variants(description: Mapping[str, Any], key: str = "VariantName") -> list[str]:
     return [variant[key] for variant in description.get("ProductionVariants", [])]
-
-
-def _models(sagemaker: Any, config: str) -> list[str]:
-    return _variants(sagemaker.describe_endpoint_config(EndpointConfigName=config), "ModelName")
 
 
 def _delete_replaced(sagemaker: Any, config: str, keep_model: str) -> list[str]:

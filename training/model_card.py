@@ -38,7 +38,7 @@ DEFAULT_CARD = CARDS_DIR / "local.json"
 TARGET_RECALL_KEY = "target_recall"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 INVOKE_ACTION = "sagemaker:InvokeEndpoint"
-_METRIC_LABELS = {
+METRIC_LABELS = {
     "accuracy": "accuracy",
     "malignant_recall": "malignant recall",
     "malignant_precision": "malignant precision",
@@ -154,7 +154,7 @@ def sagemaker_model_card(card: Mapping[str, Any], package: Mapping[str, Any]) ->
             "name": f"{part} rows, as Linear Learner reports them",
             "metric_groups": [{"name": part, "metric_data": [
                 {"name": label, "type": "number", "value": metrics[key]}
-                for key, label in _METRIC_LABELS.items() if key in metrics
+                for key, label in METRIC_LABELS.items() if key in metrics
             ]}],
         }
         for part, metrics in training["linear_learner_metrics"].items()
@@ -210,14 +210,14 @@ def write_card_markdown(
     sizes = training.get("split_sizes", {})
 
     def row(name: str, values: Mapping[str, Any]) -> str:
-        cells = [f"{values[key]:.4f}" if key in values else "n/a" for key in _METRIC_LABELS]
+        cells = [f"{values[key]:.4f}" if key in values else "n/a" for key in METRIC_LABELS]
         return f"| {name} | " + " | ".join(cells) + " |"
 
     spread = [
         f"{cross_validation[key]['mean']:.4f} ± {cross_validation[key]['std']:.4f}"
         if key in cross_validation
         else "n/a"
-        for key in _METRIC_LABELS
+        for key in METRIC_LABELS
     ]
     matrix = metrics.get("test", {}).get("confusion_matrix", {})
     text = _MARKDOWN.format(
@@ -229,7 +229,7 @@ def write_card_markdown(
         threshold=artifact.threshold,
         rule=training.get("threshold_rule"),
         intended_use=INTENDED_USE,
-        labels=" | ".join(_METRIC_LABELS.values()),
+        labels=" | ".join(METRIC_LABELS.values()),
         test_row=row("held-out test", metrics.get("test", {})),
         validation_row=row("validation", metrics.get("validation", {})),
         folds=cross_validation.get("folds", "?"),

@@ -198,10 +198,14 @@ def approved_package(sagemaker: Any, reference: str) -> Package:
     return package
 
 
-def decide(clients: aws.AwsClients, reference: str, approve: bool, by: str, reason: str) -> Package:
-    """Approve or reject a version; who and why go on the package as its ApprovalDescription."""
+def decide(
+    clients: aws.AwsClients, reference: str, approve: bool, by: str | None, reason: str
+) -> Package:
+    """Approve or reject a version; who (by default the caller, as STS knows them) and why go
+    on the package as its ApprovalDescription."""
     package = find_package(clients.sagemaker, reference)
     status = APPROVED if approve else REJECTED
+    by = by or str(clients.sts.get_caller_identity()["Arn"])
     clients.sagemaker.update_model_package(
         ModelPackageArn=package.arn,
         ModelApprovalStatus=status,
@@ -212,11 +216,6 @@ def decide(clients: aws.AwsClients, reference: str, approve: bool, by: str, reas
     decided = find_package(clients.sagemaker, package.arn)
     publish_card(clients, decided)
     return decided
-
-
-def caller(clients: aws.AwsClients) -> str:
-    """Who is deciding, as AWS knows them."""
-    return str(clients.sts.get_caller_identity()["Arn"])
 
 
 def publish_card(clients: aws.AwsClients, package: Package) -> str:
