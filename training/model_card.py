@@ -285,25 +285,11 @@ def write_stage(
     card_name = f"{stage}.json"
     environment.update({"ENDPOINT_NAME": endpoint, "MODEL_CARD": card_name})
     invoke[0]["Resource"] = endpoint_arn.lower()
-    for document, path in ((config, config_path), (policy, policy_path)):
-        path.write_text(dumps(document) + "\n", encoding="utf-8")
+    # json's own two-space layout is the one these files are kept in, so only the values change.
+    write_json(config, config_path)
+    write_json(policy, policy_path)
     card_path = write_json(dict(card), project_dir / "chalicelib" / "model_cards" / card_name)
     return config_path, policy_path, card_path
-
-
-def dumps(value: Any, indent: int = 0) -> str:
-    """JSON the way this project's hand-written files look: two-space indent, lists of plain
-    values on one line; a write-back changes the values it must and leaves the layout alone."""
-    inner, outer = " " * (indent + 2), " " * indent
-    if isinstance(value, dict) and value:
-        items = [
-            f"{inner}{json.dumps(key)}: {dumps(item, indent + 2)}" for key, item in value.items()
-        ]
-        return "{\n" + ",\n".join(items) + f"\n{outer}}}"
-    if isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
-        items = [f"{inner}{dumps(item, indent + 2)}" for item in value]
-        return "[\n" + ",\n".join(items) + f"\n{outer}]"
-    return json.dumps(value)
 
 
 def _read_json(path: Path) -> Any:
