@@ -36,7 +36,7 @@ Echo = Callable[[str], None]
 _region = click.option("--region", help="AWS region [default: boto3's, e.g. AWS_REGION].")
 
 
-def run_local(output_dir: Path, seed: int, rule: ThresholdRule, echo: Echo) -> list[str]:
+def run_local(output_dir: Path, seed: int, rule: ThresholdRule) -> list[str]:
     """``--target local``: train, cross-validate, write every file; returns the report."""
     result = local.train_local(seed, rule)
     cross_validation = local.cross_validate(result.split, rule)
@@ -108,7 +108,7 @@ def format_metrics(metrics: ClassificationMetrics, heading: str) -> list[str]:
 def reported_errors(action: str) -> Iterator[None]:
     try:
         yield
-    except TrainingError as error:
+    except (TrainingError, ArtifactError) as error:
         raise click.ClickException(str(error)) from None
     except (ClientError, BotoCoreError) as error:
         raise click.ClickException(str(cloud_error(action, error))) from None
@@ -191,7 +191,7 @@ def train(
     rule = ThresholdRule(threshold_rule, target_recall)
     with reported_errors(f"train --target {target}"):
         if target == "local":
-            lines = run_local(output_dir or DEFAULT_OUTPUT_DIR, job["seed"], rule, click.echo)
+            lines = run_local(output_dir or DEFAULT_OUTPUT_DIR, job["seed"], rule)
         elif not job["role_arn"] or not job["bucket"]:
             raise click.UsageError("--target sagemaker needs --role and --bucket")
         else:
@@ -218,10 +218,8 @@ def train(
 )
 def card(model_path: Path, output: Path) -> None:
     """Describe a trained model: features and training ranges, metrics, intended use."""
-    try:
+    with reported_errors("card"):
         artifact = load_artifact(model_path)
-    except ArtifactError as error:
-        raise click.ClickException(str(error)) from None
     write_model_card(artifact, output)
     click.echo(f"wrote {output} for model {artifact.name} version {artifact.version}")
 
