@@ -35,10 +35,10 @@ def standin_url(local_standin: RunningStandin, monkeypatch: pytest.MonkeyPatch) 
 def test_the_endpoint_scores_the_held_out_rows_as_training_did(
     trained: LocalTrainingResult, metrics_file: Path, standin_url: str, batch_rows: int
 ) -> None:
-    rows, seed = held_out_rows(metrics_file)
+    rows, _ = held_out_rows(metrics_file)
     client = create_runtime_client(standin_url)
     endpoint = ModelEndpoint(ENDPOINT_NAME, lambda: client)
-    result = evaluate_endpoint(endpoint, rows, seed, batch_rows)
+    result = evaluate_endpoint(endpoint, rows, batch_rows)
     assert result.metrics == trained.test_metrics
     assert result.calls == -(-len(rows.labels) // batch_rows)
     assert result.variants == (trained.artifact.version,)
@@ -83,5 +83,5 @@ def test_rows_of_another_split_are_refused(metrics_file: Path, tmp_path: Path) -
 def test_a_batch_needs_a_row(trained: LocalTrainingResult) -> None:
     endpoint = ModelEndpoint(ENDPOINT_NAME, object)
     with pytest.raises(ValueError, match="at least one row"):
-        evaluate_endpoint(endpoint, trained.split.test, 42, 0)
+        evaluate_endpoint(endpoint, trained.split.test, 0)
     assert issubclass(CloudError, TrainingError)

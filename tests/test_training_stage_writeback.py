@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.model_card import CARD_FORMAT
 from training import StageFileError
-from training.model_card import dumps, sagemaker_card, write_stage
+from training.model_card import sagemaker_card, write_stage
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARN = "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/WDBC-Dev"
@@ -57,13 +57,14 @@ def test_the_stage_points_at_the_endpoint_and_nothing_else_changes(project: Path
     assert after == before
     assert list(after) == list(before)
     assert list(after["stages"]) == list(before["stages"])
-    # The layout stays as written by hand: the same text but for the changed values.
-    assert config_path.read_text() == dumps(after) + "\n"
+    # The layout stays as the file keeps it: the same text but for the changed values.
+    assert config_path.read_text() == json.dumps(after, indent=2) + "\n"
 
 
 def test_only_the_invoke_statements_resource_changes_in_lower_case(project: Path) -> None:
     policy_path = project / ".chalice" / "policy-dev.json"
-    before = json.loads(policy_path.read_text())
+    text_before = policy_path.read_text()
+    before = json.loads(text_before)
     write_stage("dev", "WDBC-Dev", ARN, card(), project)
     after = json.loads(policy_path.read_text())
     [invoke] = [s for s in after["Statement"] if s["Action"] == "sagemaker:InvokeEndpoint"]
@@ -71,6 +72,8 @@ def test_only_the_invoke_statements_resource_changes_in_lower_case(project: Path
     others_before = [s for s in before["Statement"] if s["Action"] != "sagemaker:InvokeEndpoint"]
     others_after = [s for s in after["Statement"] if s["Action"] != "sagemaker:InvokeEndpoint"]
     assert others_after == others_before
+    [old] = [s["Resource"] for s in before["Statement"] if s["Action"] == invoke["Action"]]
+    assert policy_path.read_text() == text_before.replace(old, ARN.lower())
     # Other stages' files are untouched.
     assert (project / ".chalice" / "policy-prod.json").read_bytes() == (
         PROJECT_DIR / ".chalice" / "policy-prod.json"

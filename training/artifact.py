@@ -17,6 +17,7 @@ from typing import Any
 from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
 
 ARTIFACT_FORMAT = "wdbc-linear-model/1"
+_LISTS = ("means", "scales", "weights", "feature_names")
 
 
 class ArtifactError(ValueError):
@@ -51,9 +52,9 @@ class ModelArtifact:
             values = getattr(self, key)
             if len(values) != FEATURE_COUNT:
                 raise ArtifactError(f"{key} must hold {FEATURE_COUNT} numbers")
-            if not all(_is_finite_number(value) for value in values):
+            if not all(map(_is_finite_number, values)):
                 raise ArtifactError(f"{key} must hold finite numbers")
-        if not all(scale > 0 for scale in self.scales):
+        if min(self.scales) <= 0:
             raise ArtifactError("scales must be positive")
         if not _is_finite_number(self.intercept):
             raise ArtifactError("intercept must be a finite number")
@@ -92,28 +93,24 @@ class ModelArtifact:
     def from_json(cls, document: Mapping[str, Any]) -> ModelArtifact:
         if document.get("format") != ARTIFACT_FORMAT:
             raise ArtifactError(f"format must be {ARTIFACT_FORMAT!r}")
+        lists: dict[str, Any] = {key: tuple(_require(document, key, list)) for key in _LISTS}
+        numbers = {key: _require(document, key, (int, float)) for key in ("intercept", "threshold")}
         try:
-            artifact = cls(
-                name=_require(document, "name", str),
-                means=tuple(_require(document, "means", list)),
-                scales=tuple(_require(document, "scales", list)),
-                weights=tuple(_require(document, "weights", list)),
-                intercept=_require(document, "intercept", (int, float)),
-                threshold=_require(document, "threshold", (int, float)),
-                feature_names=tuple(_require(document, "feature_names", list)),
-                metrics=document.get("metrics", {}),
-                feature_ranges={
-                    name: (float(low), float(high))
-                    for name, (low, high) in document.get("feature_ranges", {}).items()
-                },
-                training=document.get("training", {}),
-            )
+            ranges = {
+                name: (float(low), float(high))
+                for name, (low, high) in document.get("feature_ranges", {}).items()
+            }
         except (TypeError, ValueError, AttributeError) as error:
-            if isinstance(error, ArtifactError):
-                raise
             raise ArtifactError(f"malformed artifact: {type(error).__name__}") from None
-        recorded_version = document.get("version")
-        if recorded_version is not None and recorded_version != artifact.version:
+        artifact = cls(
+            name=_require(document, "name", str),
+            **lists,
+            **numbers,
+            metrics=document.get("metrics", {}),
+            feature_ranges=ranges,
+            training=document.get("training", {}),
+        )
+        if document.get("version") not in (None, artifact.version):
             raise ArtifactError("version does not match the parameters (the file was edited)")
         return artifact
 

@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
@@ -45,18 +45,14 @@ class AwsClients:
         session = boto3.session.Session(region_name=region)
         if session.region_name is None:
             raise CloudError("no AWS region: pass --region or set AWS_REGION")
-        services = {"sagemaker": "sagemaker", "autoscaling": "application-autoscaling"}
-        clients = {name: session.client(services.get(name, name)) for name in ("sagemaker",
-                   "autoscaling", "s3", "sts")}  # fmt: skip
-        return cls(session=session, **clients)
+        services = ("sagemaker", "application-autoscaling", "s3", "sts")
+        return cls(session, *map(session.client, services))
 
 
 def check_endpoint_name(name: str) -> str:
     if not _ENDPOINT_NAME.match(name) or len(name) > MAX_ENDPOINT_NAME:
-        raise BadName(
-            f"endpoint name {name!r} must be at most {MAX_ENDPOINT_NAME} letters, digits and "
-            "inner hyphens"
-        )
+        raise BadName(f"endpoint name {name!r} must be at most {MAX_ENDPOINT_NAME} letters, "
+                      "digits and inner hyphens")  # fmt: skip
     return name
 
 
@@ -67,7 +63,6 @@ def model_version(model_data_url: str) -> str:
 
 
 def project_tags(extra: Mapping[str, str] | None = None) -> list[dict[str, str]]:
-    """The project tag every resource carries, plus any of the ``wdbc:`` tags above."""
     tags = {PROJECT_TAG_KEY: PROJECT, **(extra or {})}
     return [{"Key": key, "Value": value} for key, value in tags.items()]
 
@@ -87,9 +82,9 @@ def describe_or_none(describe: Callable[..., Any], **name: str) -> dict[str, Any
         return dict(describe(**name))
     except ClientError as error:
         details = error.response.get("Error", {})
-        message = details.get("Message", "").lower()
-        if details.get("Code") == "ResourceNotFound" or (
-            details.get("Code") in {"ValidationException", "ValidationError"}
+        code, message = details.get("Code"), details.get("Message", "").lower()
+        if code == "ResourceNotFound" or (
+            code in {"ValidationException", "ValidationError"}
             and any(words in message for words in ("could not find", "does not exist", "not found"))
         ):
             return None
@@ -104,14 +99,12 @@ def cloud_error(action: str, error: ClientError | BotoCoreError) -> CloudError:
     return CloudError(f"{action}: {type(error).__name__}: {error}")
 
 
-@dataclass(frozen=True)
-class WaitPolicy:
+class WaitPolicy(NamedTuple):
     timeout_seconds: float
     poll_seconds: float = 15.0
 
 
-@dataclass(frozen=True)
-class Watch:
+class Watch(NamedTuple):
     """A boto3 waiter, the describe call it polls, and where the status is in the answer."""
 
     waiter: str

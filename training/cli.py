@@ -6,24 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.endpoint import ModelEndpoint, create_runtime_client
-from training import TrainingError, hosting, registry
+from training import TrainingError, hosting, local, registry
 from training.artifact import ArtifactError, load_artifact
 from training.aws import PROJECT, SEED_TAG_KEY, AwsClients, WaitPolicy, cloud_error, tags_of
 from training.data import DEFAULT_SEED, WdbcSplit, held_out_rows
 from training.hosting import Autoscaling, DeployRequest, Hosting, ModelSource
 from training.linear_learner import SELECTION_CRITERION, SageMakerTrainingSettings
-from training.local import (
-    DEFAULT_OUTPUT_DIR,
-    ClassificationMetrics,
-    cross_validate,
-    train_local,
-    write_outputs,
-)
+from training.local import DEFAULT_OUTPUT_DIR, ClassificationMetrics
 from training.model_card import (
     DEFAULT_CARD,
     PROJECT_DIR,
@@ -31,31 +26,28 @@ from training.model_card import (
     write_model_card,
     write_stage,
 )
+from training.model_card import (
+    METRIC_LABELS as LABELS,
+)
 from training.registry import DEFAULT_SAGEMAKER_OUTPUT_DIR, Package
 from training.threshold import DEFAULT_RULE, DEFAULT_TARGET_RECALL, RULE_NAMES, ThresholdRule
 
 Echo = Callable[[str], None]
-LABELS = {
-    "accuracy": "accuracy",
-    "malignant_recall": "malignant recall",
-    "malignant_precision": "malignant precision",
-    "roc_auc": "ROC AUC",
-}
 _region = click.option("--region", help="AWS region [default: boto3's, e.g. AWS_REGION].")
 
 
-def run_local(output_dir: Path, seed: int, rule: ThresholdRule, echo: Echo) -> list[str]:
+def run_local(output_dir: Path, seed: int, rule: ThresholdRule) -> list[str]:
     """``--target local``: train, cross-validate, write every file; returns the report."""
-    result = train_local(seed, rule)
-    cross_validation = cross_validate(result.split, rule)
-    written = write_outputs(result, output_dir, cross_validation)
-    artifact = result.artifact
+    result = local.train_local(seed, rule)
+    cross_validation = local.cross_validate(result.split, rule)
+    written = local.write_outputs(result, output_dir, cross_validation)
+    artifact, test = result.artifact, result.test_metrics
     return [
         *_heading(f"{artifact.name}  version {artifact.version}", result.split, rule.describe()),
         f"chosen     C {result.fitted.regularisation_strength:.6g}  "
         f"threshold {artifact.threshold:.6g}",
         "",
-        *format_metrics(result.test_metrics, f"test ({result.test_metrics.rows} held-out rows)"),
+        *format_metrics(test, f"test ({test.rows} held-out rows)"),
         "",
         "10-fold cross-validation on train + validation (mean ± std)",
         *(
@@ -116,7 +108,7 @@ def format_metrics(metrics: ClassificationMetrics, heading: str) -> list[str]:
 def reported_errors(action: str) -> Iterator[None]:
     try:
         yield
-    except TrainingError as error:
+    except (TrainingError, ArtifactError) as error:
         raise click.ClickException(str(error)) from None
     except (ClientError, BotoCoreError) as error:
         raise click.ClickException(str(cloud_error(action, error))) from None
@@ -165,12 +157,16 @@ def cli() -> None:
     default=DEFAULT_TARGET_RECALL,
     help="The malignant recall the 'target-recall' rule must reach on the validation rows.",
 )
-@click.option("--role", envvar="SAGEMAKER_ROLE_ARN", help="SageMaker: execution role ARN.")
+@click.option(
+    "--role", "role_arn", envvar="SAGEMAKER_ROLE_ARN", help="SageMaker: execution role ARN."
+)
 @click.option("--bucket", envvar="WDBC_BUCKET", help="SageMaker: S3 bucket for data and model.")
 @click.option("--prefix", default="wdbc", help="SageMaker: S3 key prefix in the bucket.")
 @_region
 @click.option("--instance-type", default="ml.m5.large", help="SageMaker: training instance.")
-@click.option("--kms-key", help="SageMaker: KMS key for the channels, volume, model and report.")
+@click.option(
+    "--kms-key", "kms_key_id", help="SageMaker: KMS key for the channels, volume, model and report."
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=1),
@@ -180,16 +176,10 @@ def cli() -> None:
 def train(
     target: str,
     output_dir: Path | None,
-    seed: int,
     threshold_rule: str,
     target_recall: float,
-    role: str | None,
-    bucket: str | None,
-    prefix: str,
-    region: str | None,
-    instance_type: str,
-    kms_key: str | None,
     timeout: float,
+    **job: Any,
 ) -> None:
     """Split WDBC 60/20/20 by seed, fit, choose the threshold on validation, score on test.
 
@@ -201,23 +191,14 @@ def train(
     rule = ThresholdRule(threshold_rule, target_recall)
     with reported_errors(f"train --target {target}"):
         if target == "local":
-            lines = run_local(output_dir or DEFAULT_OUTPUT_DIR, seed, rule, click.echo)
-        elif not role or not bucket:
+            lines = run_local(output_dir or DEFAULT_OUTPUT_DIR, job["seed"], rule)
+        elif not job["role_arn"] or not job["bucket"]:
             raise click.UsageError("--target sagemaker needs --role and --bucket")
         else:
             settings = SageMakerTrainingSettings(
-                role,
-                bucket,
-                prefix,
-                region,
-                instance_type,
-                kms_key,
-                seed,
-                rule,
-                wait_timeout_seconds=timeout * 60,
+                **job, rule=rule, wait_timeout_seconds=timeout * 60
             )
-            output = output_dir or DEFAULT_SAGEMAKER_OUTPUT_DIR
-            lines = run_sagemaker(settings, output, click.echo)
+            lines = run_sagemaker(settings, output_dir or DEFAULT_SAGEMAKER_OUTPUT_DIR, click.echo)
     click.echo("\n".join(lines))
 
 
@@ -237,10 +218,8 @@ def train(
 )
 def card(model_path: Path, output: Path) -> None:
     """Describe a trained model: features and training ranges, metrics, intended use."""
-    try:
+    with reported_errors("card"):
         artifact = load_artifact(model_path)
-    except ArtifactError as error:
-        raise click.ClickException(str(error)) from None
     write_model_card(artifact, output)
     click.echo(f"wrote {output} for model {artifact.name} version {artifact.version}")
 
@@ -262,7 +241,8 @@ def list_versions(region: str | None) -> None:
 def _decision(approve: bool) -> click.Command:
     verb = "approve" if approve else "reject"
 
-    @click.command(verb)
+    @click.command(verb, help=f"{verb.capitalize()} VERSION (v<N>, <N> or its ARN); its model "
+                   "card follows.")  # fmt: skip
     @click.argument("version")
     @click.option("--reason", required=True, help=f"Why you {verb} it; stored on the package.")
     @click.option("--by", help="Who decides [default: the caller's AWS identity, from STS].")
@@ -270,12 +250,9 @@ def _decision(approve: bool) -> click.Command:
     def command(version: str, reason: str, by: str | None, region: str | None) -> None:
         with reported_errors(f"registry {verb}"):
             clients = AwsClients.create(region)
-            package = registry.decide(
-                clients, version, approve, by or registry.caller(clients), reason
-            )
+            package = registry.decide(clients, version, approve, by, reason)
         click.echo(f"{PROJECT} {package.version} is {package.status}: {package.arn}")
 
-    command.help = f"{verb.capitalize()} VERSION (v<N>, <N> or its ARN); its model card follows."
     return command
 
 
@@ -310,6 +287,7 @@ registry_commands.add_command(_decision(False))
 )
 @click.option(
     "--memory",
+    "memory_mb",
     type=click.Choice([str(size) for size in hosting.SERVERLESS_MEMORY_SIZES]),
     default="2048",
     help="Serverless: memory in MB.",
@@ -330,25 +308,11 @@ registry_commands.add_command(_decision(False))
 @click.option(
     "--poll-seconds", type=click.FloatRange(min=0), default=15, help="Seconds between checks."
 )
-def deploy(
-    model_package: str | None,
-    approved: str | None,
-    training_job: str | None,
-    endpoint: str,
-    serverless: bool,
-    instance_type: str,
-    instance_count: int,
-    autoscale_min: int | None,
-    autoscale_max: int | None,
-    target_invocations: float | None,
-    memory: str,
-    max_concurrency: int,
-    role: str | None,
-    stage: str | None,
-    region: str | None,
-    timeout: float,
-    poll_seconds: float,
-) -> None:
+def deploy(model_package: str | None, approved: str | None, training_job: str | None,
+           endpoint: str, serverless: bool, autoscale_min: int | None, autoscale_max: int | None,
+           target_invocations: float | None, memory_mb: str, role: str | None,
+           stage: str | None, region: str | None, timeout: float, poll_seconds: float,
+           **instances: Any) -> None:  # fmt: skip
     """Model, endpoint config (variant named by the model version: v<N> for a package) and
     endpoint; an existing one is updated without downtime, then its old config and model are
     deleted. Only an Approved package is deployed."""
@@ -359,10 +323,9 @@ def deploy(
         raise click.UsageError(
             "autoscaling needs --autoscale-min, --autoscale-max and --target-invocations"
         )
+    serving = Hosting(**instances, memory_mb=int(memory_mb) if serverless else None)
+    autoscaling = None if None in scaling else Autoscaling(*scaling)  # type: ignore[arg-type]
     try:  # checked before any call: what click's types cannot check alone
-        memory_mb = int(memory) if serverless else None
-        serving = Hosting(instance_type, instance_count, memory_mb, max_concurrency)
-        autoscaling = None if None in scaling else Autoscaling(*scaling)  # type: ignore[arg-type]
         DeployRequest(ModelSource("v1", {}, ""), endpoint, serving, autoscaling, role)
     except (ValueError, TrainingError) as error:
         raise click.UsageError(str(error)) from None
@@ -380,37 +343,31 @@ def deploy(
             container = {"ModelPackageName": package.arn}
             source = ModelSource(package.version, container, package.training_job, package.arn)
         request = DeployRequest(source, endpoint, serving, autoscaling, role)
-        deployment = hosting.deploy(
-            clients, request, WaitPolicy(timeout * 60, poll_seconds), click.echo
-        )
+        policy = WaitPolicy(timeout * 60, poll_seconds)
+        deployment = hosting.deploy(clients, request, policy, click.echo)
         click.echo(
             f"endpoint {deployment.endpoint} serves version {deployment.version} "
             f"(production variant {deployment.version}, config {deployment.endpoint_config})"
         )
         if stage:
-            for path in write_back(clients, deployment, package, stage, PROJECT_DIR):
-                click.echo(f"wrote {path}")
-
-
-def write_back(
-    clients: AwsClients,
-    deployment: hosting.Deployment,
-    package: Package | None,
-    stage: str,
-    project: Path,
-) -> tuple[Path, ...]:
-    """The stage's settings and its card; a package's SageMaker Model Card is published too."""
-    job = deployment.training_job
-    seed = tags_of(clients.sagemaker, job["TrainingJobArn"]).get(SEED_TAG_KEY)
-    if seed is None:
-        raise TrainingError(
-            f"training job {job['TrainingJobName']} has no {SEED_TAG_KEY} tag: "
-            "it was not trained by `python -m training train --target sagemaker`"
-        )
-    api_card = sagemaker_card(job, deployment.version, int(seed), package.arn if package else None)
-    if package is not None:
-        click.echo(f"published SageMaker model card {registry.publish_card(clients, package)}")
-    return write_stage(stage, deployment.endpoint, deployment.endpoint_arn, api_card, project)
+            # The stage's settings and its card; a package's SageMaker Model Card is published too.
+            job = deployment.training_job
+            seed = tags_of(clients.sagemaker, job["TrainingJobArn"]).get(SEED_TAG_KEY)
+            if seed is None:
+                raise TrainingError(
+                    f"training job {job['TrainingJobName']} has no {SEED_TAG_KEY} tag: "
+                    "it was not trained by `python -m training train --target sagemaker`"
+                )
+            arn = package.arn if package else None
+            api_card = sagemaker_card(job, deployment.version, int(seed), arn)
+            if package is not None:
+                click.echo(
+                    f"published SageMaker model card {registry.publish_card(clients, package)}"
+                )
+            written = write_stage(
+                stage, deployment.endpoint, deployment.endpoint_arn, api_card, PROJECT_DIR
+            )
+            click.echo("\n".join(f"wrote {path}" for path in written))
 
 
 @cli.command(short_help="Score the held-out test rows through an endpoint.")
@@ -440,7 +397,7 @@ def evaluate(endpoint: str, metrics_file: Path, batch_rows: int) -> None:
         rows, seed = held_out_rows(metrics_file)
         client = create_runtime_client()
         result = hosting.evaluate_endpoint(
-            ModelEndpoint(endpoint, lambda: client), rows, seed, batch_rows
+            ModelEndpoint(endpoint, lambda: client), rows, batch_rows
         )
     metrics, variants = result.metrics, ", ".join(result.variants) or "not named"
     click.echo(f"endpoint   {endpoint}  variant {variants}")

@@ -1,13 +1,14 @@
 """The WDBC data set as this project sees it: our feature names, 1 = malignant, a fixed split.
 
 scikit-learn ships WDBC, so training needs no download. Its conventions differ from ours in two
-ways, both checked loudly here rather than trusted: feature names are spelled "mean radius"
-rather than ``radius_mean``, and its target codes 0 = malignant, the opposite of the walk-through.
+ways, both checked loudly here rather than trusted: it spells "mean radius" for ``radius_mean``,
+and its target codes 0 = malignant, the opposite of the walk-through.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -20,19 +21,11 @@ from chalicelib.features import FEATURE_NAMES
 from training import DatasetError, TrainingError
 
 DEFAULT_SEED = 42
-
-MALIGNANT = 1
-BENIGN = 0
-
+MALIGNANT, BENIGN = 1, 0
 # The published WDBC counts: a relabelling mistake or a different data file changes them.
-EXPECTED_MALIGNANT_ROWS = 212
-EXPECTED_BENIGN_ROWS = 357
-
-VALIDATION_FRACTION = 0.2
-TEST_FRACTION = 0.2
-
-_SKLEARN_STATISTIC_PREFIXES = {"mean ": "mean", "worst ": "worst"}
-_SKLEARN_STATISTIC_SUFFIXES = {" error": "se"}
+EXPECTED_MALIGNANT_ROWS, EXPECTED_BENIGN_ROWS = 212, 357
+VALIDATION_FRACTION = TEST_FRACTION = 0.2
+_SKLEARN_NAME = re.compile(r"^(?:(mean|worst) (.+)|(.+) (error))$")
 
 Features = npt.NDArray[np.float64]
 Labels = npt.NDArray[np.int64]
@@ -80,21 +73,22 @@ class WdbcSplit(NamedTuple):
     def record(self) -> dict[str, Any]:
         """The split by row index, as metrics.json keeps it: positions in scikit-learn's copy of
         WDBC, not patient data, so later tools can score exactly the held-out rows."""
-        return {
-            "seed": self.seed,
-            **{f"{name}_rows": part.row_indices.tolist() for name, part in self.parts.items()},
-        }
+        rows = {f"{name}_rows": part.row_indices.tolist() for name, part in self.parts.items()}
+        return {"seed": self.seed, **rows}
+
+    def train_ranges(self) -> dict[str, tuple[float, float]]:
+        """Each feature's range on the train rows, as the model cards show it."""
+        low, high = self.train.features.min(axis=0).tolist(), self.train.features.max(axis=0)
+        return dict(zip(FEATURE_NAMES, zip(low, high.tolist(), strict=True), strict=True))
 
 
 def our_feature_name(sklearn_name: str) -> str:
     """``"mean radius"`` -> ``radius_mean``, ``"radius error"`` -> ``radius_se``, and so on."""
-    for prefix, statistic in _SKLEARN_STATISTIC_PREFIXES.items():
-        if sklearn_name.startswith(prefix):
-            return _join(sklearn_name.removeprefix(prefix), statistic)
-    for suffix, statistic in _SKLEARN_STATISTIC_SUFFIXES.items():
-        if sklearn_name.endswith(suffix):
-            return _join(sklearn_name.removesuffix(suffix), statistic)
-    raise DatasetError(f"unrecognised scikit-learn feature name {sklearn_name!r}")
+    match = _SKLEARN_NAME.match(sklearn_name)
+    if match is None:
+        raise DatasetError(f"unrecognised scikit-learn feature name {sklearn_name!r}")
+    statistic, measurement = (match[1], match[2]) if match[1] else ("se", match[3])
+    return f"{measurement.replace(' ', '_')}_{statistic}"
 
 
 def load_wdbc() -> WdbcData:
@@ -104,41 +98,35 @@ def load_wdbc() -> WdbcData:
 
 def wdbc_from_sklearn(bunch: Any) -> WdbcData:
     """Check scikit-learn's copy against our conventions and convert it; raises DatasetError."""
-    mapped_names = tuple(our_feature_name(str(name)) for name in bunch.feature_names)
-    if mapped_names != FEATURE_NAMES:
+    if tuple(our_feature_name(str(name)) for name in bunch.feature_names) != FEATURE_NAMES:
         raise DatasetError("scikit-learn's WDBC columns do not map onto FEATURE_NAMES in order")
     if [str(name) for name in bunch.target_names] != ["malignant", "benign"]:
         raise DatasetError("scikit-learn's WDBC target no longer codes 0 = malignant")
     labels = (1 - np.asarray(bunch.target, dtype=np.int64)).astype(np.int64)
-    malignant_rows = int(np.count_nonzero(labels == MALIGNANT))
-    benign_rows = int(np.count_nonzero(labels == BENIGN))
-    if (malignant_rows, benign_rows) != (EXPECTED_MALIGNANT_ROWS, EXPECTED_BENIGN_ROWS):
+    malignant = int(np.count_nonzero(labels == MALIGNANT))
+    if (malignant, len(labels) - malignant) != (EXPECTED_MALIGNANT_ROWS, EXPECTED_BENIGN_ROWS):
         raise DatasetError(
             f"expected {EXPECTED_MALIGNANT_ROWS} malignant and {EXPECTED_BENIGN_ROWS} benign rows,"
-            f" found {malignant_rows} and {benign_rows}"
+            f" found {malignant} and {len(labels) - malignant}"
         )
     return WdbcData(features=np.asarray(bunch.data, dtype=np.float64), labels=labels)
 
 
 def split_wdbc(data: WdbcData, seed: int = DEFAULT_SEED) -> WdbcSplit:
     """Stratified 60/20/20 train/validation/test split; the same seed always gives the same rows."""
-    all_rows = np.arange(len(data.labels), dtype=np.int64)
-    rest_rows, test_rows = train_test_split(
-        all_rows, test_size=TEST_FRACTION, stratify=data.labels, random_state=seed
+    everything = SplitPart(data.features, data.labels, np.arange(len(data.labels), dtype=np.int64))
+    rest, test = train_test_split(
+        everything.row_indices, test_size=TEST_FRACTION, stratify=data.labels, random_state=seed
     )
     # The validation part is a fraction of what is left after the test part is set aside.
-    validation_share_of_rest = VALIDATION_FRACTION / (1.0 - TEST_FRACTION)
-    train_rows, validation_rows = train_test_split(
-        rest_rows,
-        test_size=validation_share_of_rest,
-        stratify=data.labels[rest_rows],
+    train, validation = train_test_split(
+        rest,
+        test_size=VALIDATION_FRACTION / (1.0 - TEST_FRACTION),
+        stratify=data.labels[rest],
         random_state=seed,
     )
     return WdbcSplit(
-        train=_part(data, train_rows),
-        validation=_part(data, validation_rows),
-        test=_part(data, test_rows),
-        seed=seed,
+        take(everything, train), take(everything, validation), take(everything, test), seed
     )
 
 
@@ -146,8 +134,7 @@ def held_out_rows(metrics_file: Path) -> tuple[SplitPart, int]:
     """The test rows a training run recorded, checked against the split its seed reproduces."""
     try:
         record = json.loads(metrics_file.read_text(encoding="utf-8"))["split"]
-        seed = int(record["seed"])
-        recorded = [int(row) for row in record["test_rows"]]
+        seed, recorded = int(record["seed"]), [int(row) for row in record["test_rows"]]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise TrainingError(
             f"{metrics_file} holds no split record (split.seed, split.test_rows): "
@@ -165,13 +152,3 @@ def take(part: SplitPart, positions: npt.NDArray[np.int64]) -> SplitPart:
     """The rows at these positions of ``part``, in row order."""
     ordered = np.sort(positions)
     return SplitPart(part.features[ordered], part.labels[ordered], part.row_indices[ordered])
-
-
-def _part(data: WdbcData, rows: RowIndices) -> SplitPart:
-    return take(
-        SplitPart(data.features, data.labels, np.arange(len(data.labels), dtype=np.int64)), rows
-    )
-
-
-def _join(measurement: str, statistic: str) -> str:
-    return f"{measurement.replace(' ', '_')}_{statistic}"

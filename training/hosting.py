@@ -1,12 +1,11 @@
 """Hosting the model: deploy to an endpoint (or move one to a new model), autoscaling, what this
 project has on SageMaker, delete, and scoring the held-out rows through an endpoint.
 
-Plain boto3 ``sagemaker`` calls: model, endpoint config, endpoint. A first deployment creates
-the endpoint; a later one makes a new endpoint config and calls UpdateEndpoint, which SageMaker
-carries out without downtime (blue/green), then deletes the config and model it replaced. A
-deployed model is owned by one endpoint: model ``<endpoint>-<version>``, endpoint config
-``<endpoint>-<version>-<UTC time>``, production variant ``<version>``. The API reports the
-variant that answered as the model version, so the variant is named exactly that.
+Plain boto3 calls: model, endpoint config, endpoint. A later deployment makes a new endpoint
+config and calls UpdateEndpoint, which SageMaker carries out without downtime (blue/green), then
+deletes the config and model it replaced. A deployed model is owned by one endpoint: model
+``<endpoint>-<version>``, endpoint config ``<endpoint>-<version>-<UTC time>``, production variant
+``<version>``, since the API reports the variant that answered as the model version.
 """
 
 from __future__ import annotations
@@ -14,37 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from chalicelib.endpoint import ModelEndpoint
 from chalicelib.errors import ApiError
 from chalicelib.model_answer import MALIGNANT, read_predictions
-from training import CloudError, WaitFailed
-from training.aws import (
-    BASE_JOB_NAME,
-    ENDPOINT,
-    MODEL_PACKAGE_TAG_KEY,
-    TRAINING_JOB_TAG_KEY,
-    VERSION_TAG_KEY,
-    AwsClients,
-    Echo,
-    WaitPolicy,
-    check_endpoint_name,
-    describe_or_none,
-    is_project_resource,
-    model_version,
-    project_tags,
-    tags_of,
-    wait_for,
-)
+from training import CloudError, WaitFailed, aws
 from training.data import SplitPart
 from training.local import ClassificationMetrics, metrics_of_predictions
 
-DEFAULT_INSTANCE_TYPE = "ml.m5.large"
-DEFAULT_MEMORY_MB = 2048
-DEFAULT_MAX_CONCURRENCY = 5
 SERVERLESS_MEMORY_SIZES = (1024, 2048, 3072, 4096, 5120, 6144)
 DEFAULT_BATCH_ROWS = 100
 SCALING = {
@@ -52,21 +31,16 @@ SCALING = {
     "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
 }
 SCALING_METRIC = "SageMakerVariantInvocationsPerInstance"
-_RETAGGED = (VERSION_TAG_KEY, TRAINING_JOB_TAG_KEY, MODEL_PACKAGE_TAG_KEY)
 
 
 @dataclass(frozen=True)
 class Hosting:
     """Real-time instances, or serverless inference when ``memory_mb`` is given."""
 
-    instance_type: str = DEFAULT_INSTANCE_TYPE
+    instance_type: str = "ml.m5.large"
     instance_count: int = 1
     memory_mb: int | None = None
-    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
-
-    def __post_init__(self) -> None:
-        if self.memory_mb is not None and self.memory_mb not in SERVERLESS_MEMORY_SIZES:
-            raise ValueError(f"serverless memory must be one of {SERVERLESS_MEMORY_SIZES} MB")
+    max_concurrency: int = 5
 
     def variant_settings(self) -> dict[str, Any]:
         if self.memory_mb is None:
@@ -80,18 +54,12 @@ class Hosting:
         return f"serverless, {self.memory_mb} MB, at most {self.max_concurrency} at once"
 
 
-@dataclass(frozen=True)
-class Autoscaling:
-    """A target-tracking policy on SageMaker's invocations-per-instance metric: the variant is
-    held at ``target_invocations_per_instance`` per instance per minute."""
+class Autoscaling(NamedTuple):
+    """Target tracking on invocations per instance per minute."""
 
     min_capacity: int
     max_capacity: int
     target_invocations_per_instance: float
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.min_capacity <= self.max_capacity:
-            raise ValueError("autoscaling needs 1 <= min capacity <= max capacity")
 
 
 @dataclass(frozen=True)
@@ -108,11 +76,12 @@ class ModelSource:
         job = sagemaker.describe_training_job(TrainingJobName=name)
         url = job["ModelArtifacts"]["S3ModelArtifacts"]
         image = job["AlgorithmSpecification"]["TrainingImage"]
-        return cls(model_version(url), {"Image": image, "ModelDataUrl": url}, name)
+        return cls(aws.model_version(url), {"Image": image, "ModelDataUrl": url}, name)
 
-    def tags(self) -> dict[str, str]:
-        tags = {VERSION_TAG_KEY: self.version, TRAINING_JOB_TAG_KEY: self.training_job}
-        return tags | ({MODEL_PACKAGE_TAG_KEY: self.model_package} if self.model_package else {})
+    def tags(self) -> list[dict[str, str]]:
+        tags = {aws.VERSION_TAG_KEY: self.version, aws.TRAINING_JOB_TAG_KEY: self.training_job}
+        package = {aws.MODEL_PACKAGE_TAG_KEY: self.model_package} if self.model_package else {}
+        return aws.project_tags(tags | package)
 
 
 @dataclass(frozen=True)
@@ -124,13 +93,15 @@ class DeployRequest:
     role_arn: str | None = None  # None: the training job's own role
 
     def __post_init__(self) -> None:
-        check_endpoint_name(self.endpoint)
-        if self.autoscaling is not None and self.hosting.memory_mb is not None:
-            raise ValueError("autoscaling applies to instance hosting, not serverless")
+        aws.check_endpoint_name(self.endpoint)
+        if self.autoscaling is not None:
+            if self.hosting.memory_mb is not None:
+                raise ValueError("autoscaling applies to instance hosting, not serverless")
+            if not 1 <= self.autoscaling.min_capacity <= self.autoscaling.max_capacity:
+                raise ValueError("autoscaling needs 1 <= min capacity <= max capacity")
 
 
-@dataclass(frozen=True)
-class Deployment:
+class Deployment(NamedTuple):
     endpoint: str
     endpoint_arn: str
     model: str
@@ -141,10 +112,10 @@ class Deployment:
 
 
 def deploy(
-    clients: AwsClients,
+    clients: aws.AwsClients,
     request: DeployRequest,
-    policy: WaitPolicy,
-    echo: Echo,
+    policy: aws.WaitPolicy,
+    echo: aws.Echo,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Deployment:
     sagemaker, source, endpoint = clients.sagemaker, request.source, request.endpoint
@@ -153,34 +124,26 @@ def deploy(
         raise CloudError(
             f"training job {source.training_job} is {job['TrainingJobStatus']}, not Completed"
         )
-    tags = project_tags(source.tags())
-    model = f"{endpoint}-{source.version}"
-    config = f"{endpoint}-{source.version}-{now():%Y%m%d%H%M%S}"
-    variant = source.version  # the API reports the variant that answered as model.version
-    previous = describe_or_none(sagemaker.describe_endpoint, EndpointName=endpoint)
+    tags, variant = source.tags(), source.version
+    model = f"{endpoint}-{variant}"
+    config = f"{model}-{now():%Y%m%d%H%M%S}"
+    previous = aws.describe_or_none(sagemaker.describe_endpoint, EndpointName=endpoint)
     if previous is not None and previous["EndpointStatus"] != "InService":
         raise CloudError(
             f"endpoint {endpoint} is {previous['EndpointStatus']}; only an InService "
             "endpoint can be updated: wait for it, or `delete` it first"
         )
-    if describe_or_none(sagemaker.describe_model, ModelName=model) is None:
+    if aws.describe_or_none(sagemaker.describe_model, ModelName=model) is None:
+        role = request.role_arn or job["RoleArn"]
+        container = dict(source.container)
         sagemaker.create_model(
-            ModelName=model,
-            PrimaryContainer=dict(source.container),
-            ExecutionRoleArn=request.role_arn or job["RoleArn"],
-            Tags=tags,
+            ModelName=model, PrimaryContainer=container, ExecutionRoleArn=role, Tags=tags
         )
         echo(f"created model {model}")
+    settings = {"VariantName": variant, "ModelName": model, "InitialVariantWeight": 1.0}
     sagemaker.create_endpoint_config(
         EndpointConfigName=config,
-        ProductionVariants=[
-            {
-                "VariantName": variant,
-                "ModelName": model,
-                "InitialVariantWeight": 1.0,
-                **request.hosting.variant_settings(),
-            }
-        ],
+        ProductionVariants=[settings | request.hosting.variant_settings()],
         Tags=tags,
     )
     echo(f"created endpoint config {config} ({request.hosting.describe()}, variant {variant})")
@@ -194,61 +157,61 @@ def deploy(
         sagemaker.update_endpoint(EndpointName=endpoint, EndpointConfigName=config)
         echo(f"updating endpoint {endpoint} from {previous['EndpointConfigName']}")
     try:
-        final = wait_for(
-            sagemaker, ENDPOINT, f"endpoint {endpoint}", policy, echo, EndpointName=endpoint
+        final = aws.wait_for(
+            sagemaker, aws.ENDPOINT, f"endpoint {endpoint}", policy, echo, EndpointName=endpoint
         )
         if final["EndpointConfigName"] != config:
             # A failed update rolls back to the old config and ends InService again.
             reason = final.get("FailureReason") or "SageMaker gave no FailureReason"
             raise WaitFailed(f"endpoint {endpoint} rolled back to its old config: {reason}")
     except WaitFailed:
-        if previous is not None:
-            _delete_unused(sagemaker, config, model, previous, echo)
+        if previous is not None:  # the endpoint still runs its old config: drop the new one
+            old_config = previous["EndpointConfigName"]
+            old = sagemaker.describe_endpoint_config(EndpointConfigName=old_config)
+            sagemaker.delete_endpoint_config(EndpointConfigName=config)
+            echo(f"deleted unused endpoint config {config}")
+            if model not in _variants(old, "ModelName"):
+                sagemaker.delete_model(ModelName=model)
+                echo(f"deleted unused model {model}")
         raise
     replaced: list[str] = []
     if previous is not None:
         # Tags are set when a resource is created; the endpoint now serves another version.
-        sagemaker.delete_tags(ResourceArn=final["EndpointArn"], TagKeys=list(_RETAGGED))
-        sagemaker.add_tags(ResourceArn=final["EndpointArn"], Tags=project_tags(source.tags())[1:])
-        replaced = _delete_replaced(sagemaker, previous, keep_model=model)
+        retagged = [aws.VERSION_TAG_KEY, aws.TRAINING_JOB_TAG_KEY, aws.MODEL_PACKAGE_TAG_KEY]
+        sagemaker.delete_tags(ResourceArn=final["EndpointArn"], TagKeys=retagged)
+        sagemaker.add_tags(ResourceArn=final["EndpointArn"], Tags=tags[1:])
+        replaced = _delete_replaced(sagemaker, previous["EndpointConfigName"], keep_model=model)
         for name in replaced:
             echo(f"deleted {name}")
     if request.autoscaling is not None:
-        enable_autoscaling(clients.autoscaling, endpoint, variant, request.autoscaling)
-        scaling = request.autoscaling
-        echo(
-            f"autoscaling {variant}: {scaling.min_capacity}..{scaling.max_capacity} instances at "
-            f"{scaling.target_invocations_per_instance:g} invocations per instance"
-        )
-    return Deployment(
-        endpoint, final["EndpointArn"], model, config, source.version, job, tuple(replaced)
-    )
+        enable_autoscaling(clients.autoscaling, endpoint, variant, request.autoscaling, echo)
+    return Deployment(endpoint, final["EndpointArn"], model, config, variant, job, tuple(replaced))
 
 
-def enable_autoscaling(client: Any, endpoint: str, variant: str, scaling: Autoscaling) -> None:
-    target = {**SCALING, "ResourceId": f"endpoint/{endpoint}/variant/{variant}"}
-    client.register_scalable_target(
-        **target, MinCapacity=scaling.min_capacity, MaxCapacity=scaling.max_capacity
-    )
+def enable_autoscaling(
+    client: Any, endpoint: str, variant: str, scaling: Autoscaling, echo: aws.Echo
+) -> None:
+    low, high, target = scaling
+    scalable = {**SCALING, "ResourceId": f"endpoint/{endpoint}/variant/{variant}"}
+    client.register_scalable_target(**scalable, MinCapacity=low, MaxCapacity=high)
     client.put_scaling_policy(
-        **target,
+        **scalable,
         PolicyName=f"{endpoint}-{variant}-invocations",
         PolicyType="TargetTrackingScaling",
         TargetTrackingScalingPolicyConfiguration={
-            "TargetValue": scaling.target_invocations_per_instance,
+            "TargetValue": target,
             "PredefinedMetricSpecification": {"PredefinedMetricType": SCALING_METRIC},
             "ScaleInCooldown": 300,  # seconds: slow to let go of capacity, quick to add it
             "ScaleOutCooldown": 60,
         },
     )
+    echo(f"autoscaling {variant}: {low}..{high} instances at {target:g} invocations per instance")
 
 
 def disable_autoscaling(client: Any, endpoint: str, variants: Iterable[str]) -> list[str]:
     """Delete the policies and deregister the targets of these variants; returns what it removed.
-
-    Needed before an update that drops a scaled variant or changes its instance type, and
-    explicitly on delete, so nothing is left behind whatever IAM allows SageMaker to do.
-    """
+    Needed before an update that drops a scaled variant, and on delete, so nothing is left
+    behind whatever IAM allows SageMaker to do."""
     removed = []
     for variant in variants:
         target = {**SCALING, "ResourceId": f"endpoint/{endpoint}/variant/{variant}"}
@@ -263,17 +226,17 @@ def disable_autoscaling(client: Any, endpoint: str, variants: Iterable[str]) -> 
     return removed
 
 
-def delete_endpoint(clients: AwsClients, endpoint: str, echo: Echo) -> list[str]:
-    """The endpoint and everything deploy made for it: scaling, endpoint, config, model; returns
-    what was deleted. The endpoint goes first, as SageMaker needs its config and model no longer
-    in use. Model and config are this endpoint's own: deploy names them after it. The Model
-    Registry is left alone."""
+def delete_endpoint(clients: aws.AwsClients, endpoint: str, echo: aws.Echo) -> list[str]:
+    """The endpoint first (SageMaker needs its config and model no longer in use), then its
+    scaling, config and model, which deploy named after it. The Model Registry is left alone."""
     sagemaker = clients.sagemaker
-    description = describe_or_none(sagemaker.describe_endpoint, EndpointName=endpoint)
+    description = aws.describe_or_none(sagemaker.describe_endpoint, EndpointName=endpoint)
     if description is None:
         raise CloudError(f"there is no endpoint {endpoint}")
     config_name = description["EndpointConfigName"]
-    config = describe_or_none(sagemaker.describe_endpoint_config, EndpointConfigName=config_name)
+    config = aws.describe_or_none(
+        sagemaker.describe_endpoint_config, EndpointConfigName=config_name
+    )
     deleted = disable_autoscaling(clients.autoscaling, endpoint, _variants(description))
     sagemaker.delete_endpoint(EndpointName=endpoint)
     deleted.append(f"endpoint {endpoint}")
@@ -281,7 +244,7 @@ def delete_endpoint(clients: AwsClients, endpoint: str, echo: Echo) -> list[str]
         sagemaker.delete_endpoint_config(EndpointConfigName=config_name)
         deleted.append(f"endpoint config {config_name}")
         for model in _variants(config, "ModelName"):
-            if describe_or_none(sagemaker.describe_model, ModelName=model) is not None:
+            if aws.describe_or_none(sagemaker.describe_model, ModelName=model) is not None:
                 sagemaker.delete_model(ModelName=model)
                 deleted.append(f"model {model}")
     for line in deleted:
@@ -293,24 +256,24 @@ def delete_endpoint(clients: AwsClients, endpoint: str, echo: Echo) -> list[str]
 _KINDS = (
     ("training job", "list_training_jobs", "TrainingJobSummaries", "TrainingJobName",
      "TrainingJobArn", "TrainingJobStatus"),
-    ("model", "list_models", "Models", "ModelName", "ModelArn", None),
+    ("model", "list_models", "Models", "ModelName", "ModelArn", ""),
     ("endpoint config", "list_endpoint_configs", "EndpointConfigs", "EndpointConfigName",
-     "EndpointConfigArn", None),
+     "EndpointConfigArn", ""),
     ("endpoint", "list_endpoints", "Endpoints", "EndpointName", "EndpointArn", "EndpointStatus"),
 )  # fmt: skip
 
 
-def project_resources(clients: AwsClients) -> list[str]:
+def project_resources(clients: aws.AwsClients) -> list[str]:
     """A line per resource carrying the project tag: kind, name, status and model version."""
     lines = []
     for kind, operation, result_key, name_key, arn_key, status_key in _KINDS:
-        arguments = {"NameContains": BASE_JOB_NAME} if kind == "training job" else {}
+        arguments = {"NameContains": aws.BASE_JOB_NAME} if kind == "training job" else {}
         for page in clients.sagemaker.get_paginator(operation).paginate(**arguments):
             for summary in page.get(result_key, []):
-                tags = tags_of(clients.sagemaker, summary[arn_key])
-                if is_project_resource(tags):
-                    version = tags.get(VERSION_TAG_KEY)
-                    details = [summary.get(status_key or ""), version and f"version {version}"]
+                tags = aws.tags_of(clients.sagemaker, summary[arn_key])
+                if aws.is_project_resource(tags):
+                    version = tags.get(aws.VERSION_TAG_KEY)
+                    details = [summary.get(status_key), version and f"version {version}"]
                     line = f"{kind:<16} {summary[name_key]}  " + "  ".join(filter(None, details))
                     lines.append(line.rstrip())
     return lines
@@ -320,72 +283,50 @@ def _variants(description: Mapping[str, Any], key: str = "VariantName") -> list[
     return [variant[key] for variant in description.get("ProductionVariants", [])]
 
 
-def _delete_replaced(sagemaker: Any, previous: Mapping[str, Any], keep_model: str) -> list[str]:
+def _delete_replaced(sagemaker: Any, config: str, keep_model: str) -> list[str]:
     """The old endpoint config, and its models if this project made them and they are not kept."""
-    old_config_name = previous["EndpointConfigName"]
-    old_config = sagemaker.describe_endpoint_config(EndpointConfigName=old_config_name)
+    old = sagemaker.describe_endpoint_config(EndpointConfigName=config)
     deleted = []
-    if is_project_resource(tags_of(sagemaker, old_config["EndpointConfigArn"])):
-        sagemaker.delete_endpoint_config(EndpointConfigName=old_config_name)
-        deleted.append(f"endpoint config {old_config_name}")
-    for old_model in _variants(old_config, "ModelName"):
-        described = describe_or_none(sagemaker.describe_model, ModelName=old_model)
+    if aws.is_project_resource(aws.tags_of(sagemaker, old["EndpointConfigArn"])):
+        sagemaker.delete_endpoint_config(EndpointConfigName=config)
+        deleted.append(f"endpoint config {config}")
+    for model in _variants(old, "ModelName"):
+        described = aws.describe_or_none(sagemaker.describe_model, ModelName=model)
         if (
-            old_model != keep_model
+            model != keep_model
             and described
-            and is_project_resource(tags_of(sagemaker, described["ModelArn"]))
+            and aws.is_project_resource(aws.tags_of(sagemaker, described["ModelArn"]))
         ):
-            sagemaker.delete_model(ModelName=old_model)
-            deleted.append(f"model {old_model}")
+            sagemaker.delete_model(ModelName=model)
+            deleted.append(f"model {model}")
     return deleted
 
 
-def _delete_unused(
-    sagemaker: Any, config: str, model: str, previous: Mapping[str, Any], echo: Echo
-) -> None:
-    """After a failed update: the endpoint still runs its old config; drop the new one."""
-    sagemaker.delete_endpoint_config(EndpointConfigName=config)
-    echo(f"deleted unused endpoint config {config}")
-    old = sagemaker.describe_endpoint_config(EndpointConfigName=previous["EndpointConfigName"])
-    if model not in _variants(old, "ModelName"):
-        sagemaker.delete_model(ModelName=model)
-        echo(f"deleted unused model {model}")
-
-
-@dataclass(frozen=True)
-class RemoteEvaluation:
+class RemoteEvaluation(NamedTuple):
     metrics: ClassificationMetrics
     variants: tuple[str, ...]  # the production variants that answered
     calls: int
-    seed: int
 
 
 def evaluate_endpoint(
-    endpoint: ModelEndpoint, rows: SplitPart, seed: int, batch_rows: int = DEFAULT_BATCH_ROWS
+    endpoint: ModelEndpoint, rows: SplitPart, batch_rows: int = DEFAULT_BATCH_ROWS
 ) -> RemoteEvaluation:
-    """The held-out rows through the endpoint's InvokeEndpoint in CSV batches, with the same
-    client code the API uses; the labels are the endpoint's own ``predicted_label``."""
+    """The held-out rows through InvokeEndpoint in CSV batches, with the same client code the
+    API uses; the labels are the endpoint's own ``predicted_label``."""
     if batch_rows < 1:
         raise ValueError("a batch needs at least one row")
-    labels: list[bool] = []
-    scores: list[float] = []
-    variants: list[str] = []
-    for start in range(0, len(rows.labels), batch_rows):
+    labels, scores, variants = [], [], dict[str, None]()
+    starts = range(0, len(rows.labels), batch_rows)
+    for start in starts:
         batch = rows.features[start : start + batch_rows].tolist()
         try:
             answer = endpoint.invoke(batch)
             predictions = read_predictions(answer, len(batch))
         except ApiError as error:
-            raise CloudError(
-                f"endpoint {endpoint.name} failed on rows {start + 1}..{start + len(batch)}: "
-                f"{error}"
-            ) from None
-        if answer.variant and answer.variant not in variants:
-            variants.append(answer.variant)
-        labels.extend(prediction.label == MALIGNANT for prediction in predictions)
-        scores.extend(prediction.probability_malignant for prediction in predictions)
-    metrics = metrics_of_predictions(
-        rows.labels, np.array(labels, dtype=np.bool_), np.array(scores, dtype=np.float64)
-    )
-    calls = -(-len(rows.labels) // batch_rows)
-    return RemoteEvaluation(metrics=metrics, variants=tuple(variants), calls=calls, seed=seed)
+            raise CloudError(f"endpoint {endpoint.name} failed on rows {start + 1}.."
+                             f"{start + len(batch)}: {error}") from None  # fmt: skip
+        variants.update({answer.variant: None} if answer.variant else {})
+        labels += [prediction.label == MALIGNANT for prediction in predictions]
+        scores += [prediction.probability_malignant for prediction in predictions]
+    metrics = metrics_of_predictions(rows.labels, np.array(labels), np.array(scores))
+    return RemoteEvaluation(metrics, tuple(variants), len(starts))

@@ -1,7 +1,7 @@
 """The SageMaker training job: Linear Learner, a built-in algorithm, through the sagemaker SDK
-v3's ModelTrainer: its image for the region, its hyperparameters and three CSV channels (label
-first, no header); it chooses its threshold on ``validation`` and reports ``test:*`` metrics.
-The SDK is imported only when a job is built: ``make run`` never needs its gigabyte."""
+v3's ModelTrainer, on three CSV channels (label first, no header); it chooses its threshold on
+``validation`` and reports ``test:*`` metrics. The SDK is imported only when a job is built:
+``make run`` never needs its gigabyte."""
 
 from __future__ import annotations
 
@@ -14,26 +14,12 @@ from urllib.parse import urlparse
 import numpy as np
 
 from chalicelib.features import FEATURE_COUNT
-from training.aws import (
-    BASE_JOB_NAME,
-    SEED_TAG_KEY,
-    TRAINING_JOB,
-    AwsClients,
-    Echo,
-    WaitPolicy,
-    project_tags,
-    wait_for,
-)
+from training import aws
 from training.data import DEFAULT_SEED, MALIGNANT, SplitPart, WdbcSplit, load_wdbc, split_wdbc
 from training.threshold import ACCURACY_RULE, ThresholdRule
 
-ALGORITHM = "linear-learner"
 MODEL_NAME = "wdbc-linear-learner"
 CSV = "text/csv"
-CHANNELS = ("train", "validation", "test")
-DEFAULT_TRAINING_INSTANCE = "ml.m5.large"
-DEFAULT_PREFIX = "wdbc"
-# Linear Learner's names for our two threshold rules.
 SELECTION_CRITERION = "binary_classifier_model_selection_criteria"
 SELECTION_CRITERIA = {ACCURACY_RULE: "accuracy", "target-recall": "precision_at_target_recall"}
 # 341 training rows: the default mini-batch of 1,000 would be one batch per epoch.
@@ -59,13 +45,13 @@ _COUNTED = ("accuracy", "malignant_recall", "malignant_precision", "roc_auc")
 
 @dataclass(frozen=True)
 class SageMakerTrainingSettings:
-    """Where and how the SageMaker training job runs; unused by the local target."""
+    """Where and how the SageMaker training job runs."""
 
     role_arn: str
     bucket: str
-    prefix: str = DEFAULT_PREFIX
+    prefix: str = "wdbc"
     region: str | None = None  # None: boto3's own resolution (AWS_REGION, config file)
-    instance_type: str = DEFAULT_TRAINING_INSTANCE
+    instance_type: str = "ml.m5.large"
     kms_key_id: str | None = None  # encrypts the channels, the model output and the report
     seed: int = DEFAULT_SEED
     rule: ThresholdRule = field(default_factory=ThresholdRule)
@@ -73,15 +59,13 @@ class SageMakerTrainingSettings:
     wait_timeout_seconds: float = 3600.0
     poll_seconds: float = 30.0
 
-    def s3_uri(self, *parts: str) -> str:
-        return "/".join([f"s3://{self.bucket}", self.prefix.strip("/"), *parts])
+    def key(self, *parts: str) -> str:
+        return "/".join([self.prefix.strip("/"), *parts])
 
     def encryption(self) -> dict[str, str]:
-        return (
-            {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": self.kms_key_id}
-            if (self.kms_key_id)
-            else {}
-        )
+        if self.kms_key_id is None:
+            return {}
+        return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": self.kms_key_id}
 
 
 @dataclass(frozen=True)
@@ -112,70 +96,72 @@ class TrainedJob:
         for part, rates in self.rates().items():
             labels = self.split.parts[part].labels
             malignant = int(np.count_nonzero(labels == MALIGNANT))
-            metrics = metrics_with_counts(rates, malignant, len(labels) - malignant)
-            if metrics is not None:
+            if metrics := metrics_with_counts(rates, malignant, len(labels) - malignant):
                 counted[part] = metrics
         return counted
 
 
 def hyperparameters(rule: ThresholdRule) -> dict[str, str]:
-    values = {
+    recall = {} if rule.name == ACCURACY_RULE else {"target_recall": repr(rule.target_recall)}
+    return {
         "predictor_type": "binary_classifier",
         "feature_dim": str(FEATURE_COUNT),
         "normalize_data": "true",
         "mini_batch_size": str(MINI_BATCH_SIZE),
         SELECTION_CRITERION: SELECTION_CRITERIA[rule.name],
+        **recall,
     }
-    if rule.name != ACCURACY_RULE:
-        values["target_recall"] = repr(rule.target_recall)
-    return values
 
 
 def image_uri(region: str) -> str:
     from sagemaker.core import image_uris
 
-    return str(image_uris.retrieve(ALGORITHM, region=region))
+    return str(image_uris.retrieve("linear-learner", region=region))
 
 
 def linear_learner_csv(part: SplitPart) -> bytes:
     """One line per row: label (1 = malignant), then the 30 features in WDBC order."""
     lines = [
-        ",".join([str(int(label)), *(repr(float(value)) for value in features)])
+        ",".join([str(int(label)), *map(repr, features.tolist())])
         for label, features in zip(part.labels, part.features, strict=True)
     ]
     return ("\n".join(lines) + "\n").encode("ascii")
 
 
-def upload_channels(
-    s3: Any, split: WdbcSplit, settings: SageMakerTrainingSettings
-) -> dict[str, str]:
-    """Each part to ``s3://bucket/prefix/data/seed-<seed>/<channel>/``; returns the URIs."""
-    uris = {}
-    for channel in CHANNELS:
-        key = f"{settings.prefix.strip('/')}/data/seed-{split.seed}/{channel}/"
-        s3.put_object(
-            Bucket=settings.bucket,
-            Key=f"{key}{channel}.csv",
-            Body=linear_learner_csv(split.parts[channel]),
-            ContentType=CSV,
-            **settings.encryption(),
-        )
-        uris[channel] = f"s3://{settings.bucket}/{key}"
-    return uris
-
-
-def build_trainer(boto_session: Any, settings: SageMakerTrainingSettings, tags: list[Any]) -> Any:
-    """A ModelTrainer for Linear Learner; building it validates the role unless
+def run_training_job(
+    clients: aws.AwsClients,
+    settings: SageMakerTrainingSettings,
+    echo: aws.Echo,
+    policy: aws.WaitPolicy | None,
+) -> TrainedJob:
+    """Upload the split, start the job without the SDK's own wait, then wait for it with a line
+    per change of status. Building the ModelTrainer validates the role unless
     ``SAGEMAKER_VALIDATE_ROLE=false`` (which the SDK reads)."""
     from sagemaker.core.helper.session_helper import Session
-    from sagemaker.core.training.configs import Compute, OutputDataConfig, StoppingCondition, Tag
+    from sagemaker.core.training.configs import (
+        Compute,
+        InputData,
+        OutputDataConfig,
+        StoppingCondition,
+        Tag,
+    )
     from sagemaker.train.model_trainer import ModelTrainer
 
-    return ModelTrainer(
-        sagemaker_session=Session(boto_session=boto_session, sagemaker_config=SDK_CONFIG),
+    split = split_wdbc(load_wdbc(), settings.seed)
+    channels = []
+    for name, part in split.parts.items():
+        key = settings.key("data", f"seed-{split.seed}", name, "")
+        clients.s3.put_object(Bucket=settings.bucket, Key=f"{key}{name}.csv", ContentType=CSV,
+                              Body=linear_learner_csv(part), **settings.encryption())  # fmt: skip
+        uri = f"s3://{settings.bucket}/{key}"
+        echo(f"uploaded channel {name} ({CSV}, label first, no header) to {uri}")
+        channels.append(InputData(channel_name=name, data_source=uri, content_type=CSV))
+    tags = aws.project_tags({aws.SEED_TAG_KEY: str(settings.seed)})
+    trainer = ModelTrainer(
+        sagemaker_session=Session(boto_session=clients.session, sagemaker_config=SDK_CONFIG),
         role=settings.role_arn,
-        base_job_name=BASE_JOB_NAME,
-        training_image=image_uri(boto_session.region_name),
+        base_job_name=aws.BASE_JOB_NAME,
+        training_image=image_uri(clients.session.region_name),
         compute=Compute(
             instance_type=settings.instance_type,
             instance_count=1,
@@ -183,47 +169,21 @@ def build_trainer(boto_session: Any, settings: SageMakerTrainingSettings, tags: 
         ),
         stopping_condition=StoppingCondition(max_runtime_in_seconds=settings.max_runtime_seconds),
         output_data_config=OutputDataConfig(
-            s3_output_path=settings.s3_uri("output"), kms_key_id=settings.kms_key_id
+            s3_output_path=f"s3://{settings.bucket}/{settings.key('output')}",
+            kms_key_id=settings.kms_key_id,
         ),
         hyperparameters=hyperparameters(settings.rule),
         tags=[Tag(key=tag["Key"], value=tag["Value"]) for tag in tags],
     )
-
-
-def start_training_job(trainer: Any, channel_uris: Mapping[str, str]) -> str:
-    """Submit the job without the SDK's own wait; returns the job's name."""
-    from sagemaker.core.training.configs import InputData
-
-    trainer.train(
-        input_data_config=[
-            InputData(channel_name=channel, data_source=uri, content_type=CSV)
-            for channel, uri in channel_uris.items()
-        ],
-        wait=False,
-        logs=False,
-    )
+    trainer.train(input_data_config=channels, wait=False, logs=False)
     # ModelTrainer's one public view of the job it started: ``output_data``, documented as
     # ``{s3_output_path}/{training_job_name}/output/output.tar.gz``.
-    return PurePosixPath(urlparse(trainer.output_data).path).parts[-3]
-
-
-def run_training_job(
-    clients: AwsClients, settings: SageMakerTrainingSettings, echo: Echo, policy: WaitPolicy | None
-) -> TrainedJob:
-    """Upload the split, start the job, wait for it with a line per change of status."""
-    split = split_wdbc(load_wdbc(), settings.seed)
-    channel_uris = upload_channels(clients.s3, split, settings)
-    for channel, uri in channel_uris.items():
-        echo(f"uploaded channel {channel} ({CSV}, label first, no header) to {uri}")
-    trainer = build_trainer(
-        clients.session, settings, project_tags({SEED_TAG_KEY: str(settings.seed)})
-    )
-    job_name = start_training_job(trainer, channel_uris)
-    description = wait_for(
+    job_name = PurePosixPath(urlparse(trainer.output_data).path).parts[-3]
+    description = aws.wait_for(
         clients.sagemaker,
-        TRAINING_JOB,
+        aws.TRAINING_JOB,
         f"training job {job_name}",
-        policy or WaitPolicy(settings.wait_timeout_seconds, settings.poll_seconds),
+        policy or aws.WaitPolicy(settings.wait_timeout_seconds, settings.poll_seconds),
         echo,
         TrainingJobName=job_name,
     )
@@ -256,22 +216,15 @@ def metrics_with_counts(
     if not all(name in rates for name in _COUNTED):
         return None
     rows = malignant_rows + benign_rows
-    true_positives = round(rates["malignant_recall"] * malignant_rows)
+    tp = round(rates["malignant_recall"] * malignant_rows)
     precision = rates["malignant_precision"]
-    false_positives = round(true_positives / precision - true_positives) if precision else 0
-    false_negatives = malignant_rows - true_positives
-    true_negatives = benign_rows - false_positives
-    implied_accuracy = (true_positives + true_negatives) / rows
-    if true_negatives < 0 or abs(implied_accuracy - rates["accuracy"]) > 0.5 / rows:
+    fp = round(tp / precision - tp) if precision else 0
+    fn, tn = malignant_rows - tp, benign_rows - fp
+    if tn < 0 or abs((tp + tn) / rows - rates["accuracy"]) > 0.5 / rows:
         return None
     return {
         **{name: rates[name] for name in _COUNTED},
-        "confusion_matrix": {
-            "tn": true_negatives,
-            "fp": false_positives,
-            "fn": false_negatives,
-            "tp": true_positives,
-        },
+        "confusion_matrix": {"tn": tn, "fp": fp, "fn": fn, "tp": tp},
         "rows": rows,
         "malignant_rows": malignant_rows,
         "benign_rows": benign_rows,

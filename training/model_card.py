@@ -38,12 +38,45 @@ DEFAULT_CARD = CARDS_DIR / "local.json"
 TARGET_RECALL_KEY = "target_recall"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 INVOKE_ACTION = "sagemaker:InvokeEndpoint"
-_METRIC_LABELS = {
+METRIC_LABELS = {
     "accuracy": "accuracy",
     "malignant_recall": "malignant recall",
     "malignant_precision": "malignant precision",
     "roc_auc": "ROC AUC",
 }
+_MARKDOWN = """\
+# Model card: {name}, version {version}
+
+## Data
+
+The Wisconsin Diagnostic Breast Cancer data set (569 fine-needle aspirates, 212 malignant, 357 \
+benign; 30 features per image), as scikit-learn ships it. Label 1 = malignant.
+Stratified split with seed {seed}: {train} train, {validation} validation, {test} test rows.
+
+## Model
+
+Standardisation and logistic regression (the local counterpart of SageMaker Linear Learner with \
+`normalize_data`), C = {C} by 5-fold cross-validated log loss on the train rows. Decision \
+threshold {threshold:.4f}: {rule}.
+
+## Intended use
+
+{intended_use}
+
+## Metrics
+
+| | {labels} |
+|---|---|---|---|---|
+{test_row}
+{validation_row}
+| {folds}-fold CV, mean ± std | {spread} |
+
+Test confusion matrix (tn fp fn tp): {counts}.
+
+## Limits
+
+{limits}
+"""
 
 
 def _card(
@@ -74,15 +107,9 @@ def _card(
 
 def model_card(artifact: ModelArtifact) -> dict[str, Any]:
     """The card of the local model, from its artifact."""
-    return _card(
-        artifact.name,
-        artifact.version,
-        limits_for(artifact.training),
-        artifact.threshold,
-        artifact.feature_ranges,
-        artifact.metrics,
-        artifact.training,
-    )
+    limits = limits_for(artifact.training)
+    return _card(artifact.name, artifact.version, limits, artifact.threshold,
+                 artifact.feature_ranges, artifact.metrics, artifact.training)  # fmt: skip
 
 
 def limits_for(training: Mapping[str, Any]) -> str:
@@ -100,13 +127,6 @@ def sagemaker_card(
     """The card of a Linear Learner model: Linear Learner's own test and validation metrics,
     and the training ranges of the split its seed reproduces."""
     trained = TrainedJob(job, split_wdbc(load_wdbc(), seed))
-    features = trained.split.train.features
-    ranges = {
-        name: [float(low), float(high)]
-        for name, low, high in zip(
-            FEATURE_NAMES, features.min(axis=0), features.max(axis=0), strict=True
-        )
-    }
     training = {
         "training_job": trained.name,
         "training_job_arn": job["TrainingJobArn"],
@@ -119,9 +139,9 @@ def sagemaker_card(
     }
     # Linear Learner keeps the threshold it chose inside its model; its answers' predicted_label
     # applies it. The card cannot name it without reading the model.
-    return _card(
-        MODEL_NAME, version, LINEAR_LEARNER_LIMITS, None, ranges, trained.metrics(), training
-    )
+    ranges = trained.split.train_ranges()
+    return _card(MODEL_NAME, version, LINEAR_LEARNER_LIMITS, None, ranges, trained.metrics(),
+                 training)  # fmt: skip
 
 
 def sagemaker_model_card(card: Mapping[str, Any], package: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,6 +149,17 @@ def sagemaker_model_card(card: Mapping[str, Any], package: Mapping[str, Any]) ->
     (describe_model_package's answer): intended use, limits, metrics, training details."""
     training = card["training"]
     container = package["InferenceSpecification"]["Containers"][0]
+    evaluations = [
+        {
+            "name": f"{part} rows, as Linear Learner reports them",
+            "metric_groups": [{"name": part, "metric_data": [
+                {"name": label, "type": "number", "value": metrics[key]}
+                for key, label in METRIC_LABELS.items() if key in metrics
+            ]}],
+        }
+        for part, metrics in training["linear_learner_metrics"].items()
+    ]  # fmt: skip
+    sizes = ", ".join(f"{rows} {part}" for part, rows in training["split_sizes"].items())
     return {
         "model_overview": {
             "model_description": f"{card['name']} {card['version']}: WDBC breast-cancer "
@@ -146,7 +177,7 @@ def sagemaker_model_card(card: Mapping[str, Any], package: Mapping[str, Any]) ->
         },
         "training_details": {
             "training_observations": f"Stratified 60/20/20 split with seed {training['seed']}: "
-            + ", ".join(f"{rows} {part}" for part, rows in training["split_sizes"].items()),
+            + sizes,
             "training_job_details": {
                 "training_arn": training["training_job_arn"],
                 "training_environment": {"container_image": [training["image"]]},
@@ -156,22 +187,7 @@ def sagemaker_model_card(card: Mapping[str, Any], package: Mapping[str, Any]) ->
                 ],
             },
         },
-        "evaluation_details": [
-            {
-                "name": f"{part} rows, as Linear Learner reports them",
-                "metric_groups": [
-                    {
-                        "name": part,
-                        "metric_data": [
-                            {"name": label, "type": "number", "value": metrics[key]}
-                            for key, label in _METRIC_LABELS.items()
-                            if key in metrics
-                        ],
-                    }
-                ],
-            }
-            for part, metrics in training["linear_learner_metrics"].items()
-        ],
+        "evaluation_details": evaluations,
         "additional_information": {
             "caveats_and_recommendations": card["limits"],
             "custom_details": {"api_card_version": card["version"]},
@@ -186,72 +202,43 @@ def sagemaker_model_card(card: Mapping[str, Any], package: Mapping[str, Any]) ->
     }
 
 
-def card_markdown(artifact: ModelArtifact, cross_validation: Mapping[str, Any]) -> str:
+def write_card_markdown(
+    artifact: ModelArtifact, cross_validation: Mapping[str, Any], path: Path
+) -> Path:
     """The model card as a short page for people: data, model, intended use, metrics, limits."""
     training, metrics = artifact.training, artifact.metrics
     sizes = training.get("split_sizes", {})
 
     def row(name: str, values: Mapping[str, Any]) -> str:
-        cells = [f"{values[key]:.4f}" if key in values else "n/a" for key in _METRIC_LABELS]
+        cells = [f"{values[key]:.4f}" if key in values else "n/a" for key in METRIC_LABELS]
         return f"| {name} | " + " | ".join(cells) + " |"
 
     spread = [
         f"{cross_validation[key]['mean']:.4f} ± {cross_validation[key]['std']:.4f}"
         if key in cross_validation
         else "n/a"
-        for key in _METRIC_LABELS
+        for key in METRIC_LABELS
     ]
     matrix = metrics.get("test", {}).get("confusion_matrix", {})
-    return "\n".join(
-        [
-            f"# Model card: {artifact.name}, version {artifact.version}",
-            "",
-            "## Data",
-            "",
-            "The Wisconsin Diagnostic Breast Cancer data set (569 fine-needle aspirates, 212"
-            " malignant, 357 benign; 30 features per image), as scikit-learn ships it. Label 1 ="
-            " malignant.",
-            f"Stratified split with seed {training.get('seed')}: {sizes.get('train')} train,"
-            f" {sizes.get('validation')} validation, {sizes.get('test')} test rows.",
-            "",
-            "## Model",
-            "",
-            "Standardisation and logistic regression (the local counterpart of SageMaker Linear"
-            f" Learner with `normalize_data`), C = {training.get('C')} by 5-fold cross-validated"
-            f" log loss on the train rows. Decision threshold {artifact.threshold:.4f}:"
-            f" {training.get('threshold_rule')}.",
-            "",
-            "## Intended use",
-            "",
-            INTENDED_USE,
-            "",
-            "## Metrics",
-            "",
-            "| | " + " | ".join(_METRIC_LABELS.values()) + " |",
-            "|---|---|---|---|---|",
-            row("held-out test", metrics.get("test", {})),
-            row("validation", metrics.get("validation", {})),
-            f"| {cross_validation.get('folds', '?')}-fold CV, mean ± std | "
-            + " | ".join(spread)
-            + " |",
-            "",
-            "Test confusion matrix (tn fp fn tp): "
-            + " ".join(str(matrix.get(key, "?")) for key in ("tn", "fp", "fn", "tp"))
-            + ".",
-            "",
-            "## Limits",
-            "",
-            limits_for(training).replace("ranges below", "ranges (model.json, feature_ranges)"),
-            "",
-        ]
+    text = _MARKDOWN.format(
+        name=artifact.name,
+        version=artifact.version,
+        seed=training.get("seed"),
+        **{part: sizes.get(part) for part in ("train", "validation", "test")},
+        C=training.get("C"),
+        threshold=artifact.threshold,
+        rule=training.get("threshold_rule"),
+        intended_use=INTENDED_USE,
+        labels=" | ".join(METRIC_LABELS.values()),
+        test_row=row("held-out test", metrics.get("test", {})),
+        validation_row=row("validation", metrics.get("validation", {})),
+        folds=cross_validation.get("folds", "?"),
+        spread=" | ".join(spread),
+        counts=" ".join(str(matrix.get(key, "?")) for key in ("tn", "fp", "fn", "tp")),
+        limits=limits_for(training).replace("ranges below", "ranges (model.json, feature_ranges)"),
     )
-
-
-def write_card_markdown(
-    artifact: ModelArtifact, cross_validation: Mapping[str, Any], path: Path
-) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(card_markdown(artifact, cross_validation), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -263,12 +250,10 @@ def write_stage(
     project_dir: Path = PROJECT_DIR,
 ) -> tuple[Path, ...]:
     """After a deploy with ``--stage``: point the stage at the endpoint, so `chalice deploy`
-    follows with no hand edits. Checks everything before writing anything; returns the files.
-
-    - ``.chalice/config.json``: the stage's ``ENDPOINT_NAME`` and ``MODEL_CARD``, nothing else;
-    - the stage's policy file: the Resource of the one ``sagemaker:InvokeEndpoint`` statement,
-      as the endpoint's lower-case ARN (IAM matches SageMaker ARNs in lower case);
-    - ``chalicelib/model_cards/<stage>.json``: the card ``GET /model`` serves.
+    follows with no hand edits. Checks everything before writing anything; returns the files:
+    ``.chalice/config.json`` (the stage's ``ENDPOINT_NAME`` and ``MODEL_CARD``), the stage's
+    policy file (the Resource of its one ``sagemaker:InvokeEndpoint`` statement, the endpoint's
+    lower-case ARN, as IAM matches SageMaker ARNs) and ``chalicelib/model_cards/<stage>.json``.
     """
     config_path = project_dir / ".chalice" / "config.json"
     config = _read_json(config_path)
@@ -300,25 +285,11 @@ def write_stage(
     card_name = f"{stage}.json"
     environment.update({"ENDPOINT_NAME": endpoint, "MODEL_CARD": card_name})
     invoke[0]["Resource"] = endpoint_arn.lower()
-    for document, path in ((config, config_path), (policy, policy_path)):
-        path.write_text(dumps(document) + "\n", encoding="utf-8")
+    # json's own two-space layout is the one these files are kept in, so only the values change.
+    write_json(config, config_path)
+    write_json(policy, policy_path)
     card_path = write_json(dict(card), project_dir / "chalicelib" / "model_cards" / card_name)
     return config_path, policy_path, card_path
-
-
-def dumps(value: Any, indent: int = 0) -> str:
-    """JSON the way this project's hand-written files look: two-space indent, lists of plain
-    values on one line; a write-back changes the values it must and leaves the layout alone."""
-    inner = " " * (indent + 2)
-    if isinstance(value, dict) and value:
-        items = [
-            f"{inner}{json.dumps(key)}: {dumps(item, indent + 2)}" for key, item in value.items()
-        ]
-        return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
-    if isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
-        items = [f"{inner}{dumps(item, indent + 2)}" for item in value]
-        return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
-    return json.dumps(value)
 
 
 def _read_json(path: Path) -> Any:

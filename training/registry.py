@@ -16,18 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.features import FEATURE_NAMES
-from training import BadName, CloudError
+from training import BadName, CloudError, aws
 from training.artifact import write_json
-from training.aws import (
-    PROJECT,
-    SEED_TAG_KEY,
-    TRAINING_JOB_TAG_KEY,
-    AwsClients,
-    Echo,
-    WaitPolicy,
-    describe_or_none,
-    project_tags,
-)
 from training.linear_learner import (
     CSV,
     MODEL_NAME,
@@ -37,13 +27,12 @@ from training.linear_learner import (
 )
 from training.model_card import sagemaker_card, sagemaker_model_card
 
-GROUP = PROJECT
+GROUP = aws.PROJECT
 PENDING, APPROVED, REJECTED = "PendingManualApproval", "Approved", "Rejected"
 # A card's status follows its package's; SageMaker keeps an Archived card read-only.
 CARD_STATUS = {PENDING: "PendingReview", APPROVED: "Approved", REJECTED: "Archived"}
 DEFAULT_SAGEMAKER_OUTPUT_DIR = Path("artifacts/sagemaker")
 JOB_FILE_NAME = "training-job.json"
-METRICS_FILE_NAME = "metrics.json"
 JSON = "application/json"
 # SageMaker's model quality names (what Studio shows) for ours.
 _QUALITY_NAMES = {
@@ -65,13 +54,9 @@ class Package:
         return str(self.description["ModelPackageArn"])
 
     @property
-    def number(self) -> int:
-        return int(self.description["ModelPackageVersion"])
-
-    @property
     def version(self) -> str:
         """The API's model.version once deployed, and the production variant's name."""
-        return f"v{self.number}"
+        return f"v{self.description['ModelPackageVersion']}"
 
     @property
     def status(self) -> str:
@@ -87,11 +72,11 @@ class Package:
 
 
 def train_and_register(
-    clients: AwsClients,
+    clients: aws.AwsClients,
     settings: SageMakerTrainingSettings,
     output_dir: Path,
-    echo: Echo,
-    policy: WaitPolicy | None = None,
+    echo: aws.Echo,
+    policy: aws.WaitPolicy | None = None,
 ) -> tuple[TrainedJob, Package, tuple[Path, ...]]:
     """The SageMaker target: train, register, write training-job.json and metrics.json."""
     job = run_training_job(clients, settings, echo, policy)
@@ -109,24 +94,23 @@ def train_and_register(
     metrics = {"model": model, "metrics": job.rates(), "split": job.split.record()}
     written = (
         write_json(record, output_dir / JOB_FILE_NAME),
-        write_json(metrics, output_dir / METRICS_FILE_NAME),
+        write_json(metrics, output_dir / "metrics.json"),
     )
     return job, package, written
 
 
-def register(clients: AwsClients, job: TrainedJob, settings: SageMakerTrainingSettings) -> Package:
+def register(
+    clients: aws.AwsClients, job: TrainedJob, settings: SageMakerTrainingSettings
+) -> Package:
     """A new version, PendingManualApproval, with its quality report and its model card."""
     sagemaker, seed = clients.sagemaker, str(job.split.seed)
-    if (
-        describe_or_none(sagemaker.describe_model_package_group, ModelPackageGroupName=GROUP)
-        is None
-    ):
+    if not _group_exists(sagemaker):
         sagemaker.create_model_package_group(
             ModelPackageGroupName=GROUP,
             ModelPackageGroupDescription="WDBC breast-cancer classifier (label 1 = malignant)",
-            Tags=project_tags(),
+            Tags=aws.project_tags(),
         )
-    key = f"{settings.prefix.strip('/')}/reports/{job.name}/model-quality.json"
+    key = settings.key("reports", job.name, "model-quality.json")
     test = job.metrics().get("test") or job.rates().get("test", {})
     clients.s3.put_object(Bucket=settings.bucket, Key=key, Body=json.dumps(quality_report(test)),
                           ContentType=JSON, **settings.encryption())  # fmt: skip
@@ -149,9 +133,9 @@ def register(clients: AwsClients, job: TrainedJob, settings: SageMakerTrainingSe
         CustomerMetadataProperties={"training_job": job.name, "seed": seed, **features},
         Domain="MACHINE_LEARNING",
         Task="CLASSIFICATION",
-        Tags=project_tags({TRAINING_JOB_TAG_KEY: job.name, SEED_TAG_KEY: seed}),
+        Tags=aws.project_tags({aws.TRAINING_JOB_TAG_KEY: job.name, aws.SEED_TAG_KEY: seed}),
     )["ModelPackageArn"]
-    package = Package(sagemaker.describe_model_package(ModelPackageName=arn))
+    package = find_package(sagemaker, arn)
     publish_card(clients, package)
     return package
 
@@ -163,8 +147,7 @@ def quality_report(metrics: Mapping[str, Any]) -> dict[str, Any]:
         for ours, theirs in _QUALITY_NAMES.items()
         if ours in metrics
     }
-    if "confusion_matrix" in metrics:
-        counts = metrics["confusion_matrix"]
+    if counts := metrics.get("confusion_matrix"):
         report["confusion_matrix"] = {
             "0": {"0": counts["tn"], "1": counts["fp"]},
             "1": {"0": counts["fn"], "1": counts["tp"]},
@@ -174,16 +157,13 @@ def quality_report(metrics: Mapping[str, Any]) -> dict[str, Any]:
 
 def versions(sagemaker: Any, **filters: Any) -> list[Package]:
     """The group's versions, newest first."""
-    if (
-        describe_or_none(sagemaker.describe_model_package_group, ModelPackageGroupName=GROUP)
-        is None
-    ):
+    if not _group_exists(sagemaker):
         return []
     pages = sagemaker.get_paginator("list_model_packages").paginate(
         ModelPackageGroupName=GROUP, SortBy="CreationTime", SortOrder="Descending", **filters
     )
     return [
-        Package(sagemaker.describe_model_package(ModelPackageName=summary["ModelPackageArn"]))
+        find_package(sagemaker, summary["ModelPackageArn"])
         for page in pages
         for summary in page["ModelPackageSummaryList"]
     ]
@@ -202,7 +182,7 @@ def find_package(sagemaker: Any, reference: str) -> Package:
     if not number.isdigit():
         raise BadName(f"{reference!r} is no model package: give an ARN, v<N>, <N> or latest")
     for package in versions(sagemaker):
-        if package.number == int(number):
+        if package.version == f"v{int(number)}":
             return package
     raise CloudError(f"model package group {GROUP} has no version v{int(number)}")
 
@@ -218,10 +198,14 @@ def approved_package(sagemaker: Any, reference: str) -> Package:
     return package
 
 
-def decide(clients: AwsClients, reference: str, approve: bool, by: str, reason: str) -> Package:
-    """Approve or reject a version; who and why go on the package as its ApprovalDescription."""
+def decide(
+    clients: aws.AwsClients, reference: str, approve: bool, by: str | None, reason: str
+) -> Package:
+    """Approve or reject a version; who (by default the caller, as STS knows them) and why go
+    on the package as its ApprovalDescription."""
     package = find_package(clients.sagemaker, reference)
     status = APPROVED if approve else REJECTED
+    by = by or str(clients.sts.get_caller_identity()["Arn"])
     clients.sagemaker.update_model_package(
         ModelPackageArn=package.arn,
         ModelApprovalStatus=status,
@@ -234,12 +218,7 @@ def decide(clients: AwsClients, reference: str, approve: bool, by: str, reason: 
     return decided
 
 
-def caller(clients: AwsClients) -> str:
-    """Who is deciding, as AWS knows them."""
-    return str(clients.sts.get_caller_identity()["Arn"])
-
-
-def publish_card(clients: AwsClients, package: Package) -> str:
+def publish_card(clients: aws.AwsClients, package: Package) -> str:
     """Create, or update to a new card version, the version's SageMaker Model Card: the API's
     card in SageMaker's schema, linked to the package. Returns the card's name."""
     sagemaker, name = clients.sagemaker, f"{GROUP}-{package.version}"
@@ -247,16 +226,16 @@ def publish_card(clients: AwsClients, package: Package) -> str:
     card = sagemaker_card(job, package.version, int(package.metadata["seed"]), package.arn)
     content = json.dumps(sagemaker_model_card(card, package.description))
     status = CARD_STATUS[package.status]
-    if describe_or_none(sagemaker.describe_model_card, ModelCardName=name) is None:
+    if aws.describe_or_none(sagemaker.describe_model_card, ModelCardName=name) is None:
         sagemaker.create_model_card(
-            ModelCardName=name, Content=content, ModelCardStatus=status, Tags=project_tags()
+            ModelCardName=name, Content=content, ModelCardStatus=status, Tags=aws.project_tags()
         )
     else:
         sagemaker.update_model_card(ModelCardName=name, Content=content, ModelCardStatus=status)
     return name
 
 
-def listing(clients: AwsClients) -> list[str]:
+def listing(clients: aws.AwsClients) -> list[str]:
     """The ``registry list`` table: two or three lines per version, newest first."""
     packages = versions(clients.sagemaker)
     if not packages:
@@ -276,24 +255,29 @@ def listing(clients: AwsClients) -> list[str]:
             f"{package.version:<8} {package.status:<22} {created:%Y-%m-%d %H:%M} "
             f"{cells[0]:<8}  {cells[1]:<6}  {cells[2]:<9}  {cells[3]}"
         )
-        lines += [f"         {text}" for text in (package.arn, package.description.get(
-            "ApprovalDescription")) if text]  # fmt: skip
+        details = (package.arn, package.description.get("ApprovalDescription"))
+        lines += [f"         {text}" for text in details if text]
     return lines
 
 
-def delete_registry(clients: AwsClients, echo: Echo) -> list[str]:
+def delete_registry(clients: aws.AwsClients, echo: aws.Echo) -> list[str]:
     """Only when asked (``delete --registry``): every version, its card, and the group."""
     sagemaker, deleted = clients.sagemaker, []
     for package in versions(sagemaker):
         card = f"{GROUP}-{package.version}"
-        if describe_or_none(sagemaker.describe_model_card, ModelCardName=card):
+        if aws.describe_or_none(sagemaker.describe_model_card, ModelCardName=card):
             sagemaker.delete_model_card(ModelCardName=card)
             deleted.append(f"model card {card}")
         sagemaker.delete_model_package(ModelPackageName=package.arn)
         deleted.append(f"model package {GROUP} {package.version}")
-    if describe_or_none(sagemaker.describe_model_package_group, ModelPackageGroupName=GROUP):
+    if _group_exists(sagemaker):
         sagemaker.delete_model_package_group(ModelPackageGroupName=GROUP)
         deleted.append(f"model package group {GROUP}")
     for line in deleted:
         echo(f"deleted {line}")
     return deleted
+
+
+def _group_exists(sagemaker: Any) -> bool:
+    describe = sagemaker.describe_model_package_group
+    return aws.describe_or_none(describe, ModelPackageGroupName=GROUP) is not None
