@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 from urllib.parse import urlsplit
 
 from chalicelib.model_card import load_model_card
 from chalicelib.settings import ConfigurationError
-from devserver.api_server import build_api_server, local_credentials_defaults, stage_environment
+from devserver.gateway import build_app, local_credentials_defaults, stage_environment
 from devserver.standin_process import StandinFailedToStart, StandinProcess
+from standin.serving import Server, stop_on_signals
 from training.artifact import ArtifactError, load_artifact
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -38,36 +37,40 @@ def main(argv: list[str] | None = None) -> int:
         print(f"devserver: {error}", file=sys.stderr)
         return 1
     standin_url = urlsplit(environment.get(ENDPOINT_URL_VARIABLE, "http://127.0.0.1:8080"))
-    standin_host = standin_url.hostname or "127.0.0.1"
     standin_port = options.standin_port
     if standin_port is None:
         standin_port = standin_url.port or 8080
     standin = StandinProcess(
-        options.model, environment["ENDPOINT_NAME"], standin_host, standin_port
+        options.model,
+        environment["ENDPOINT_NAME"],
+        standin_url.hostname or "127.0.0.1",
+        standin_port,
     )
-    _stop_on_signals()
+    stopped = stop_on_signals()  # before the stand-in starts: a Ctrl-C from here on stops both
     try:
         standin.start()
         print(f"devserver: {standin.ready_line}", flush=True)
         # The stand-in may have been given port 0; the app must call the port it really has.
         standin_address = standin.ready_line.rsplit(" on ", 1)[-1]
         overrides = {**local_credentials_defaults(), ENDPOINT_URL_VARIABLE: standin_address}
-        server = build_api_server(PROJECT_DIR, options.stage, options.host, options.port, overrides)
-        host, port = server.server.server_address[:2]
-        _print_banner(f"http://{host}:{port}")
-        try:
-            server.server.serve_forever()
-        finally:
-            server.server.server_close()
-    except KeyboardInterrupt:
+        api = Server(build_app(PROJECT_DIR, options.stage, overrides), options.host, options.port)
+        api.start()
+        _print_banner(api.url)
+        while not stopped.wait(0.5):
+            pass
         print("devserver: stopping", flush=True)
+        api.stop()
+    except OSError as error:
+        print(
+            f"devserver: cannot listen on {options.host}:{options.port}: {error.strerror}",
+            file=sys.stderr,
+        )
+        return 1
     except StandinFailedToStart as error:
-        print(f"devserver: {error}", file=sys.stderr)
+        if str(error):
+            print(f"devserver: {error}", file=sys.stderr)
         return 1
     finally:
-        # A second Ctrl-C while stopping must not leave the stand-in behind.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         standin.stop()
     return 0
 
@@ -98,15 +101,6 @@ def check_card_matches_model(model: Path, card_file: str | None) -> None:
             f"the model card {card_file} describes version {card_version}, but {model} is "
             f"version {artifact.version}; run `make train` (it writes both) or restore both files"
         )
-
-
-def _stop_on_signals() -> None:
-    # Set, not inherited: a background job starts with SIGINT ignored, and Ctrl-C must still stop.
-    def stop(_signal: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
 
 
 def _print_banner(url: str) -> None:

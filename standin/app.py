@@ -1,0 +1,301 @@
+"""SageMaker Runtime's `InvokeEndpoint` and the container contract as an ASGI app, faults built in.
+
+What boto3's `invoke_endpoint` sees on AWS: rest-json errors whose `x-amzn-ErrorType` header names
+the exception (ValidationError, ModelError, ...), the container's own 4xx wrapped in a 424
+ModelError, and the serving variant in `x-Amzn-Invoked-Production-Variant`. A test can script how
+each attempt on the endpoint is answered (`Standin.script`): SageMaker's other errors, a slow
+reply, a slow body, a reset connection, or a 200 whose body the API must not trust.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import socket
+import struct
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from standin.inference import invoke
+from standin.model import ContainerError, LinearModel, LinearScorer
+from standin.serving import (
+    BodyTooLarge,
+    ClientGone,
+    Receive,
+    RequestRefused,
+    Scope,
+    Send,
+    read_body,
+    refuse,
+    respond,
+)
+
+ACCOUNT_ID, REGION = "000000000000", "us-east-1"
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # BodyBlob's max in botocore's sagemaker-runtime model
+CORAL = "http://internal.amazon.com/coral/com.amazon.sagemaker/"
+# EndpointName and TargetVariant: letters, digits and inner hyphens, 63 at most.
+NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+INVOCATIONS = re.compile(r"/endpoints/([^/]+)/invocations")
+TARGET_VARIANT = "x-amzn-sagemaker-target-variant"
+# Features a single-model, single-variant endpoint lacks; the first message is AWS's wording.
+UNSUPPORTED = {
+    "x-amzn-sagemaker-target-model": "is not a multi-model endpoint and does not support "
+    "target model header.",
+    "x-amzn-sagemaker-target-container-hostname": "is not a multi-container endpoint and does "
+    "not support target container hostname header.",
+    "x-amzn-sagemaker-inference-component": "has no inference components.",
+    "x-amzn-sagemaker-session-id": "does not support stateful sessions.",
+    "x-amzn-sagemaker-enable-explanations": "has no explainer configured.",
+}
+JSON_TYPE = (b"content-type", b"application/json")
+request_log = logging.getLogger("standin.requests")
+
+
+class ConfigError(ValueError):
+    """A start-up setting is invalid; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    """How one attempt is answered; the default is the model's own answer."""
+
+    name: str
+    status: int = 200
+    error_type: str | None = None  # a rest-json error whose message quotes the request back
+    message: str = ""
+    body: bytes | None = None  # this exact body instead of the model's answer
+    content_type: str = "application/json"
+    predictions_dropped: int = 0  # the model's answer with this many predictions fewer
+    delay: float = 0.0  # seconds before the status line
+    body_delay: float = 0.0  # seconds between the headers and the body
+    reset: bool = False  # read the request, then close with SO_LINGER 0: the client gets an RST
+
+
+def sagemaker_error(status: int, code: str, message: str) -> Fault:
+    return Fault(f"{status} {code}", status=status, error_type=code, message=message)
+
+
+ANSWER = Fault("the model's answer")
+SERVICE_UNAVAILABLE = sagemaker_error(503, "ServiceUnavailable", "Service is unavailable.")
+INTERNAL_FAILURE = sagemaker_error(500, "InternalFailure", "An internal failure occurred.")
+MODEL_NOT_READY = sagemaker_error(429, "ModelNotReadyException", "Model is not ready yet.")
+MODEL_ERROR = sagemaker_error(424, "ModelError", "Received client error (400) from primary.")
+NO_SUCH_ENDPOINT = sagemaker_error(400, "ValidationError", "Endpoint not found.")
+INTERNAL_DEPENDENCY = sagemaker_error(530, "InternalDependencyException", "A dependency failed.")
+THROTTLING = sagemaker_error(400, "ThrottlingException", "Rate exceeded.")
+PROXY_502 = Fault("a proxy's 502", 502, body=b"<html>Bad Gateway</html>", content_type="text/html")
+BARE_429 = Fault("a bare 429", 429, body=b"")
+RESET = Fault("a reset connection", reset=True)
+GARBAGE = Fault("a garbage body", body=b"\x00\xff<html>garbage{")
+NAN_SCORE = Fault("a NaN score", body=b'{"predictions": [{"score": NaN, "predicted_label": 0}]}')
+LABEL_7 = Fault("a label of 7", body=b'{"predictions": [{"score": 0.5, "predicted_label": 7}]}')
+NO_PREDICTIONS = Fault("no predictions", body=b'{"predictions": []}')
+ONE_PREDICTION_SHORT = Fault("one prediction short", predictions_dropped=1)
+
+
+def slow(seconds: float) -> Fault:
+    return Fault(f"a reply after {seconds} s", delay=seconds)
+
+
+def slow_body(seconds: float) -> Fault:
+    return Fault(f"headers at once, the body after {seconds} s", body_delay=seconds)
+
+
+Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
+
+
+class Standin:
+    """The one endpoint a stand-in serves, as an ASGI app."""
+
+    def __init__(self, model: LinearModel, endpoint_name: str, variant: str | None = None) -> None:
+        self.endpoint_name = endpoint_name
+        self.variant = model.version if variant is None else variant
+        for setting, value in (("endpoint name", endpoint_name), ("variant", self.variant)):
+            if not NAME.fullmatch(value):
+                raise ConfigError(
+                    f"{setting} {value!r} must be 1-63 letters, digits and hyphens, "
+                    "starting and ending with a letter or digit"
+                )
+        self.scorer = LinearScorer(model)
+        self._lock = threading.Lock()
+        self._script: tuple[Fault, ...] = ()
+        self._bodies: list[bytes] = []
+
+    def script(self, *faults: Fault) -> None:
+        """Attempt n on the endpoint is answered by faults[n], the last one repeating; the
+        attempts' bodies are kept until the next script. No faults: the model answers."""
+        with self._lock:
+            self._script, self._bodies = faults, []
+
+    @property
+    def bodies(self) -> list[bytes]:
+        with self._lock:
+            return list(self._bodies)
+
+    @property
+    def attempts(self) -> int:
+        return len(self.bodies)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        method, path = scope["method"], scope["path"]
+        route = "/endpoints/{name}/invocations" if INVOCATIONS.fullmatch(path) else path
+        try:
+            status = await self._serve(scope, receive, send, method, path)
+        except ClientGone:
+            return
+        except RequestRefused as refusal:
+            await refuse(send, refusal)
+            status = refusal.status
+        if request_log.isEnabledFor(logging.INFO):
+            took = (time.perf_counter() - started) * 1000
+            request_log.info("%s %s %d %.2f ms", method, route[:40], status, took)
+
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, method: str, path: str
+    ) -> int:
+        endpoint = INVOCATIONS.fullmatch(path)
+        known = {"/ping": ("GET", "HEAD"), "/invocations": ("POST",)}
+        if endpoint is None and path not in known:
+            answer = _error(404, "UnknownOperationException", "Not Found")
+        elif method not in known.get(path, ("POST",)):
+            answer = _error(405, "UnknownOperationException", "Method Not Allowed")
+        elif path == "/ping":
+            answer = (200, b"", [])
+        else:
+            request_id = str(uuid.uuid4())
+            try:
+                body = await read_body(scope, receive, MAX_PAYLOAD_BYTES)
+            except BodyTooLarge:
+                message = f"Request {request_id} has oversize body."
+                answer = _error(400, "ValidationError", message, request_id, close=True)
+            else:
+                headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+                if endpoint is None:
+                    answer = self._container(body, headers)
+                else:
+                    return await self._endpoint(send, endpoint[1], body, headers, request_id)
+        await respond(send, *answer)
+        return answer[0]
+
+    def _container(self, body: bytes, headers: dict[str, str]) -> Answer:
+        try:
+            answer, media_type = invoke(
+                self.scorer, body, headers.get("content-type"), headers.get("accept")
+            )
+        except ContainerError as error:
+            return error.status, json.dumps({"message": str(error)}).encode(), [JSON_TYPE]
+        return 200, answer, [(b"content-type", media_type.encode())]
+
+    async def _endpoint(
+        self, send: Send, name: str, body: bytes, headers: dict[str, str], request_id: str
+    ) -> int:
+        if name != self.endpoint_name:
+            message = f"Endpoint {name[:63]} of account {ACCOUNT_ID} not found."
+            answer = _error(400, "ValidationError", message, request_id)
+        elif refusal := self._refusal(headers):
+            answer = _error(400, "ValidationError", refusal, request_id)
+        else:
+            with self._lock:
+                fault = (
+                    self._script[min(len(self._bodies), len(self._script) - 1)]
+                    if self._script
+                    else ANSWER
+                )
+                if self._script:
+                    self._bodies.append(body)
+            if fault.reset:
+                _reset(send)
+                return 0
+            await asyncio.sleep(fault.delay)
+            answer = self._faulty(fault, body, headers, request_id)
+            if fault.body_delay:
+                status, payload, head = answer
+                length = (b"content-length", str(len(payload)).encode())
+                await send(
+                    {"type": "http.response.start", "status": status, "headers": [length, *head]}
+                )
+                await asyncio.sleep(fault.body_delay)
+                await send({"type": "http.response.body", "body": payload})
+                return status
+        await respond(send, *answer)
+        return answer[0]
+
+    def _faulty(
+        self, fault: Fault, body: bytes, headers: dict[str, str], request_id: str
+    ) -> Answer:
+        identity = [(b"x-amzn-RequestId", request_id.encode())]
+        if fault.error_type is not None:
+            quoted = f"{fault.message} Input: {body.decode('utf-8', 'replace')}"
+            return _error(fault.status, fault.error_type, quoted, request_id)
+        if fault.body is not None:
+            return (
+                fault.status,
+                fault.body,
+                [(b"content-type", fault.content_type.encode()), *identity],
+            )
+        status, answer, head = self._container(body, headers)
+        if status != 200:
+            return self._model_error(status, answer, request_id)
+        if fault.predictions_dropped:
+            predictions = json.loads(answer)["predictions"][: -fault.predictions_dropped]
+            answer = json.dumps({"predictions": predictions}).encode()
+        variant = (b"x-Amzn-Invoked-Production-Variant", self.variant.encode())
+        return 200, answer, [*head, variant, *identity]
+
+    def _refusal(self, headers: dict[str, str]) -> str | None:
+        for header, complaint in UNSUPPORTED.items():
+            if header in headers:
+                return f"Endpoint {self.endpoint_name} {complaint}"
+        target = headers.get(TARGET_VARIANT)
+        if target is not None and target != self.variant:
+            name = self.endpoint_name
+            return f"Variant {target[:63]} is not a production variant of endpoint {name}."
+        return None
+
+    def _model_error(self, status: int, original: bytes, request_id: str) -> Answer:
+        side = "client" if status < 500 else "server"
+        log_group = f"/aws/sagemaker/Endpoints/{self.endpoint_name}"
+        console = (
+            f"https://{REGION}.console.aws.amazon.com/cloudwatch/home?region={REGION}"
+            f"#logEventViewer:group={log_group}"
+        )
+        message = original.decode()
+        document = {
+            "ErrorCode": f"{side.upper()}_ERROR_FROM_MODEL",
+            "LogStreamArn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{log_group}",
+            "Message": f'Received {side} error ({status}) from primary with message "{message}". '
+            f"See {console} in account {ACCOUNT_ID} for more information.",
+            "OriginalMessage": message,
+            "OriginalStatusCode": status,
+        }
+        return _error(424, "ModelError", document, request_id)
+
+
+def _error(
+    status: int,
+    error_type: str,
+    message: str | dict[str, object],
+    request_id: str | None = None,
+    *,
+    close: bool = False,
+) -> Answer:
+    document = {"message": message} if isinstance(message, str) else message
+    headers = [JSON_TYPE, (b"x-amzn-ErrorType", f"{error_type}:{CORAL}".encode())]
+    headers.append((b"x-amzn-RequestId", (request_id or str(uuid.uuid4())).encode()))
+    if close:
+        headers.append((b"connection", b"close"))
+    return status, json.dumps(document).encode(), headers
+
+
+def _reset(send: Send) -> None:
+    """Close with an RST. ASGI has no abort message; uvicorn's send is bound to the request's
+    cycle, whose transport is the connection."""
+    transport = send.__self__.transport  # type: ignore[attr-defined]
+    connection: socket.socket = transport.get_extra_info("socket")
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()

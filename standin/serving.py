@@ -1,0 +1,143 @@
+"""Both local servers' HTTP: uvicorn with h11 parses and frames; the apps only read bodies.
+
+Why uvicorn with h11 (the README's "Local servers" section has the measurements): h11 refuses
+every malformed framing this project was attacked with (bare CR, NUL, non-token names, duplicate
+or non-numeric Content-Length, HTTP/0.9) with a fixed 400 that quotes nothing, strips HEAD
+bodies, passes unknown methods to the app, and is pure Python. Two gaps are closed here: uvicorn
+never times out a body that stops arriving, and it does not close after a request that carries
+both Content-Length and Transfer-Encoding (RFC 9112 section 6.1 says it must).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import threading
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any
+
+import uvicorn
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+BODY_SECONDS = 10.0  # a body that stalls longer is answered 408 and its connection closed
+CLOSE = (b"connection", b"close")
+
+
+class RequestRefused(Exception):
+    """A request whose framing or size the server refuses before the app sees it."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+class BodyTooLarge(RequestRefused):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the body is larger than {limit} bytes")
+
+
+class ClientGone(Exception):
+    """The client closed the connection before its body arrived: there is no one to answer."""
+
+
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    names = {name for name, _ in scope["headers"]}
+    if {b"content-length", b"transfer-encoding"} <= names:
+        raise RequestRefused(400, "Content-Length and Transfer-Encoding together are refused")
+    body = bytearray()
+    more = True
+    while more:
+        try:
+            message = await asyncio.wait_for(receive(), BODY_SECONDS)
+        except TimeoutError:
+            raise RequestRefused(408, "the body did not arrive in time") from None
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        body += message.get("body", b"")
+        if len(body) > limit:
+            raise BodyTooLarge(limit)
+        more = message.get("more_body", False)
+    return bytes(body)
+
+
+async def respond(
+    send: Send, status: int, body: bytes, headers: Iterable[tuple[bytes, bytes]] = ()
+) -> None:
+    head = [(b"content-length", str(len(body)).encode()), *headers]
+    await send({"type": "http.response.start", "status": status, "headers": head})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def refuse(send: Send, refusal: RequestRefused) -> None:
+    """`{"message": ...}` as API Gateway and SageMaker word their own refusals; then close."""
+    body = json.dumps({"message": refusal.message}).encode()
+    await respond(send, refusal.status, body, [(b"content-type", b"application/json"), CLOSE])
+
+
+class Server:
+    """`app` served by uvicorn on a daemon thread; binding happens here, so a port in use is
+    an OSError from the constructor and port 0 is known at once."""
+
+    def __init__(self, app: App, host: str, port: int) -> None:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        # IPPROTO_TCP named, not left 0: asyncio turns Nagle off only on sockets that say TCP,
+        # and with it on, the body written after the headers waits out a 40 ms delayed ACK.
+        self.socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.socket.bind((host, port))
+        except OSError:
+            self.socket.close()
+            raise
+        config = uvicorn.Config(
+            app,
+            http="h11",
+            lifespan="off",
+            access_log=False,  # each app logs its own line, without paths or bodies
+            log_config=None,
+            server_header=False,
+            backlog=2048,  # a crowd of 256 clients connecting at once waits, never resets
+            timeout_keep_alive=5,
+            timeout_graceful_shutdown=1,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self.socket.getsockname()[:2]
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+    @property
+    def port(self) -> int:
+        return int(self.socket.getsockname()[1])
+
+    def start(self) -> None:
+        self._thread.start()
+        while not self._server.started and self._thread.is_alive():
+            self._thread.join(0.005)
+
+    def stop(self) -> None:
+        self._server.should_exit = self._server.force_exit = True
+        self._thread.join()
+        self.socket.close()
+
+
+def stop_on_signals() -> threading.Event:
+    """An event that SIGINT and SIGTERM set; wait on it with a timeout, so the handler runs.
+
+    The handlers are set, not inherited: a background job starts with SIGINT ignored.
+    """
+    stopped = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda _number, _frame: stopped.set())
+    return stopped
