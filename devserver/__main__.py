@@ -6,15 +6,17 @@ Ctrl-C (or SIGTERM) stops both processes; nothing is left running.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import selectors
+import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from chalicelib.model_card import load_model_card
 from chalicelib.settings import ConfigurationError
-from devserver.gateway import build_app, local_credentials_defaults, stage_environment
-from devserver.standin_process import StandinFailedToStart, StandinProcess
+from devserver.gateway import build_app, local_credentials, stage_environment
 from standin.serving import Server, stop_on_signals
 from training.artifact import ArtifactError, load_artifact
 
@@ -29,65 +31,65 @@ EXAMPLE_ROW = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    options = _parse(argv)
-    environment = stage_environment(PROJECT_DIR, options.stage)
-    try:
-        check_card_matches_model(options.model, environment.get("MODEL_CARD"))
-    except (ArtifactError, ConfigurationError) as error:
-        print(f"devserver: {error}", file=sys.stderr)
-        return 1
-    standin_url = urlsplit(environment.get(ENDPOINT_URL_VARIABLE, "http://127.0.0.1:8080"))
-    standin_port = options.standin_port
-    if standin_port is None:
-        standin_port = standin_url.port or 8080
-    standin = StandinProcess(
-        options.model,
-        environment["ENDPOINT_NAME"],
-        standin_url.hostname or "127.0.0.1",
-        standin_port,
-    )
-    stopped = stop_on_signals()  # before the stand-in starts: a Ctrl-C from here on stops both
-    try:
-        standin.start()
-        print(f"devserver: {standin.ready_line}", flush=True)
-        # The stand-in may have been given port 0; the app must call the port it really has.
-        standin_address = standin.ready_line.rsplit(" on ", 1)[-1]
-        overrides = {**local_credentials_defaults(), ENDPOINT_URL_VARIABLE: standin_address}
-        api = Server(build_app(PROJECT_DIR, options.stage, overrides), options.host, options.port)
-        api.start()
-        _print_banner(api.url)
-        while not stopped.wait(0.5):
-            pass
-        print("devserver: stopping", flush=True)
-        api.stop()
-    except OSError as error:
-        print(
-            f"devserver: cannot listen on {options.host}:{options.port}: {error.strerror}",
-            file=sys.stderr,
-        )
-        return 1
-    except StandinFailedToStart as error:
-        if str(error):
-            print(f"devserver: {error}", file=sys.stderr)
-        return 1
-    finally:
-        standin.stop()
-    return 0
-
-
-def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m devserver", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address of the API (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port of the API; 0 picks one")
     parser.add_argument("--stage", default="local", help="Chalice stage whose settings to use")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model artifact")
     parser.add_argument(
-        "--standin-port",
-        type=int,
-        default=None,
-        help=f"port of the stand-in (default: the one in the stage's {ENDPOINT_URL_VARIABLE})",
+        "--standin-port", type=int, help=f"default: the stage's {ENDPOINT_URL_VARIABLE}"
     )
-    return parser.parse_args(argv)
+    options = parser.parse_args(argv)
+    environment = stage_environment(PROJECT_DIR, options.stage)
+    try:
+        check_card_matches_model(options.model, environment.get("MODEL_CARD"))
+    except (ArtifactError, ConfigurationError) as error:
+        return _fail(str(error))
+    standin_url = urlsplit(environment.get(ENDPOINT_URL_VARIABLE, "http://127.0.0.1:8080"))
+    port = standin_url.port or 8080 if options.standin_port is None else options.standin_port
+    where = ["--host", standin_url.hostname or "127.0.0.1", "--port", str(port)]
+    stopped = stop_on_signals()  # before the stand-in starts: a Ctrl-C from here on stops both
+    # The stand-in stops when its stdin closes: if this process dies, even by SIGKILL, it goes too.
+    standin = subprocess.Popen(
+        [sys.executable, "-m", "standin", "--model", str(options.model), "--stop-with-stdin",
+         "--endpoint-name", environment["ENDPOINT_NAME"], *where],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+    )  # fmt: skip
+    try:
+        ready = _first_line(standin)
+        if not ready.startswith("standin: serving"):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                standin.wait(5)  # exit 1 or 2: the stand-in has said why, in one line
+            return 1 if standin.returncode in (1, 2) else _fail("the stand-in did not start")
+        print(f"devserver: {ready}", end="", flush=True)
+        # The stand-in may have been given port 0: the app calls the port it really has.
+        overrides = {**local_credentials(), ENDPOINT_URL_VARIABLE: ready.split(" on ")[-1].strip()}
+        with Server(
+            build_app(PROJECT_DIR, options.stage, overrides), options.host, options.port
+        ) as api:
+            api.start()
+            body = json.dumps({"data": EXAMPLE_ROW})
+            print(f"devserver: API on {api.url}  (Ctrl-C stops it and the stand-in)", flush=True)
+            print(f"  curl -s -X POST {api.url}/predictbreastcancer -H 'Content-Type: "
+                  f"application/json' -d '{body}'", flush=True)  # fmt: skip
+            while not stopped.wait(0.5):
+                pass
+            print("devserver: stopping", flush=True)
+    except OSError as error:
+        return _fail(f"cannot listen on {options.host}:{options.port}: {error.strerror}")
+    finally:
+        for pipe in (standin.stdin, standin.stdout):
+            pipe.close()  # type: ignore[union-attr]  # both are pipes
+        standin.terminate()
+        standin.wait()
+    return 0
+
+
+def _first_line(child: subprocess.Popen[str], seconds: float = 30.0) -> str:
+    assert child.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(child.stdout, selectors.EVENT_READ)
+        return child.stdout.readline() if selector.select(seconds) else ""
 
 
 def check_card_matches_model(model: Path, card_file: str | None) -> None:
@@ -103,14 +105,9 @@ def check_card_matches_model(model: Path, card_file: str | None) -> None:
         )
 
 
-def _print_banner(url: str) -> None:
-    body = json.dumps({"data": EXAMPLE_ROW})
-    print(f"devserver: API on {url}  (Ctrl-C stops it and the stand-in)", flush=True)
-    print(
-        f"  curl -s -X POST {url}/predictbreastcancer -H 'Content-Type: application/json' "
-        f"-d '{body}'",
-        flush=True,
-    )
+def _fail(message: str) -> int:
+    print(f"devserver: {message}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

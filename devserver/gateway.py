@@ -18,16 +18,7 @@ from pathlib import Path
 from chalice.cli.factory import CLIFactory
 from chalice.local import ForbiddenError, LocalGateway, LocalGatewayException
 
-from standin.serving import (
-    ClientGone,
-    Receive,
-    RequestRefused,
-    Scope,
-    Send,
-    read_body,
-    refuse,
-    respond,
-)
+from standin import serving
 
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit; the app's own is smaller
 
@@ -37,13 +28,15 @@ class GatewayApp:
         self.gateway = gateway
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(
+        self, scope: serving.Scope, receive: serving.Receive, send: serving.Send
+    ) -> None:
         try:
-            body = await read_body(scope, receive, API_GATEWAY_MAX_BODY)
-        except ClientGone:
+            body = await serving.read_body(scope, receive, API_GATEWAY_MAX_BODY)
+        except serving.ClientGone:
             return
-        except RequestRefused as refusal:
-            await refuse(send, refusal)
+        except serving.RequestRefused as refusal:
+            await serving.refuse(send, refusal)
             return
         target = scope["raw_path"].decode("latin-1")
         if scope["query_string"]:
@@ -55,7 +48,7 @@ class GatewayApp:
         status, answer_headers, answer = await loop.run_in_executor(
             self.worker, self.handle, scope["method"], target, headers, body or None
         )
-        await respond(send, status, answer, answer_headers)
+        await serving.respond(send, status, answer, answer_headers)
 
     def handle(
         self, method: str, target: str, headers: dict[str, str], body: bytes | None
@@ -98,18 +91,13 @@ def stage_environment(project_dir: Path, stage: str) -> dict[str, str]:
     return dict(factory.create_config_obj(chalice_stage_name=stage).environment_variables)
 
 
-def local_credentials_defaults() -> dict[str, str]:
-    """boto3 signs every request, even to the stand-in: give it harmless values if none are set."""
-    defaults = {
-        "AWS_ACCESS_KEY_ID": "local-stand-in",
-        "AWS_SECRET_ACCESS_KEY": "local-stand-in",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-    has_credentials = "AWS_ACCESS_KEY_ID" in os.environ or "AWS_PROFILE" in os.environ
-    return {
-        key: value
-        for key, value in defaults.items()
-        if key not in os.environ
-        and not (has_credentials and key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"))
-    }
+def local_credentials() -> dict[str, str]:
+    """boto3 signs every request, even to the stand-in: harmless values where none are set."""
+    given = {"AWS_ACCESS_KEY_ID", "AWS_PROFILE"} & set(os.environ)
+    defaults = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
+    if not given:
+        defaults |= {
+            "AWS_ACCESS_KEY_ID": "local-stand-in",
+            "AWS_SECRET_ACCESS_KEY": "local-stand-in",
+        }
+    return {key: value for key, value in defaults.items() if key not in os.environ}

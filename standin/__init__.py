@@ -5,44 +5,26 @@ Standard library and uvicorn only: a laptop without an AWS account (or numpy) ru
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from standin.app import Fault, Standin
 from standin.model import LinearModel
 from standin.serving import Server
 
 
 class RunningStandin(Server):
-    """A listening stand-in on a daemon thread; `script` its faults, `stop()` it."""
+    """A listening stand-in on a daemon thread: `script` its faults, `stop()` it."""
 
     def __init__(self, app: Standin, host: str, port: int) -> None:
         super().__init__(app, host, port)
-        self.app = app
-        self.endpoint_name, self.variant = app.endpoint_name, app.variant
+        self.app, self.endpoint_name, self.variant = app, app.endpoint_name, app.variant
 
     def script(self, *faults: Fault) -> None:
         self.app.script(*faults)
 
-    def __enter__(self) -> RunningStandin:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 def start_in_thread(
-    model: LinearModel,
-    endpoint_name: str,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    *,
+    model: LinearModel, endpoint_name: str, host: str = "127.0.0.1", port: int = 0, *,
     variant: str | None = None,
-) -> RunningStandin:
+) -> RunningStandin:  # fmt: skip
     """Listening when it returns; port 0 picks a free port (read it from `.port` or `.url`)."""
     running = RunningStandin(Standin(model, endpoint_name, variant), host, port)
     running.start()

@@ -20,19 +20,9 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from standin import serving
 from standin.inference import invoke
 from standin.model import ContainerError, LinearModel, LinearScorer
-from standin.serving import (
-    BodyTooLarge,
-    ClientGone,
-    Receive,
-    RequestRefused,
-    Scope,
-    Send,
-    read_body,
-    refuse,
-    respond,
-)
 
 ACCOUNT_ID, REGION = "000000000000", "us-east-1"
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # BodyBlob's max in botocore's sagemaker-runtime model
@@ -41,15 +31,12 @@ CORAL = "http://internal.amazon.com/coral/com.amazon.sagemaker/"
 NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 INVOCATIONS = re.compile(r"/endpoints/([^/]+)/invocations")
 TARGET_VARIANT = "x-amzn-sagemaker-target-variant"
-# Features a single-model, single-variant endpoint lacks; the first message is AWS's wording.
-UNSUPPORTED = {
-    "x-amzn-sagemaker-target-model": "is not a multi-model endpoint and does not support "
-    "target model header.",
-    "x-amzn-sagemaker-target-container-hostname": "is not a multi-container endpoint and does "
-    "not support target container hostname header.",
-    "x-amzn-sagemaker-inference-component": "has no inference components.",
-    "x-amzn-sagemaker-session-id": "does not support stateful sessions.",
-    "x-amzn-sagemaker-enable-explanations": "has no explainer configured.",
+UNSUPPORTED = {  # features a single-model, single-variant endpoint lacks
+    "x-amzn-sagemaker-target-model": "is not a multi-model endpoint",
+    "x-amzn-sagemaker-target-container-hostname": "is not a multi-container endpoint",
+    "x-amzn-sagemaker-inference-component": "has no inference components",
+    "x-amzn-sagemaker-session-id": "does not support stateful sessions",
+    "x-amzn-sagemaker-enable-explanations": "has no explainer configured",
 }
 JSON_TYPE = (b"content-type", b"application/json")
 request_log = logging.getLogger("standin.requests")
@@ -117,8 +104,7 @@ class Standin:
         for setting, value in (("endpoint name", endpoint_name), ("variant", self.variant)):
             if not NAME.fullmatch(value):
                 raise ConfigError(
-                    f"{setting} {value!r} must be 1-63 letters, digits and hyphens, "
-                    "starting and ending with a letter or digit"
+                    f"{setting} {value!r} must be 1-63 letters, digits and inner hyphens"
                 )
         self.scorer = LinearScorer(model)
         self._lock = threading.Lock()
@@ -140,47 +126,82 @@ class Standin:
     def attempts(self) -> int:
         return len(self.bodies)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(
+        self, scope: serving.Scope, receive: serving.Receive, send: serving.Send
+    ) -> None:
         started = time.perf_counter()
         method, path = scope["method"], scope["path"]
-        route = "/endpoints/{name}/invocations" if INVOCATIONS.fullmatch(path) else path
-        try:
-            status = await self._serve(scope, receive, send, method, path)
-        except ClientGone:
-            return
-        except RequestRefused as refusal:
-            await refuse(send, refusal)
-            status = refusal.status
-        if request_log.isEnabledFor(logging.INFO):
-            took = (time.perf_counter() - started) * 1000
-            request_log.info("%s %s %d %.2f ms", method, route[:40], status, took)
-
-    async def _serve(
-        self, scope: Scope, receive: Receive, send: Send, method: str, path: str
-    ) -> int:
         endpoint = INVOCATIONS.fullmatch(path)
-        known = {"/ping": ("GET", "HEAD"), "/invocations": ("POST",)}
-        if endpoint is None and path not in known:
-            answer = _error(404, "UnknownOperationException", "Not Found")
-        elif method not in known.get(path, ("POST",)):
-            answer = _error(405, "UnknownOperationException", "Method Not Allowed")
-        elif path == "/ping":
-            answer = (200, b"", [])
-        else:
-            request_id = str(uuid.uuid4())
-            try:
-                body = await read_body(scope, receive, MAX_PAYLOAD_BYTES)
-            except BodyTooLarge:
-                message = f"Request {request_id} has oversize body."
-                answer = _error(400, "ValidationError", message, request_id, close=True)
+        methods = (
+            ("POST",)
+            if endpoint
+            else {"/ping": ("GET", "HEAD"), "/invocations": ("POST",)}.get(path)
+        )
+        fault = ANSWER
+        try:
+            if methods is None:
+                answer = _error(404, "UnknownOperationException", "Not Found")
+            elif method not in methods:
+                answer = _error(405, "UnknownOperationException", "Method Not Allowed")
+            elif path == "/ping":
+                answer = (200, b"", [])
             else:
-                headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-                if endpoint is None:
-                    answer = self._container(body, headers)
-                else:
-                    return await self._endpoint(send, endpoint[1], body, headers, request_id)
-        await respond(send, *answer)
-        return answer[0]
+                answer, fault = await self._invoke(scope, receive, endpoint and endpoint[1])
+        except serving.ClientGone:
+            return
+        except serving.RequestRefused as refusal:
+            await serving.refuse(send, refusal)
+            answer = (refusal.status, b"", [])
+        else:
+            await self._send(send, answer, fault)
+        if request_log.isEnabledFor(logging.INFO):
+            route = "/endpoints/{name}/invocations" if endpoint else path[:40]
+            took = (time.perf_counter() - started) * 1000
+            request_log.info("%s %s %d %.2f ms", method, route, answer[0], took)
+
+    async def _invoke(
+        self, scope: serving.Scope, receive: serving.Receive, name: str | None
+    ) -> tuple[Answer, Fault]:
+        request_id = str(uuid.uuid4())
+        try:
+            body = await serving.read_body(scope, receive, MAX_PAYLOAD_BYTES)
+        except serving.BodyTooLarge:
+            message = f"Request {request_id} has oversize body."
+            return _error(400, "ValidationError", message, request_id, close=True), ANSWER
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        if name is None:
+            return self._container(body, headers), ANSWER
+        if name != self.endpoint_name:
+            message = f"Endpoint {name[:63]} of account {ACCOUNT_ID} not found."
+            return _error(400, "ValidationError", message, request_id), ANSWER
+        if refusal := self._refusal(headers):
+            return _error(400, "ValidationError", refusal, request_id), ANSWER
+        with self._lock:
+            fault = (
+                self._script[min(len(self._bodies), len(self._script) - 1)]
+                if self._script
+                else ANSWER
+            )
+            if self._script:
+                self._bodies.append(body)
+        identity = [(b"x-amzn-RequestId", request_id.encode())]
+        if fault.error_type is not None:
+            quoted = f"{fault.message} Input: {body.decode('utf-8', 'replace')}"
+            return _error(fault.status, fault.error_type, quoted, request_id), fault
+        if fault.body is not None:
+            return (
+                fault.status,
+                fault.body,
+                [(b"content-type", fault.content_type.encode()), *identity],
+            ), fault
+        status, answer, head = self._container(body, headers)
+        if status != 200:
+            return self._model_error(status, answer, request_id), fault
+        if fault.predictions_dropped:
+            predictions = json.loads(answer)["predictions"][: -fault.predictions_dropped]
+            answer = json.dumps({"predictions": predictions}).encode()
+        variant = (b"x-Amzn-Invoked-Production-Variant", self.variant.encode())
+        return (200, answer, [*head, variant, *identity]), fault
 
     def _container(self, body: bytes, headers: dict[str, str]) -> Answer:
         try:
@@ -191,66 +212,22 @@ class Standin:
             return error.status, json.dumps({"message": str(error)}).encode(), [JSON_TYPE]
         return 200, answer, [(b"content-type", media_type.encode())]
 
-    async def _endpoint(
-        self, send: Send, name: str, body: bytes, headers: dict[str, str], request_id: str
-    ) -> int:
-        if name != self.endpoint_name:
-            message = f"Endpoint {name[:63]} of account {ACCOUNT_ID} not found."
-            answer = _error(400, "ValidationError", message, request_id)
-        elif refusal := self._refusal(headers):
-            answer = _error(400, "ValidationError", refusal, request_id)
-        else:
-            with self._lock:
-                fault = (
-                    self._script[min(len(self._bodies), len(self._script) - 1)]
-                    if self._script
-                    else ANSWER
-                )
-                if self._script:
-                    self._bodies.append(body)
-            if fault.reset:
-                _reset(send)
-                return 0
-            await asyncio.sleep(fault.delay)
-            answer = self._faulty(fault, body, headers, request_id)
-            if fault.body_delay:
-                status, payload, head = answer
-                length = (b"content-length", str(len(payload)).encode())
-                await send(
-                    {"type": "http.response.start", "status": status, "headers": [length, *head]}
-                )
-                await asyncio.sleep(fault.body_delay)
-                await send({"type": "http.response.body", "body": payload})
-                return status
-        await respond(send, *answer)
-        return answer[0]
-
-    def _faulty(
-        self, fault: Fault, body: bytes, headers: dict[str, str], request_id: str
-    ) -> Answer:
-        identity = [(b"x-amzn-RequestId", request_id.encode())]
-        if fault.error_type is not None:
-            quoted = f"{fault.message} Input: {body.decode('utf-8', 'replace')}"
-            return _error(fault.status, fault.error_type, quoted, request_id)
-        if fault.body is not None:
-            return (
-                fault.status,
-                fault.body,
-                [(b"content-type", fault.content_type.encode()), *identity],
-            )
-        status, answer, head = self._container(body, headers)
-        if status != 200:
-            return self._model_error(status, answer, request_id)
-        if fault.predictions_dropped:
-            predictions = json.loads(answer)["predictions"][: -fault.predictions_dropped]
-            answer = json.dumps({"predictions": predictions}).encode()
-        variant = (b"x-Amzn-Invoked-Production-Variant", self.variant.encode())
-        return 200, answer, [*head, variant, *identity]
+    @staticmethod
+    async def _send(send: serving.Send, answer: Answer, fault: Fault) -> None:
+        if fault.reset:
+            _reset(send)
+            return
+        await asyncio.sleep(fault.delay)
+        status, body, headers = answer
+        length = (b"content-length", str(len(body)).encode())
+        await send({"type": "http.response.start", "status": status, "headers": [length, *headers]})
+        await asyncio.sleep(fault.body_delay)
+        await send({"type": "http.response.body", "body": body})
 
     def _refusal(self, headers: dict[str, str]) -> str | None:
         for header, complaint in UNSUPPORTED.items():
             if header in headers:
-                return f"Endpoint {self.endpoint_name} {complaint}"
+                return f"Endpoint {self.endpoint_name} {complaint}."
         target = headers.get(TARGET_VARIANT)
         if target is not None and target != self.variant:
             name = self.endpoint_name
@@ -258,32 +235,21 @@ class Standin:
         return None
 
     def _model_error(self, status: int, original: bytes, request_id: str) -> Answer:
-        side = "client" if status < 500 else "server"
+        side, message = "client" if status < 500 else "server", original.decode()
         log_group = f"/aws/sagemaker/Endpoints/{self.endpoint_name}"
-        console = (
-            f"https://{REGION}.console.aws.amazon.com/cloudwatch/home?region={REGION}"
-            f"#logEventViewer:group={log_group}"
-        )
-        message = original.decode()
         document = {
             "ErrorCode": f"{side.upper()}_ERROR_FROM_MODEL",
             "LogStreamArn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{log_group}",
             "Message": f'Received {side} error ({status}) from primary with message "{message}". '
-            f"See {console} in account {ACCOUNT_ID} for more information.",
+            f"See the log group {log_group} in account {ACCOUNT_ID} for more information.",
             "OriginalMessage": message,
             "OriginalStatusCode": status,
         }
         return _error(424, "ModelError", document, request_id)
 
 
-def _error(
-    status: int,
-    error_type: str,
-    message: str | dict[str, object],
-    request_id: str | None = None,
-    *,
-    close: bool = False,
-) -> Answer:
+def _error(status: int, error_type: str, message: str | dict[str, object],
+           request_id: str | None = None, *, close: bool = False) -> Answer:  # fmt: skip
     document = {"message": message} if isinstance(message, str) else message
     headers = [JSON_TYPE, (b"x-amzn-ErrorType", f"{error_type}:{CORAL}".encode())]
     headers.append((b"x-amzn-RequestId", (request_id or str(uuid.uuid4())).encode()))
@@ -292,7 +258,7 @@ def _error(
     return status, json.dumps(document).encode(), headers
 
 
-def _reset(send: Send) -> None:
+def _reset(send: serving.Send) -> None:
     """Close with an RST. ASGI has no abort message; uvicorn's send is bound to the request's
     cycle, whose transport is the connection."""
     transport = send.__self__.transport  # type: ignore[attr-defined]

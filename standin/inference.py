@@ -50,7 +50,7 @@ def _answer_type(accept: str | None) -> str:
     ranges = []
     for item in (accept or "*/*").split(","):
         name, _, parameters = item.partition(";")
-        found = re.search(r"q=([0-9.]+)", parameters)
+        found = re.search(r"q=([01](?:\.[0-9]{0,3})?)\b", parameters)
         ranges.append((float(found.group(1)) if found else 1.0, _media_type(name)))
     for quality, name in sorted(ranges, key=lambda pair: -pair[0]):
         if quality > 0 and name in (*_ENCODERS, "*/*", "application/*"):

@@ -1,11 +1,7 @@
-"""Both local servers' HTTP: uvicorn with h11 parses and frames; the apps only read bodies.
+"""Both local servers' HTTP: uvicorn with h11 parses and frames (README, "The local servers").
 
-Why uvicorn with h11 (the README's "Local servers" section has the measurements): h11 refuses
-every malformed framing this project was attacked with (bare CR, NUL, non-token names, duplicate
-or non-numeric Content-Length, HTTP/0.9) with a fixed 400 that quotes nothing, strips HEAD
-bodies, passes unknown methods to the app, and is pure Python. Two gaps are closed here: uvicorn
-never times out a body that stops arriving, and it does not close after a request that carries
-both Content-Length and Transfer-Encoding (RFC 9112 section 6.1 says it must).
+Two gaps are closed here: uvicorn never times out a body that stops arriving, and it does not
+close after a request with both Content-Length and Transfer-Encoding (RFC 9112 6.1: it must).
 """
 
 from __future__ import annotations
@@ -16,7 +12,7 @@ import signal
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 
@@ -82,8 +78,8 @@ async def refuse(send: Send, refusal: RequestRefused) -> None:
 
 
 class Server:
-    """`app` served by uvicorn on a daemon thread; binding happens here, so a port in use is
-    an OSError from the constructor and port 0 is known at once."""
+    """`app` served by uvicorn on a daemon thread. The constructor binds: a port in use is its
+    OSError, and port 0 is known at once."""
 
     def __init__(self, app: App, host: str, port: int) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -130,6 +126,12 @@ class Server:
         self._server.should_exit = self._server.force_exit = True
         self._thread.join()
         self.socket.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.stop()
 
 
 def stop_on_signals() -> threading.Event:

@@ -199,16 +199,19 @@ def test_a_crowd_of_256_clients_at_once_gets_every_answer(
     assert answers.count([200, 200]) == 256, [a for a in answers if a != [200, 200]][:5]
 
 
-def test_the_dev_server_on_a_port_in_use_says_so_in_one_line() -> None:
+@pytest.mark.parametrize("which", ["API", "stand-in"])
+def test_a_port_in_use_is_one_line_and_exit_1(which: str) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
+        ports = ["--port", str(port), "--standin-port", "0"]
+        if which == "stand-in":
+            ports = ["--port", "0", "--standin-port", str(port)]
         finished = subprocess.run(
-            [sys.executable, "-m", "devserver", "--port", str(port), "--standin-port", "0"],
+            [sys.executable, "-m", "devserver", *ports],
             cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
     assert finished.returncode == 1
-    assert finished.stderr.splitlines() == [
-        f"devserver: cannot listen on 127.0.0.1:{port}: Address already in use"
-    ]
+    [line] = finished.stderr.splitlines()
+    assert line.endswith(f"cannot listen on 127.0.0.1:{port}: Address already in use")
