@@ -19,8 +19,10 @@ from chalice.cli.factory import CLIFactory
 from chalice.local import ForbiddenError, LocalGateway, LocalGatewayException
 
 from standin import serving
+from standin.serving import Receive, Scope, Send
 
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit; the app's own is smaller
+FORBIDDEN = "Missing Authentication Token"  # API Gateway's answer on a path it does not route
 
 
 class GatewayApp:
@@ -28,9 +30,7 @@ class GatewayApp:
         self.gateway = gateway
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda")
 
-    async def __call__(
-        self, scope: serving.Scope, receive: serving.Receive, send: serving.Send
-    ) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             body = await serving.read_body(scope, receive, API_GATEWAY_MAX_BODY)
         except serving.ClientGone:
@@ -41,9 +41,7 @@ class GatewayApp:
         target = scope["raw_path"].decode("latin-1")
         if scope["query_string"]:
             target += "?" + scope["query_string"].decode("latin-1")
-        headers = {
-            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
-        }
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         loop = asyncio.get_running_loop()
         status, answer_headers, answer = await loop.run_in_executor(
             self.worker, self.handle, scope["method"], target, headers, body or None
@@ -57,10 +55,8 @@ class GatewayApp:
             response = self.gateway.handle_request(method, target, headers, body)
         except LocalGatewayException as error:
             # API Gateway's own words, never Chalice's local echo of an Authorization header.
-            message = (
-                "Missing Authentication Token" if isinstance(error, ForbiddenError) else "Error"
-            )
-            document = json.dumps({"message": message}).encode()
+            forbidden = isinstance(error, ForbiddenError)
+            document = json.dumps({"message": FORBIDDEN if forbidden else "Error"}).encode()
             return error.CODE, [(b"content-type", b"application/json")], document
         answer = response["body"] or b""
         if response.get("isBase64Encoded"):

@@ -9,7 +9,6 @@ import threading
 from pathlib import Path
 
 from standin import start_in_thread
-from standin.app import ConfigError
 from standin.model import ModelFileError, load_model
 from standin.serving import stop_on_signals
 
@@ -21,31 +20,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=_port, default=8080, help="0 picks a free port")
     parser.add_argument("--variant", help="production variant name (default: the model version)")
-    parser.add_argument(
-        "--log-requests", action="store_true", help="method, route, status, latency to stderr"
-    )
-    parser.add_argument(
-        "--stop-with-stdin",
-        action="store_true",
-        help="stop when standard input closes: a launcher that dies, even by SIGKILL, "
-        "takes the stand-in with it",
-    )
+    parser.add_argument("--log-requests", action="store_true", help="a line each, to stderr")
+    parser.add_argument("--stop-with-stdin", action="store_true", help="stop at its EOF")
     arguments = parser.parse_args(argv)
     if arguments.log_requests:
         logging.basicConfig(format="%(asctime)s standin %(message)s", stream=sys.stderr)
         logging.getLogger("standin.requests").setLevel(logging.INFO)
     try:
         model = load_model(arguments.model)
-        running = start_in_thread(
-            model,
-            arguments.endpoint_name,
-            arguments.host,
-            arguments.port,
-            variant=arguments.variant,
-        )
+        where = (arguments.endpoint_name, arguments.host, arguments.port)
+        running = start_in_thread(model, *where, variant=arguments.variant)
     except ModelFileError as error:
         return _fail(2, f"cannot load the model: {error}")
-    except ConfigError as error:
+    except ValueError as error:  # a bad endpoint name or variant
         return _fail(2, str(error))
     except OSError as error:
         return _fail(1, f"cannot listen on {arguments.host}:{arguments.port}: {error.strerror}")

@@ -1,10 +1,8 @@
 """SageMaker Runtime's `InvokeEndpoint` and the container contract as an ASGI app, faults built in.
 
-What boto3's `invoke_endpoint` sees on AWS: rest-json errors whose `x-amzn-ErrorType` header names
-the exception (ValidationError, ModelError, ...), the container's own 4xx wrapped in a 424
-ModelError, and the serving variant in `x-Amzn-Invoked-Production-Variant`. A test can script how
-each attempt on the endpoint is answered (`Standin.script`): SageMaker's other errors, a slow
-reply, a slow body, a reset connection, or a 200 whose body the API must not trust.
+As boto3 sees AWS: errors named by `x-amzn-ErrorType`, the container's 4xx wrapped in a 424
+ModelError, the variant in `x-Amzn-Invoked-Production-Variant`. `Standin.script` says how each
+attempt is answered: SageMaker's other errors, a slow reply or body, a reset, a bad 200.
 """
 
 from __future__ import annotations
@@ -23,6 +21,7 @@ from dataclasses import dataclass
 from standin import serving
 from standin.inference import invoke
 from standin.model import ContainerError, LinearModel, LinearScorer
+from standin.serving import Receive, Scope, Send
 
 ACCOUNT_ID, REGION = "000000000000", "us-east-1"
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # BodyBlob's max in botocore's sagemaker-runtime model
@@ -39,11 +38,8 @@ UNSUPPORTED = {  # features a single-model, single-variant endpoint lacks
     "x-amzn-sagemaker-enable-explanations": "has no explainer configured",
 }
 JSON_TYPE = (b"content-type", b"application/json")
+CONTAINER_ROUTES = {"/ping": ("GET", "HEAD"), "/invocations": ("POST",)}
 request_log = logging.getLogger("standin.requests")
-
-
-class ConfigError(ValueError):
-    """A start-up setting is invalid; the message names the setting."""
 
 
 @dataclass(frozen=True)
@@ -84,14 +80,6 @@ NO_PREDICTIONS = Fault("no predictions", body=b'{"predictions": []}')
 ONE_PREDICTION_SHORT = Fault("one prediction short", predictions_dropped=1)
 
 
-def slow(seconds: float) -> Fault:
-    return Fault(f"a reply after {seconds} s", delay=seconds)
-
-
-def slow_body(seconds: float) -> Fault:
-    return Fault(f"headers at once, the body after {seconds} s", body_delay=seconds)
-
-
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
 
 
@@ -103,9 +91,7 @@ class Standin:
         self.variant = model.version if variant is None else variant
         for setting, value in (("endpoint name", endpoint_name), ("variant", self.variant)):
             if not NAME.fullmatch(value):
-                raise ConfigError(
-                    f"{setting} {value!r} must be 1-63 letters, digits and inner hyphens"
-                )
+                raise ValueError(f"{setting} {value!r}: 1-63 letters, digits and inner hyphens")
         self.scorer = LinearScorer(model)
         self._lock = threading.Lock()
         self._script: tuple[Fault, ...] = ()
@@ -126,17 +112,11 @@ class Standin:
     def attempts(self) -> int:
         return len(self.bodies)
 
-    async def __call__(
-        self, scope: serving.Scope, receive: serving.Receive, send: serving.Send
-    ) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         method, path = scope["method"], scope["path"]
         endpoint = INVOCATIONS.fullmatch(path)
-        methods = (
-            ("POST",)
-            if endpoint
-            else {"/ping": ("GET", "HEAD"), "/invocations": ("POST",)}.get(path)
-        )
+        methods = ("POST",) if endpoint else CONTAINER_ROUTES.get(path)
         fault = ANSWER
         try:
             if methods is None:
@@ -160,7 +140,7 @@ class Standin:
             request_log.info("%s %s %d %.2f ms", method, route, answer[0], took)
 
     async def _invoke(
-        self, scope: serving.Scope, receive: serving.Receive, name: str | None
+        self, scope: Scope, receive: Receive, name: str | None
     ) -> tuple[Answer, Fault]:
         request_id = str(uuid.uuid4())
         try:
@@ -176,24 +156,18 @@ class Standin:
             return _error(400, "ValidationError", message, request_id), ANSWER
         if refusal := self._refusal(headers):
             return _error(400, "ValidationError", refusal, request_id), ANSWER
+        fault = ANSWER
         with self._lock:
-            fault = (
-                self._script[min(len(self._bodies), len(self._script) - 1)]
-                if self._script
-                else ANSWER
-            )
             if self._script:
+                fault = self._script[min(len(self._bodies), len(self._script) - 1)]
                 self._bodies.append(body)
         identity = [(b"x-amzn-RequestId", request_id.encode())]
         if fault.error_type is not None:
             quoted = f"{fault.message} Input: {body.decode('utf-8', 'replace')}"
             return _error(fault.status, fault.error_type, quoted, request_id), fault
         if fault.body is not None:
-            return (
-                fault.status,
-                fault.body,
-                [(b"content-type", fault.content_type.encode()), *identity],
-            ), fault
+            media_type = (b"content-type", fault.content_type.encode())
+            return (fault.status, fault.body, [media_type, *identity]), fault
         status, answer, head = self._container(body, headers)
         if status != 200:
             return self._model_error(status, answer, request_id), fault
@@ -213,16 +187,12 @@ class Standin:
         return 200, answer, [(b"content-type", media_type.encode())]
 
     @staticmethod
-    async def _send(send: serving.Send, answer: Answer, fault: Fault) -> None:
+    async def _send(send: Send, answer: Answer, fault: Fault) -> None:
         if fault.reset:
             _reset(send)
             return
         await asyncio.sleep(fault.delay)
-        status, body, headers = answer
-        length = (b"content-length", str(len(body)).encode())
-        await send({"type": "http.response.start", "status": status, "headers": [length, *headers]})
-        await asyncio.sleep(fault.body_delay)
-        await send({"type": "http.response.body", "body": body})
+        await serving.respond(send, *answer, body_delay=fault.body_delay)
 
     def _refusal(self, headers: dict[str, str]) -> str | None:
         for header, complaint in UNSUPPORTED.items():
@@ -258,7 +228,7 @@ def _error(status: int, error_type: str, message: str | dict[str, object],
     return status, json.dumps(document).encode(), headers
 
 
-def _reset(send: serving.Send) -> None:
+def _reset(send: Send) -> None:
     """Close with an RST. ASGI has no abort message; uvicorn's send is bound to the request's
     cycle, whose transport is the connection."""
     transport = send.__self__.transport  # type: ignore[attr-defined]

@@ -1,10 +1,8 @@
 """Linear Learner's documented inference formats for dense rows, as one pure function.
 
-In: `text/csv` (a row a line, no header), `application/json` (`{"instances": [{"features":
-[...]}]}`) and `application/jsonlines` (a `{"features": [...]}` a line). Out, by Accept:
-`application/json` (`{"predictions": [{"score": s, "predicted_label": l}]}`) or
-`application/jsonlines` (one such object a line). Refusals are the container's own 4xx with a
-`{"message": ...}` naming the row and the value's position, never the value.
+In: CSV rows, `{"instances": [{"features": [...]}]}`, or a `{"features": [...]}` a JSON line.
+Out, by Accept: `{"predictions": [{"score": s, "predicted_label": l}]}` or one such object a
+line. A refusal names the row and the value's position, never the value.
 """
 
 from __future__ import annotations
@@ -46,14 +44,9 @@ def _media_type(header: str | None) -> str:
 
 
 def _answer_type(accept: str | None) -> str:
-    """The first media range, by quality, that names one of ours; `*/*` and none mean JSON."""
-    ranges = []
-    for item in (accept or "*/*").split(","):
-        name, _, parameters = item.partition(";")
-        found = re.search(r"q=([01](?:\.[0-9]{0,3})?)\b", parameters)
-        ranges.append((float(found.group(1)) if found else 1.0, _media_type(name)))
-    for quality, name in sorted(ranges, key=lambda pair: -pair[0]):
-        if quality > 0 and name in (*_ENCODERS, "*/*", "application/*"):
+    """The first media range that is one of ours; `*/*`, `application/*` and none mean JSON."""
+    for name in map(_media_type, (accept or "*/*").split(",")):
+        if name in (*_ENCODERS, "*/*", "application/*"):
             return name if name in _ENCODERS else JSON
     raise ContainerError(406, f"accept must allow one of {', '.join(_ENCODERS)}")
 

@@ -50,18 +50,12 @@ class LinearModel(Protocol):
 
 @dataclass(frozen=True)
 class ModelFile:
-    feature_names: tuple[str, ...]
     means: tuple[float, ...]
     scales: tuple[float, ...]
     weights: tuple[float, ...]
     intercept: float
     threshold: float
     version: str
-
-
-def version_of(parameters: dict[str, object]) -> str:
-    canonical = json.dumps(parameters, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()[:12]
 
 
 def load_model(path: Path) -> ModelFile:
@@ -86,13 +80,12 @@ def load_model(path: Path) -> ModelFile:
         and 0 < threshold < 1  # type: ignore[operator]  # a number: checked just above
     ):
         raise ModelFileError(f"{path}: {', '.join(PARAMETERS)} do not describe a linear model")
-    version = version_of(parameters)
+    canonical = json.dumps(parameters, sort_keys=True, separators=(",", ":")).encode("ascii")
+    version = hashlib.sha256(canonical).hexdigest()[:12]
     if document.get("version") != version:
         raise ModelFileError(f"{path}: its version is not the hash of its parameters (edited?)")
     means, scales, weights = (tuple(map(float, vector)) for vector in vectors)
-    return ModelFile(
-        tuple(names), means, scales, weights, float(numbers[-2]), float(numbers[-1]), version
-    )
+    return ModelFile(means, scales, weights, float(numbers[-2]), float(numbers[-1]), version)
 
 
 class Prediction(NamedTuple):

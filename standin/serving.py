@@ -64,10 +64,12 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
 
 
 async def respond(
-    send: Send, status: int, body: bytes, headers: Iterable[tuple[bytes, bytes]] = ()
-) -> None:
+    send: Send, status: int, body: bytes, headers: Iterable[tuple[bytes, bytes]] = (), *,
+    body_delay: float = 0.0,  # seconds between the headers and the body: a fault to play
+) -> None:  # fmt: skip
     head = [(b"content-length", str(len(body)).encode()), *headers]
     await send({"type": "http.response.start", "status": status, "headers": head})
+    await asyncio.sleep(body_delay)
     await send({"type": "http.response.body", "body": body})
 
 
@@ -135,10 +137,7 @@ class Server:
 
 
 def stop_on_signals() -> threading.Event:
-    """An event that SIGINT and SIGTERM set; wait on it with a timeout, so the handler runs.
-
-    The handlers are set, not inherited: a background job starts with SIGINT ignored.
-    """
+    """An event SIGINT and SIGTERM set. Set, not inherited: a background job ignores SIGINT."""
     stopped = threading.Event()
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda _number, _frame: stopped.set())

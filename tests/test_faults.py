@@ -99,14 +99,14 @@ CASES = {
     ),
     "400 ThrottlingException": Case((faults.THROTTLING,), 429, "throttled", 3, "1", throttled=True),
     "a reply slower than the read timeout": Case(
-        (faults.slow(10 * SHORT_READ_TIMEOUT),),
+        (Fault("a slow reply", delay=10 * SHORT_READ_TIMEOUT),),
         504,
         "endpoint_timeout",
         3,
         read_timeout=SHORT_READ_TIMEOUT,
     ),
     "a body slower than the read timeout": Case(
-        (faults.slow_body(10 * SHORT_READ_TIMEOUT),),
+        (Fault("a slow body", body_delay=10 * SHORT_READ_TIMEOUT),),
         504,
         "endpoint_timeout",
         1,
