@@ -191,7 +191,8 @@ class Standin:
         if fault.reset:
             _reset(send)
             return
-        await asyncio.sleep(fault.delay)
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
         await serving.respond(send, *answer, body_delay=fault.body_delay)
 
     def _refusal(self, headers: dict[str, str]) -> str | None:

@@ -18,7 +18,8 @@ from standin.model import ContainerError, LinearScorer, Prediction
 CSV, JSON, JSONLINES = "text/csv", "application/json", "application/jsonlines"
 Row = tuple[float, ...]
 # A C float literal, as the container's CSV reader takes it (no "nan", "inf", "1_000", non-ASCII).
-_CSV_NUMBER = re.compile(r"[ \t]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*")
+_NUMBER = r"[ \t]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*"
+_CSV_NUMBER, _CSV_LINE = re.compile(_NUMBER), re.compile(f"{_NUMBER}(?:,{_NUMBER})*")
 
 
 def invoke(
@@ -62,8 +63,11 @@ def _csv_row(number: int, line: str, width: int) -> Row:
     fields = line.split(",")
     if len(fields) != width:
         raise ContainerError(400, f"row {number} has {len(fields)} values, expected {width}")
-    values = tuple(float(field) if _CSV_NUMBER.fullmatch(field) else math.nan for field in fields)
-    return _finite(number, values)
+    if _CSV_LINE.fullmatch(line):  # one match a line; only a bad line is looked at value by value
+        return _finite(number, tuple(map(float, fields)))
+    return _finite(
+        number, tuple(float(f) if _CSV_NUMBER.fullmatch(f) else math.nan for f in fields)
+    )
 
 
 def _json_rows(text: str, width: int) -> list[Row]:
@@ -98,9 +102,9 @@ def _features(number: int, item: object, width: int) -> Row:
 
 
 def _finite(number: int, values: Row) -> Row:
-    for position, value in enumerate(values, 1):
-        if not math.isfinite(value):
-            raise ContainerError(400, f"row {number}, value {position} is not a finite number")
+    if not all(map(math.isfinite, values)):
+        position = next(n for n, value in enumerate(values, 1) if not math.isfinite(value))
+        raise ContainerError(400, f"row {number}, value {position} is not a finite number")
     return values
 
 

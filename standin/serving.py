@@ -47,19 +47,19 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     names = {name for name, _ in scope["headers"]}
     if {b"content-length", b"transfer-encoding"} <= names:
         raise RequestRefused(400, "Content-Length and Transfer-Encoding together are refused")
-    body = bytearray()
-    more = True
-    while more:
-        try:
-            message = await asyncio.wait_for(receive(), BODY_SECONDS)
-        except TimeoutError:
-            raise RequestRefused(408, "the body did not arrive in time") from None
-        if message["type"] == "http.disconnect":
-            raise ClientGone
-        body += message.get("body", b"")
-        if len(body) > limit:
-            raise BodyTooLarge(limit)
-        more = message.get("more_body", False)
+    body, more = bytearray(), True
+    try:
+        async with asyncio.timeout(BODY_SECONDS):
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise ClientGone
+                body += message.get("body", b"")
+                if len(body) > limit:
+                    raise BodyTooLarge(limit)
+                more = message.get("more_body", False)
+    except TimeoutError:
+        raise RequestRefused(408, "the body did not arrive in time") from None
     return bytes(body)
 
 
@@ -69,7 +69,8 @@ async def respond(
 ) -> None:  # fmt: skip
     head = [(b"content-length", str(len(body)).encode()), *headers]
     await send({"type": "http.response.start", "status": status, "headers": head})
-    await asyncio.sleep(body_delay)
+    if body_delay:
+        await asyncio.sleep(body_delay)
     await send({"type": "http.response.body", "body": body})
 
 
