@@ -6,9 +6,7 @@ Ctrl-C (or SIGTERM) stops both processes; nothing is left running.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import selectors
 import subprocess
 import sys
 from pathlib import Path
@@ -36,9 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000, help="port of the API; 0 picks one")
     parser.add_argument("--stage", default="local", help="Chalice stage whose settings to use")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model artifact")
-    parser.add_argument(
-        "--standin-port", type=int, help=f"default: the stage's {ENDPOINT_URL_VARIABLE}"
-    )
+    parser.add_argument("--standin-port", type=int, help=f"(the stage's {ENDPOINT_URL_VARIABLE})")
     options = parser.parse_args(argv)
     environment = stage_environment(PROJECT_DIR, options.stage)
     try:
@@ -56,11 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
     )  # fmt: skip
     try:
-        ready = _first_line(standin)
-        if not ready.startswith("standin: serving"):
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                standin.wait(5)  # exit 1 or 2: the stand-in has said why, in one line
-            return 1 if standin.returncode in (1, 2) else _fail("the stand-in did not start")
+        ready = standin.stdout.readline()  # type: ignore[union-attr]  # it binds, then prints
+        if not ready.startswith("standin: serving"):  # exit 1 or 2: it has said why, in a line
+            return 1 if standin.wait() in (1, 2) else _fail("the stand-in did not start")
         print(f"devserver: {ready}", end="", flush=True)
         # The stand-in may have been given port 0: the app calls the port it really has.
         overrides = {**local_credentials(), ENDPOINT_URL_VARIABLE: ready.split(" on ")[-1].strip()}
@@ -83,13 +77,6 @@ def main(argv: list[str] | None = None) -> int:
         standin.terminate()
         standin.wait()
     return 0
-
-
-def _first_line(child: subprocess.Popen[str], seconds: float = 30.0) -> str:
-    assert child.stdout is not None
-    with selectors.DefaultSelector() as selector:
-        selector.register(child.stdout, selectors.EVENT_READ)
-        return child.stdout.readline() if selector.select(seconds) else ""
 
 
 def check_card_matches_model(model: Path, card_file: str | None) -> None:

@@ -72,13 +72,11 @@ class GatewayApp:
         return response["statusCode"], fields, answer
 
 
-def build_app(
-    project_dir: Path, stage: str, environment_overrides: Mapping[str, str]
-) -> GatewayApp:
+def build_app(project_dir: Path, stage: str, overrides: Mapping[str, str]) -> GatewayApp:
     """The stage's app, with its environment plus the overrides, as `chalice local` sets it."""
     factory = CLIFactory(str(project_dir), environ=os.environ)
     config = factory.create_config_obj(chalice_stage_name=stage)
-    app = factory.load_chalice_app({**config.environment_variables, **environment_overrides})
+    app = factory.load_chalice_app({**config.environment_variables, **overrides})
     return GatewayApp(LocalGateway(app, config))
 
 
@@ -92,8 +90,5 @@ def local_credentials() -> dict[str, str]:
     given = {"AWS_ACCESS_KEY_ID", "AWS_PROFILE"} & set(os.environ)
     defaults = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
     if not given:
-        defaults |= {
-            "AWS_ACCESS_KEY_ID": "local-stand-in",
-            "AWS_SECRET_ACCESS_KEY": "local-stand-in",
-        }
+        defaults |= dict.fromkeys(("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"), "local-stand-in")
     return {key: value for key, value in defaults.items() if key not in os.environ}

@@ -29,6 +29,3 @@ def start_in_thread(
     running = RunningStandin(Standin(model, endpoint_name, variant), host, port)
     running.start()
     return running
-
-
-__all__ = ["RunningStandin", "start_in_thread"]

@@ -108,10 +108,6 @@ class Standin:
         with self._lock:
             return list(self._bodies)
 
-    @property
-    def attempts(self) -> int:
-        return len(self.bodies)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         method, path = scope["method"], scope["path"]

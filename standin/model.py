@@ -1,8 +1,5 @@
-"""The committed model artifact, read on its own terms, as a scorer: a dot product and a sigmoid.
-
-The stand-in plays SageMaker, so it reads `models/wdbc-local/model.json` itself rather than
-through the code that trained it: the file format is the contract.
-"""
+"""The model artifact as a scorer. The stand-in plays SageMaker, so it reads the file itself,
+not through the code that trained it: the format is the contract."""
 
 from __future__ import annotations
 

@@ -96,16 +96,11 @@ class Server:
             self.socket.close()
             raise
         config = uvicorn.Config(
-            app,
-            http="h11",
-            lifespan="off",
-            access_log=False,  # each app logs its own line, without paths or bodies
-            log_config=None,
-            server_header=False,
-            backlog=2048,  # a crowd of 256 clients connecting at once waits, never resets
-            timeout_keep_alive=5,
-            timeout_graceful_shutdown=1,
-        )
+            app, http="h11", lifespan="off", log_config=None, server_header=False,
+            access_log=False,  # each app logs its own line, never a path or a body
+            backlog=2048,  # 256 clients connecting at once wait, never reset
+            timeout_keep_alive=5, timeout_graceful_shutdown=1,
+        )  # fmt: skip
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self.socket]}, daemon=True
