@@ -96,7 +96,7 @@ class Server:
             self.socket.close()
             raise
         config = uvicorn.Config(
-            app, http="h11", lifespan="off", log_config=None, server_header=False,
+            app, http="h11", loop="asyncio", lifespan="off", log_config=None, server_header=False,
             access_log=False,  # each app logs its own line, never a path or a body
             backlog=2048,  # 256 clients connecting at once wait, never reset
             timeout_keep_alive=5, timeout_graceful_shutdown=1,

@@ -114,7 +114,7 @@ def test_a_bad_artifact_exits_2(
 
 def test_a_bad_endpoint_name_exits_2(model_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--model", str(model_path), "--endpoint-name", "no spaces", "--port", "0"]) == 2
-    assert "endpoint name 'no spaces' must be" in capsys.readouterr().err
+    assert "endpoint name 'no spaces': 1-63 letters" in capsys.readouterr().err
 
 
 def test_a_port_in_use_exits_1(model_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
