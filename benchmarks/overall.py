@@ -327,10 +327,8 @@ def local_stack_figures(rows: list[str], seconds: int) -> list[Figure]:
         batch = "\n".join(rows) + "\n"
         batch_seconds = min(_post(api, "/predictbreastcancer", batch, "text/csv") for _ in range(5))
     errors = one.errors + eight.errors + alone.errors
-    share, standin_ratio = (
-        eight.requests_per_second / ceiling,
-        alone.requests_per_second / eight.requests_per_second,
-    )
+    share = eight.requests_per_second / ceiling
+    standin_ratio = alone.requests_per_second / eight.requests_per_second
     batch_ratio = len(rows) / batch_seconds / one.requests_per_second
     return [
         Figure(
@@ -432,10 +430,11 @@ def _boto3_calls_per_second(port: int, row: str, seconds: int) -> float:
 
     os.sched_setaffinity(0, {LOAD_CPU})
     client = boto3.client("sagemaker-runtime", endpoint_url=f"http://127.0.0.1:{port}")
-    name = LOCAL_ENDPOINT
     calls, started = 0, time.perf_counter()
     while (elapsed := time.perf_counter() - started) < seconds:
-        client.invoke_endpoint(EndpointName=name, Body=row, ContentType="text/csv")["Body"].read()
+        client.invoke_endpoint(EndpointName=LOCAL_ENDPOINT, Body=row, ContentType="text/csv")[
+            "Body"
+        ].read()
         calls += 1
     os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
     return calls / elapsed
