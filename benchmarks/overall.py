@@ -334,8 +334,8 @@ def local_stack_figures(rows: list[str], seconds: int) -> list[Figure]:
         Figure(
             f"local stack, wrk 1 conn, p50 ({seconds} s)",
             f"{one.p50_ms:.2f} ms",
-            "",
-            "",
+            f"{1000 / ceiling:.2f} ms a boto3 call, mean",
+            f"{one.p50_ms * ceiling / 1000:.2f}",
             f"<= 1.2 ms {'met' if one.p50_ms <= 1.2 else 'NOT met'}",
         ),
         Figure(
