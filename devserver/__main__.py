@@ -1,7 +1,5 @@
-"""`python -m devserver`: start the stand-in on the committed local model, serve the API.
-
-Ctrl-C (or SIGTERM) stops both processes; nothing is left running.
-"""
+"""`python -m devserver`: the stand-in on the committed model, the API in front of it.
+Ctrl-C (or SIGTERM) stops both processes; nothing is left running."""
 
 from __future__ import annotations
 

@@ -131,9 +131,11 @@ class Standin:
         else:
             await self._send(send, answer, fault)
         if request_log.isEnabledFor(logging.INFO):
-            route = "/endpoints/{name}/invocations" if endpoint else path[:40]
+            # Only names this server defines: an unknown path or method is the caller's text.
+            route = "/endpoints/{name}/invocations" if endpoint else (methods and path) or "other"
+            known = method if methods and method in methods else "other"
             took = (time.perf_counter() - started) * 1000
-            request_log.info("%s %s %d %.2f ms", method, route, answer[0], took)
+            request_log.info("%s %s %d %.2f ms", known, route, answer[0], took)
 
     async def _invoke(
         self, scope: Scope, receive: Receive, name: str | None

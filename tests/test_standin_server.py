@@ -96,6 +96,24 @@ def test_the_request_log_names_the_route_and_status_never_the_input(
     assert SENTINEL not in caplog.text
 
 
+def test_the_request_log_never_repeats_an_unknown_path_or_method(
+    connection: http.client.HTTPConnection, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="standin.requests"):
+        ask(connection, "GET", f"/{SENTINEL}")
+        ask(connection, "BREW", "/ping")
+        deadline = time.monotonic() + 5
+        while len(caplog.records) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    lines = [r.getMessage() for r in caplog.records if r.name == "standin.requests"]
+    assert [line.split()[:3] for line in lines[-2:]] == [
+        ["other", "other", "404"],
+        ["other", "/ping", "405"],
+    ]
+    assert SENTINEL not in caplog.text
+    assert "BREW" not in caplog.text
+
+
 def posts(caplog: pytest.LogCaptureFixture) -> list[str]:
     lines = [r.getMessage() for r in caplog.records if r.name == "standin.requests"]
     return [line for line in lines if line.startswith("POST")]
