@@ -18,8 +18,8 @@ REGION ?= us-east-1
 NEWMAN_VERSION := 6.2.2
 NEWMAN := node_modules/.bin/newman
 
-.PHONY: run train check test lint unit package policy bench bench-http bench-batch wrk chromium newman \
-	clean fuzz-long load bench-overall
+.PHONY: run train check test lint unit package policy bench wrk chromium newman clean fuzz-long \
+	bench-overall
 
 # The venv is made once; a changed requirements file only installs into it.
 $(RUN_INSTALLED): requirements.txt requirements-run.txt
@@ -92,27 +92,15 @@ policy: $(INSTALLED)
 	$(BIN)/python -m deploy policy --stage $(STAGE) --account $(ACCOUNT) --region $(REGION) \
 	  $(if $(VPC_ENDPOINT),--vpc-endpoint $(VPC_ENDPOINT))
 
-## bench: every benchmark (takes about two minutes; quiet machine preferred)
-bench: bench-http bench-batch
-
-## bench-http: the stand-in and the local stack against their floors, with wrk
-bench-http: $(INSTALLED) wrk
-	$(BIN)/python -m benchmarks.local_stack
-
-## bench-batch: rows per second, 1,000 single requests against one 1,000-row batch
-bench-batch: $(INSTALLED)
-	$(BIN)/python -m benchmarks.batch
+## bench: the benchmark script (bench-overall), about two minutes; quiet machine preferred
+bench: bench-overall
 
 ## fuzz-long: the property-based fuzz tests with 100,000 examples in all, randomised (minutes)
 fuzz-long: $(INSTALLED)
 	FUZZ_PROFILE=long $(BIN)/pytest -p no:cacheprovider --hypothesis-show-statistics \
 	  tests/test_fuzz_json.py tests/test_fuzz_rows.py
 
-## load: bounded load with wrk on 127.0.0.1: the local stack and the stand-in, 30 s at 8 and 32 connections
-load: $(INSTALLED) wrk
-	$(BIN)/python -m benchmarks.load
-
-## bench-overall: zip size, import time, in-process cost, stand-in and batch figures, as ratios
+## bench-overall: zip size, import time, in-process cost, the local stack and stand-in with wrk, as ratios
 bench-overall: $(INSTALLED) wrk
 	$(BIN)/python -m benchmarks.overall
 

@@ -1,22 +1,19 @@
-"""`python -m devserver`: start the stand-in on the committed local model, serve the API.
-
-Ctrl-C (or SIGTERM) stops both processes; nothing is left running.
-"""
+"""`python -m devserver`: the stand-in on the committed model, the API in front of it.
+Ctrl-C (or SIGTERM) stops both processes; nothing is left running."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import signal
+import subprocess
 import sys
 from pathlib import Path
-from types import FrameType
 from urllib.parse import urlsplit
 
 from chalicelib.errors import ConfigurationError
 from chalicelib.model_card import load_model_card
-from devserver.api_server import build_api_server, local_credentials_defaults, stage_environment
-from devserver.standin_process import StandinFailedToStart, StandinProcess
+from devserver.gateway import build_app, local_credentials, stage_environment
+from standin.serving import Server, stop_on_signals
 from training.artifact import ArtifactError, load_artifact
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -30,61 +27,54 @@ EXAMPLE_ROW = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    options = _parse(argv)
-    environment = stage_environment(PROJECT_DIR, options.stage)
-    try:
-        check_card_matches_model(options.model, environment.get("MODEL_CARD"))
-    except (ArtifactError, ConfigurationError) as error:
-        print(f"devserver: {error}", file=sys.stderr)
-        return 1
-    standin_url = urlsplit(environment.get(ENDPOINT_URL_VARIABLE, "http://127.0.0.1:8080"))
-    standin_host = standin_url.hostname or "127.0.0.1"
-    standin_port = options.standin_port
-    if standin_port is None:
-        standin_port = standin_url.port or 8080
-    standin = StandinProcess(
-        options.model, environment["ENDPOINT_NAME"], standin_host, standin_port
-    )
-    _stop_on_signals()
-    try:
-        standin.start()
-        print(f"devserver: {standin.ready_line}", flush=True)
-        # The stand-in may have been given port 0; the app must call the port it really has.
-        standin_address = standin.ready_line.rsplit(" on ", 1)[-1]
-        overrides = {**local_credentials_defaults(), ENDPOINT_URL_VARIABLE: standin_address}
-        server = build_api_server(PROJECT_DIR, options.stage, options.host, options.port, overrides)
-        host, port = server.server.server_address[:2]
-        _print_banner(f"http://{host}:{port}")
-        try:
-            server.server.serve_forever()
-        finally:
-            server.server.server_close()
-    except KeyboardInterrupt:
-        print("devserver: stopping", flush=True)
-    except StandinFailedToStart as error:
-        print(f"devserver: {error}", file=sys.stderr)
-        return 1
-    finally:
-        # A second Ctrl-C while stopping must not leave the stand-in behind.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        standin.stop()
-    return 0
-
-
-def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m devserver", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address of the API (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port of the API; 0 picks one")
     parser.add_argument("--stage", default="local", help="Chalice stage whose settings to use")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model artifact")
-    parser.add_argument(
-        "--standin-port",
-        type=int,
-        default=None,
-        help=f"port of the stand-in (default: the one in the stage's {ENDPOINT_URL_VARIABLE})",
-    )
-    return parser.parse_args(argv)
+    parser.add_argument("--standin-port", type=int, help=f"(the stage's {ENDPOINT_URL_VARIABLE})")
+    options = parser.parse_args(argv)
+    environment = stage_environment(PROJECT_DIR, options.stage)
+    try:
+        check_card_matches_model(options.model, environment.get("MODEL_CARD"))
+    except (ArtifactError, ConfigurationError) as error:
+        return _fail(str(error))
+    standin_url = urlsplit(environment.get(ENDPOINT_URL_VARIABLE, "http://127.0.0.1:8080"))
+    port = standin_url.port or 8080 if options.standin_port is None else options.standin_port
+    where = ["--host", standin_url.hostname or "127.0.0.1", "--port", str(port)]
+    stopped = stop_on_signals()  # before the stand-in starts: a Ctrl-C from here on stops both
+    # The stand-in stops when its stdin closes: if this process dies, even by SIGKILL, it goes too.
+    standin = subprocess.Popen(
+        [sys.executable, "-m", "standin", "--model", str(options.model), "--stop-with-stdin",
+         "--endpoint-name", environment["ENDPOINT_NAME"], *where],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+    )  # fmt: skip
+    try:
+        ready = standin.stdout.readline()  # type: ignore[union-attr]  # it binds, then prints
+        if not ready.startswith("standin: serving"):  # exit 1 or 2: it has said why, in a line
+            return 1 if standin.wait() in (1, 2) else _fail("the stand-in did not start")
+        print(f"devserver: {ready}", end="", flush=True)
+        # The stand-in may have been given port 0: the app calls the port it really has.
+        overrides = {**local_credentials(), ENDPOINT_URL_VARIABLE: ready.split(" on ")[-1].strip()}
+        with Server(
+            build_app(PROJECT_DIR, options.stage, overrides), options.host, options.port
+        ) as api:
+            api.start()
+            body = json.dumps({"data": EXAMPLE_ROW})
+            print(f"devserver: API on {api.url}  (Ctrl-C stops it and the stand-in)", flush=True)
+            print(f"  curl -s -X POST {api.url}/predictbreastcancer -H 'Content-Type: "
+                  f"application/json' -d '{body}'", flush=True)  # fmt: skip
+            while not stopped.wait(0.5):
+                pass
+            print("devserver: stopping", flush=True)
+    except OSError as error:
+        return _fail(f"cannot listen on {options.host}:{options.port}: {error.strerror}")
+    finally:
+        for pipe in (standin.stdin, standin.stdout):
+            pipe.close()  # type: ignore[union-attr]  # both are pipes
+        standin.terminate()
+        standin.wait()
+    return 0
 
 
 def check_card_matches_model(model: Path, card_file: str | None) -> None:
@@ -100,23 +90,9 @@ def check_card_matches_model(model: Path, card_file: str | None) -> None:
         )
 
 
-def _stop_on_signals() -> None:
-    # Set, not inherited: a background job starts with SIGINT ignored, and Ctrl-C must still stop.
-    def stop(_signal: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-
-
-def _print_banner(url: str) -> None:
-    body = json.dumps({"data": EXAMPLE_ROW})
-    print(f"devserver: API on {url}  (Ctrl-C stops it and the stand-in)", flush=True)
-    print(
-        f"  curl -s -X POST {url}/predictbreastcancer -H 'Content-Type: application/json' "
-        f"-d '{body}'",
-        flush=True,
-    )
+def _fail(message: str) -> int:
+    print(f"devserver: {message}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -1,10 +1,31 @@
 """A local stand-in for the SageMaker Runtime InvokeEndpoint API, serving the JSON model artifact.
 
-Standard library only: a laptop without an AWS account (or numpy) can run the whole stack.
+Standard library and uvicorn only: a laptop without an AWS account (or numpy) runs the stack.
 """
 
 from __future__ import annotations
 
-from standin.running import RunningStandin, serve, start_in_thread
+from standin.app import Fault, Standin
+from standin.model import LinearModel
+from standin.serving import Server
 
-__all__ = ["RunningStandin", "serve", "start_in_thread"]
+
+class RunningStandin(Server):
+    """A listening stand-in on a daemon thread: `script` its faults, `stop()` it."""
+
+    def __init__(self, app: Standin, host: str, port: int) -> None:
+        super().__init__(app, host, port)
+        self.app, self.endpoint_name, self.variant = app, app.endpoint_name, app.variant
+
+    def script(self, *faults: Fault) -> None:
+        self.app.script(*faults)
+
+
+def start_in_thread(
+    model: LinearModel, endpoint_name: str, host: str = "127.0.0.1", port: int = 0, *,
+    variant: str | None = None,
+) -> RunningStandin:  # fmt: skip
+    """Listening when it returns; port 0 picks a free port (read it from `.port` or `.url`)."""
+    running = RunningStandin(Standin(model, endpoint_name, variant), host, port)
+    running.start()
+    return running

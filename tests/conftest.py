@@ -15,7 +15,7 @@ from chalicelib.application import create_app
 from chalicelib.service import Endpoint
 from chalicelib.settings import Settings
 from standin import RunningStandin, start_in_thread
-from tests.local_stack import LOCAL_MODEL, PROJECT_DIR
+from tests.local_stack import LOCAL_MODEL, PROJECT_DIR, RunningStack, running_stack
 from training.artifact import ModelArtifact, load_artifact
 
 if TYPE_CHECKING:  # training needs scikit-learn: imported by the fixture that trains
@@ -56,7 +56,9 @@ def _no_skip(report: Report) -> Report:
 
 
 # A test that asks for one of these talks to a real server, process or browser: the full tier's.
-INTEGRATION_FIXTURES = frozenset({"local_standin", "stack", "local_api", "browser", "visit"})
+INTEGRATION_FIXTURES = frozenset(
+    {"local_standin", "standin", "stack", "local_api", "browser", "visit"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -125,6 +127,13 @@ def local_model() -> ModelArtifact:
 @pytest.fixture(scope="session")
 def local_model_file() -> Path:
     return LOCAL_MODEL
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[RunningStack]:
+    """`python -m devserver` as `make run` starts it, on free ports: one for the whole session."""
+    with running_stack() as running:
+        yield running
 
 
 @pytest.fixture

@@ -27,19 +27,13 @@ from client.cli import cli
 from client.errors import ApiUnusable, BatchFailed
 from client.input_file import HeaderError, header_columns, read_input
 from standin.model import LinearScorer
-from tests.local_stack import PROJECT_DIR, RunningStack, running_stack
+from tests.local_stack import PROJECT_DIR, RunningStack
 from tests.rows import EXAMPLE_ROW, row_with
 from training.local import LocalTrainingResult
 
 pytestmark = pytest.mark.integration
 
 LETTERS = {0: "B", 1: "M"}
-
-
-@pytest.fixture(scope="module")
-def stack(local_model_file: Path) -> Iterator[RunningStack]:
-    with running_stack(local_model_file) as running:
-        yield running
 
 
 def _score(*arguments: str) -> subprocess.CompletedProcess[str]:

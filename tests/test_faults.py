@@ -1,10 +1,12 @@
 """Each way SageMaker fails, through the real app, the real boto3 client and a real socket.
 
 The route is called through `chalice.test.Client`; the app's endpoint is the production
-`ModelEndpoint` with the production client (`create_runtime_client`), pointed at the fault double
-(tests/fault_double.py). For every fault: the documented status and error code reach the client,
-the double receives the designed number of attempts, the whole call stays inside the Lambda's
-timeout, and the sentinel value in the row reaches the double but no log record and no answer.
+`ModelEndpoint` with the production client (`create_runtime_client`), pointed at the SageMaker
+stand-in serving the committed model, whose script (`Standin.script`) says how each attempt is
+answered. For every fault: the documented status and error code reach the client, the stand-in
+receives the designed number of attempts, the whole call stays inside the Lambda's timeout, and
+the sentinel value in the row reaches the stand-in but no log record and no answer, although the
+stand-in's scripted error messages quote the request back.
 
 The attempt counts are botocore's standard retry mode (botocore/retries/standard.py,
 `StandardRetryConditions`) with `total_max_attempts` 3. An attempt is retried when
@@ -27,8 +29,10 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, NamedTuple
@@ -46,11 +50,13 @@ from chalicelib.endpoint import (
     create_runtime_client,
 )
 from deploy.stages import load_config, read_stage, stage_names
-from tests import fault_double
+from standin import RunningStandin, start_in_thread
+from standin import app as faults
+from standin.app import Fault
 from tests.conftest import ENDPOINT_NAME, MakeClient
-from tests.fault_double import Fault, FaultDouble, refused_url, running_double
 from tests.log_capture import Records, all_records
 from tests.rows import EXAMPLE_ROW, row_with
+from training.artifact import ModelArtifact
 
 pytestmark = pytest.mark.integration
 
@@ -59,13 +65,16 @@ SENTINEL = "987.654321"
 SENTINEL_ROW = row_with(7, SENTINEL)
 JSON_HEADERS = {"Content-Type": "application/json"}
 SHORT_READ_TIMEOUT = 0.3  # seconds; the production client waits 3
+# The bounds are the client's own worst case (every timeout waited out, every backoff at its
+# longest), so only a busy machine's scheduling adds to them; it is no latency aim.
+SCHEDULING_SLACK = 5.0
 LAMBDA_TIMEOUT = min(
     read_stage(load_config(), stage).lambda_timeout for stage in stage_names(load_config())
 )
 
 
 class Case(NamedTuple):
-    faults: tuple[Fault, ...]  # the double answers attempt n with faults[n], the last repeating
+    faults: tuple[Fault, ...]  # attempt n is answered by faults[n], the last repeating
     status: int
     code: str | None
     attempts: int
@@ -77,61 +86,53 @@ class Case(NamedTuple):
 
 CASES = {
     "503 ServiceUnavailable": Case(
-        (fault_double.SERVICE_UNAVAILABLE,), 503, "endpoint_unavailable", 3, "1"
+        (faults.SERVICE_UNAVAILABLE,), 503, "endpoint_unavailable", 3, "1"
     ),
-    "500 InternalFailure": Case(
-        (fault_double.INTERNAL_FAILURE,), 503, "endpoint_unavailable", 3, "1"
-    ),
+    "500 InternalFailure": Case((faults.INTERNAL_FAILURE,), 503, "endpoint_unavailable", 3, "1"),
     "429 ModelNotReadyException": Case(
-        (fault_double.MODEL_NOT_READY,), 503, "endpoint_not_ready", 1, "5"
+        (faults.MODEL_NOT_READY,), 503, "endpoint_not_ready", 1, "5"
     ),
-    "424 ModelError": Case((fault_double.MODEL_ERROR,), 502, "model_error", 1),
+    "424 ModelError": Case((faults.MODEL_ERROR,), 502, "model_error", 1),
     "400 ValidationError, no such endpoint": Case(
-        (fault_double.NO_SUCH_ENDPOINT,), 503, "endpoint_not_found", 1
+        (faults.NO_SUCH_ENDPOINT,), 503, "endpoint_not_found", 1
     ),
     "530 InternalDependencyException": Case(
-        (fault_double.INTERNAL_DEPENDENCY,), 503, "endpoint_unavailable", 1, "1"
+        (faults.INTERNAL_DEPENDENCY,), 503, "endpoint_unavailable", 1, "1"
     ),
-    "400 ThrottlingException": Case(
-        (fault_double.THROTTLING,), 429, "throttled", 3, "1", throttled=True
-    ),
+    "400 ThrottlingException": Case((faults.THROTTLING,), 429, "throttled", 3, "1", throttled=True),
     "a reply slower than the read timeout": Case(
-        (fault_double.slow(10 * SHORT_READ_TIMEOUT),),
+        (Fault("a slow reply", delay=10 * SHORT_READ_TIMEOUT),),
         504,
         "endpoint_timeout",
         3,
         read_timeout=SHORT_READ_TIMEOUT,
     ),
     "a body slower than the read timeout": Case(
-        (fault_double.slow_body(10 * SHORT_READ_TIMEOUT),),
+        (Fault("a slow body", body_delay=10 * SHORT_READ_TIMEOUT),),
         504,
         "endpoint_timeout",
         1,
         read_timeout=SHORT_READ_TIMEOUT,
     ),
     "a 502 page from a proxy, no error type": Case(
-        (fault_double.PROXY_502,), 503, "endpoint_unavailable", 3, "1"
+        (faults.PROXY_502,), 503, "endpoint_unavailable", 3, "1"
     ),
-    "a bare 429, no error type": Case(
-        (fault_double.BARE_429,), 429, "throttled", 3, "1", throttled=True
-    ),
-    "a reset connection": Case((fault_double.RESET,), 503, "endpoint_unreachable", 3, "1"),
-    "a garbage body": Case((fault_double.GARBAGE,), 502, "invalid_model_answer", 1),
-    "a NaN score": Case((fault_double.NAN_SCORE,), 502, "invalid_model_answer", 1),
-    "a label of 7": Case((fault_double.LABEL_7,), 502, "invalid_model_answer", 1),
-    "an empty prediction list": Case(
-        (fault_double.NO_PREDICTIONS,), 502, "invalid_model_answer", 1
-    ),
+    "a bare 429, no error type": Case((faults.BARE_429,), 429, "throttled", 3, "1", throttled=True),
+    "a reset connection": Case((faults.RESET,), 503, "endpoint_unreachable", 3, "1"),
+    "a garbage body": Case((faults.GARBAGE,), 502, "invalid_model_answer", 1),
+    "a NaN score": Case((faults.NAN_SCORE,), 502, "invalid_model_answer", 1),
+    "a label of 7": Case((faults.LABEL_7,), 502, "invalid_model_answer", 1),
+    "an empty prediction list": Case((faults.NO_PREDICTIONS,), 502, "invalid_model_answer", 1),
     "the wrong number of predictions for a batch": Case(
-        (fault_double.ONE_PREDICTION_SHORT,), 502, "invalid_model_answer", 1, batch=True
+        (faults.ONE_PREDICTION_SHORT,), 502, "invalid_model_answer", 1, batch=True
     ),
     "503, then 500, then an answer": Case(
-        (fault_double.SERVICE_UNAVAILABLE, fault_double.INTERNAL_FAILURE, fault_double.ANSWER),
+        (faults.SERVICE_UNAVAILABLE, faults.INTERNAL_FAILURE, faults.ANSWER),
         200,
         None,
         3,
     ),
-    "a reset, then an answer": Case((fault_double.RESET, fault_double.ANSWER), 200, None, 2),
+    "a reset, then an answer": Case((faults.RESET, faults.ANSWER), 200, None, 2),
 }
 
 
@@ -142,9 +143,17 @@ def records() -> Iterator[Records]:
 
 
 @pytest.fixture
-def double() -> Iterator[FaultDouble]:
-    with running_double(ENDPOINT_NAME) as running:
+def standin(local_model: ModelArtifact) -> Iterator[RunningStandin]:
+    with start_in_thread(local_model, ENDPOINT_NAME) as running:
         yield running
+
+
+@contextmanager
+def refused_url() -> Iterator[str]:
+    """A port of 127.0.0.1, bound while the test runs, never listening: connecting is refused."""
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{bound.getsockname()[1]}"
 
 
 class CountingClients:
@@ -238,11 +247,11 @@ def worst_case_seconds(config: Config, attempts: int, throttled: bool) -> float:
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_each_fault_reaches_the_client_as_documented(
-    name: str, double: FaultDouble, call: Call, records: Records
+    name: str, standin: RunningStandin, call: Call, records: Records
 ) -> None:
     case = CASES[name]
-    double.script(*case.faults)
-    clients = CountingClients(double.url, case.read_timeout)
+    standin.script(*case.faults)
+    clients = CountingClients(standin.url, case.read_timeout)
     answer = call(clients, case.batch)
 
     assert answer.status == case.status, answer
@@ -250,12 +259,15 @@ def test_each_fault_reaches_the_client_as_documented(
         assert answer.error["code"] == case.code
         assert answer.error["request_id"] == answer.headers["X-Request-Id"]
         assert answer.headers.get("Retry-After") == case.retry_after
-    assert (double.attempts, clients.sent) == (case.attempts, case.attempts)
-    assert all(SENTINEL.encode() in body for body in double.bodies), "the value went upstream"
+    assert (len(standin.app.bodies), clients.sent) == (case.attempts, case.attempts)
+    assert all(SENTINEL.encode() in body for body in standin.app.bodies), "the value went upstream"
 
     config = clients.clients[0].meta.config
     assert answer.seconds < LAMBDA_TIMEOUT
-    assert answer.seconds <= worst_case_seconds(config, case.attempts, case.throttled) + 1.0
+    assert (
+        answer.seconds
+        <= worst_case_seconds(config, case.attempts, case.throttled) + SCHEDULING_SLACK
+    )
 
     assert SENTINEL not in answer.body
     assert records.holding(SENTINEL) == []
@@ -277,14 +289,14 @@ def test_a_refused_connection_is_tried_three_times(call: Call, records: Records)
 
 
 def test_the_slow_reply_with_the_production_client_stays_in_the_budget(
-    double: FaultDouble, call: Call
+    standin: RunningStandin, call: Call
 ) -> None:
     """Measured with a short read timeout; computed, not waited for, with the production one."""
     case = CASES["a reply slower than the read timeout"]
-    double.script(*case.faults)
-    answer = call(CountingClients(double.url, SHORT_READ_TIMEOUT), False)
+    standin.script(*case.faults)
+    answer = call(CountingClients(standin.url, SHORT_READ_TIMEOUT), False)
     assert answer.status == 504
-    attempts = double.attempts
+    attempts = len(standin.app.bodies)
     assert attempts == 3
     # Production: 3 x (1 s connect + 3 s read) + 50 ms + 100 ms of backoff = 12.15 s.
     production = worst_case_seconds(CLIENT_CONFIG, attempts, throttled=False)
@@ -293,11 +305,11 @@ def test_the_slow_reply_with_the_production_client_stays_in_the_budget(
     # The measured run fits the same formula with its own timeouts.
     short = CLIENT_CONFIG.merge(Config(read_timeout=SHORT_READ_TIMEOUT))
     assert attempts * SHORT_READ_TIMEOUT <= answer.seconds
-    assert answer.seconds <= worst_case_seconds(short, attempts, throttled=False) + 1.0
+    assert answer.seconds <= worst_case_seconds(short, attempts, throttled=False) + SCHEDULING_SLACK
 
 
-def test_the_retries_resend_the_same_body(double: FaultDouble, call: Call) -> None:
-    double.script(fault_double.SERVICE_UNAVAILABLE)
-    call(CountingClients(double.url), False)
-    first, *others = double.bodies
+def test_the_retries_resend_the_same_body(standin: RunningStandin, call: Call) -> None:
+    standin.script(faults.SERVICE_UNAVAILABLE)
+    call(CountingClients(standin.url), False)
+    first, *others = standin.app.bodies
     assert others == [first, first]

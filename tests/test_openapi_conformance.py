@@ -10,8 +10,6 @@ Bounded for CI's two cores: about 1,000 requests, 20 to 40 s with coverage measu
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from chalicelib import content_types
 from chalicelib.discovery import SPEC_FILE
-from tests.local_stack import RunningStack, running_stack
+from tests.local_stack import RunningStack
 
 pytestmark = pytest.mark.integration
 
@@ -82,12 +80,6 @@ schemathesis.serializer.alias(content_types.CSV, content_types.PLAIN_TEXT)
 @schemathesis.deserializer(content_types.CSV, content_types.JSON_LINES)
 def _csv_text(_context: Any, response: schemathesis.Response) -> str:
     return response.content.decode("utf-8")
-
-
-@pytest.fixture(scope="module")
-def stack(local_model_file: Path) -> Iterator[RunningStack]:
-    with running_stack(local_model_file) as running:
-        yield running
 
 
 # The committed file, which the app serves as it is (tests/test_discovery.py). Loaded at import,

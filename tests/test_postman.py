@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from chalicelib.discovery import SPEC_FILE
-from tests.local_stack import PROJECT_DIR, RunningStack, running_stack
+from tests.local_stack import PROJECT_DIR, RunningStack
 
 pytestmark = pytest.mark.integration
 
@@ -112,12 +112,6 @@ def newman() -> Path:
     if not NEWMAN.exists():
         pytest.skip("newman is not installed: `make newman` (needs node and npm)")
     return NEWMAN
-
-
-@pytest.fixture(scope="module")
-def stack(local_model_file: Path) -> Iterator[RunningStack]:
-    with running_stack(local_model_file) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import http.client
 import json
 import signal
 import socket
+import statistics
 import time
 from collections.abc import Iterator
 
@@ -17,8 +18,9 @@ from tests.rows import EXAMPLE_ROW, body_for
 pytestmark = pytest.mark.integration
 
 
-# The stall this guards against is 40 ms (Nagle + delayed ACK); a correct server takes ~1 ms.
-STALL_MS = 30.0
+# The stall this guards against is 40 ms on every request (Nagle + delayed ACK); a correct server
+# takes about 1 ms. The median of ten keeps a loaded machine's odd slow request from failing it.
+STALL_MS = 40.0
 
 
 @pytest.fixture
@@ -83,8 +85,8 @@ def test_a_killed_run_command_leaves_no_stand_in_behind(stack: RunningStack) -> 
 def test_keep_alive_requests_do_not_stall(stack: RunningStack) -> None:
     connection = http.client.HTTPConnection(*stack.api, timeout=10)
     _post(connection, "application/json")  # first request: the app builds its boto3 client
-    timings = [_post(connection, "application/json")[2] for _ in range(5)]
-    assert all(took < STALL_MS for took in timings), timings
+    timings = [_post(connection, "application/json")[2] for _ in range(10)]
+    assert statistics.median(timings) < STALL_MS, timings
     sock = connection.sock
     _post(connection, "application/json")
     assert connection.sock is sock  # one connection throughout: keep-alive, not reconnects

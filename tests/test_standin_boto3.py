@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.features import FEATURE_COUNT
 from standin import RunningStandin, start_in_thread
-from standin.runtime_api import MAX_PAYLOAD_BYTES
+from standin.app import MAX_PAYLOAD_BYTES
 from tests.standin_harness import (
     ENDPOINT_NAME,
     SENTINEL,
@@ -46,6 +46,35 @@ def test_success_returns_body_content_type_and_variant(client: Any) -> None:
     assert answer["ResponseMetadata"]["RequestId"]
     predictions = json.loads(answer["Body"].read())["predictions"]
     assert [p["predicted_label"] for p in predictions] == [1, 0]
+
+
+ROWS = [[0.0] + [1.0] * (FEATURE_COUNT - 1), [-9.0] + [1.0] * (FEATURE_COUNT - 1)]
+LINEAR_LEARNER_BODIES = {
+    "text/csv": "".join(",".join(map(str, row)) + "\n" for row in ROWS),
+    "application/json": json.dumps({"instances": [{"features": row} for row in ROWS]}),
+    "application/jsonlines": "".join(json.dumps({"features": row}) + "\n" for row in ROWS),
+}
+
+
+@pytest.mark.parametrize("content_type", list(LINEAR_LEARNER_BODIES))
+@pytest.mark.parametrize("accept", ["application/json", "application/jsonlines"])
+def test_each_linear_learner_format_in_and_out(client: Any, content_type: str, accept: str) -> None:
+    answer = client.invoke_endpoint(
+        EndpointName=ENDPOINT_NAME,
+        Body=LINEAR_LEARNER_BODIES[content_type],
+        ContentType=content_type,
+        Accept=accept,
+    )
+    assert answer["ContentType"] == accept
+    text = answer["Body"].read().decode()
+    if accept == "application/json":
+        predictions = json.loads(text)["predictions"]
+    else:
+        predictions = [json.loads(line) for line in text.splitlines()]
+    # The made-up model: score = sigmoid(first value), so 0 -> 0.5 (malignant at 0.5), -9 -> low.
+    assert [p["predicted_label"] for p in predictions] == [1, 0]
+    assert predictions[0]["score"] == 0.5
+    assert set(predictions[1]) == {"score", "predicted_label"}
 
 
 def test_a_body_without_a_content_type_is_refused_by_the_model(client: Any) -> None:

@@ -7,10 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.features import FEATURE_COUNT
-from standin.errors import InvalidRequestBody
-from standin.model import LinearScorer, Prediction, sigmoid
+from standin.model import ContainerError, LinearScorer, ModelFileError, Prediction, sigmoid
 from tests.standin_harness import make_artifact
-from training.artifact import ArtifactError, ModelArtifact
+from training.artifact import ModelArtifact
 
 REST = (0.0,) * (FEATURE_COUNT - 2)
 
@@ -75,18 +74,18 @@ def test_terms_that_overflow_to_infinity_still_give_a_label() -> None:
 
 def test_opposite_infinite_terms_are_refused_without_the_values() -> None:
     scorer = LinearScorer(make_artifact(weights=(10.0, -10.0, *REST)))
-    with pytest.raises(InvalidRequestBody, match="row 2 cannot be scored") as raised:
+    with pytest.raises(ContainerError, match="row 2 cannot be scored") as raised:
         scorer.predict([(0.0,) * FEATURE_COUNT, (1e308, 1e308, *REST)])
     assert "1e+308" not in str(raised.value)
 
 
 def test_a_row_of_the_wrong_length_is_a_programming_error() -> None:
-    with pytest.raises(ValueError, match="row 1 has 29 values"):
+    with pytest.raises(ValueError, match="row 1 has 29 values, not 30"):
         LinearScorer(make_artifact()).predict([(0.0,) * (FEATURE_COUNT - 1)])
 
 
 def test_scales_too_small_to_fold_fail_at_start_up() -> None:
-    with pytest.raises(ArtifactError, match="too small"):
+    with pytest.raises(ModelFileError, match="too small"):
         LinearScorer(make_artifact(scales=(5e-324,) * FEATURE_COUNT, weights=(1.0,) * 30))
 
 

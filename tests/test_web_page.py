@@ -27,7 +27,7 @@ from chalicelib.pages import BENIGN_EXAMPLE, MALIGNANT_EXAMPLE, STATIC_DIR, WebP
 from chalicelib.settings import Settings
 from standin.model import BENIGN, MALIGNANT, LinearScorer
 from tests.conftest import ENDPOINT_NAME
-from tests.local_stack import RunningStack, running_stack
+from tests.local_stack import RunningStack
 from training.artifact import ModelArtifact
 from training.data import load_wdbc
 from training.local import LocalTrainingResult
@@ -164,12 +164,6 @@ def _bad_row(position: int, text: str) -> str:
     fields = BENIGN_EXAMPLE.row.split(",")
     fields[position - 1] = text
     return ",".join(fields)
-
-
-@pytest.fixture(scope="module")
-def stack(local_model_file: Path) -> Iterator[RunningStack]:
-    with running_stack(local_model_file) as running:
-        yield running
 
 
 def chromium_executable(debian: Path, playwrights: Path) -> str | None:

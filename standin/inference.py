@@ -1,0 +1,127 @@
+"""Linear Learner's documented inference formats for dense rows, as one pure function.
+
+In: CSV rows, `{"instances": [{"features": [...]}]}`, or a `{"features": [...]}` a JSON line.
+Out, by Accept: `{"predictions": [{"score": s, "predicted_label": l}]}` or one such object a
+line. A refusal names the row and the value's position, never the value.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from collections.abc import Callable, Sequence
+
+from standin.model import ContainerError, LinearScorer, Prediction
+
+CSV, JSON, JSONLINES = "text/csv", "application/json", "application/jsonlines"
+Row = tuple[float, ...]
+# A C float literal, as the container's CSV reader takes it (no "nan", "inf", "1_000", non-ASCII).
+_NUMBER = r"[ \t]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*"
+_CSV_NUMBER, _CSV_LINE = re.compile(_NUMBER), re.compile(f"{_NUMBER}(?:,{_NUMBER})*")
+
+
+def invoke(
+    scorer: LinearScorer, body: bytes, content_type: str | None, accept: str | None
+) -> tuple[bytes, str]:
+    """The answer's body and media type; ContainerError with the container's 4xx otherwise."""
+    decode = _DECODERS.get(_media_type(content_type))
+    if decode is None:
+        raise ContainerError(415, f"content type must be one of {', '.join(_DECODERS)}")
+    answer_type = _answer_type(accept)
+    if not body.strip():
+        raise ContainerError(400, "the body is empty")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ContainerError(400, "the body is not UTF-8") from None
+    rows = decode(text, scorer.feature_count)
+    return _ENCODERS[answer_type](scorer.predict(rows)), answer_type
+
+
+def _media_type(header: str | None) -> str:
+    return (header or "").partition(";")[0].strip().lower()
+
+
+def _answer_type(accept: str | None) -> str:
+    """The first media range that is one of ours; `*/*`, `application/*` and none mean JSON."""
+    for name in map(_media_type, (accept or "*/*").split(",")):
+        if name in (*_ENCODERS, "*/*", "application/*"):
+            return name if name in _ENCODERS else JSON
+    raise ContainerError(406, f"accept must allow one of {', '.join(_ENCODERS)}")
+
+
+def _csv_rows(text: str, width: int) -> list[Row]:
+    lines = text.removesuffix("\n").split("\n")
+    return [
+        _csv_row(number, line.removesuffix("\r"), width) for number, line in enumerate(lines, 1)
+    ]
+
+
+def _csv_row(number: int, line: str, width: int) -> Row:
+    fields = line.split(",")
+    if len(fields) != width:
+        raise ContainerError(400, f"row {number} has {len(fields)} values, expected {width}")
+    if _CSV_LINE.fullmatch(line):  # one match a line; only a bad line is looked at value by value
+        return _finite(number, tuple(map(float, fields)))
+    return _finite(
+        number, tuple(float(f) if _CSV_NUMBER.fullmatch(f) else math.nan for f in fields)
+    )
+
+
+def _json_rows(text: str, width: int) -> list[Row]:
+    document = _json(text)
+    instances = document.get("instances") if isinstance(document, dict) else None
+    if not isinstance(instances, list) or not instances:
+        raise ContainerError(400, 'the body must be {"instances": [{"features": [...]}, ...]}')
+    return [_features(number, item, width) for number, item in enumerate(instances, 1)]
+
+
+def _jsonlines_rows(text: str, width: int) -> list[Row]:
+    lines = text.removesuffix("\n").split("\n")
+    return [_features(number, _json(line), width) for number, line in enumerate(lines, 1)]
+
+
+def _json(text: str) -> object:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise ContainerError(400, "the body is not valid JSON") from None
+
+
+def _features(number: int, item: object, width: int) -> Row:
+    features = item.get("features") if isinstance(item, dict) else None
+    if not isinstance(features, list) or len(features) != width:
+        raise ContainerError(400, f'row {number} must be {{"features": [{width} numbers]}}')
+    numbers = (
+        v if type(v) in (int, float) and abs(v) <= sys.float_info.max else math.nan
+        for v in features
+    )
+    return _finite(number, tuple(map(float, numbers)))
+
+
+def _finite(number: int, values: Row) -> Row:
+    if not all(map(math.isfinite, values)):
+        position = next(n for n, value in enumerate(values, 1) if not math.isfinite(value))
+        raise ContainerError(400, f"row {number}, value {position} is not a finite number")
+    return values
+
+
+def _json_answer(predictions: Sequence[Prediction]) -> bytes:
+    return json.dumps({"predictions": [p._asdict() for p in predictions]}).encode()
+
+
+def _jsonlines_answer(predictions: Sequence[Prediction]) -> bytes:
+    return "".join(json.dumps(p._asdict()) + "\n" for p in predictions).encode()
+
+
+_DECODERS: dict[str, Callable[[str, int], list[Row]]] = {
+    CSV: _csv_rows,
+    JSON: _json_rows,
+    JSONLINES: _jsonlines_rows,
+}
+_ENCODERS: dict[str, Callable[[Sequence[Prediction]], bytes]] = {
+    JSON: _json_answer,
+    JSONLINES: _jsonlines_answer,
+}

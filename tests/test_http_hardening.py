@@ -1,0 +1,219 @@
+"""Hostile HTTP against both local servers, with raw sockets on 127.0.0.1.
+
+The API is `python -m devserver` as `make run` starts it; the stand-in runs in this process, so
+that every log record it writes can be searched. Each case gets an answer or a clean close
+within a minute, and no answer or log line repeats anything the request held.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from standin import RunningStandin, start_in_thread
+from tests.conftest import ENDPOINT_NAME
+from tests.local_stack import PROJECT_DIR, RunningStack, running_stack
+from tests.log_capture import Records, all_records
+from tests.rows import EXAMPLE_ROW, body_for
+from training.artifact import ModelArtifact
+
+pytestmark = pytest.mark.integration
+
+SECRET = "SECRET4242"  # must appear in no answer and no log line
+HOST = "Host: 127.0.0.1\r\n"
+POST_TARGET = {"api": "/predictbreastcancer", "standin": f"/endpoints/{ENDPOINT_NAME}/invocations"}
+STATUS_LINE = re.compile(rb"HTTP/1\.1 ([0-9]{3}) ")
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[RunningStack]:
+    with running_stack() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def standin(local_model: ModelArtifact) -> Iterator[RunningStandin]:
+    with start_in_thread(local_model, ENDPOINT_NAME) as running:
+        yield running
+
+
+@pytest.fixture
+def records() -> Iterator[Records]:
+    with all_records() as handler:
+        yield handler
+
+
+@pytest.fixture(params=["api", "standin"])
+def server(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def address(server: str, request: pytest.FixtureRequest) -> tuple[str, int]:
+    if server == "api":
+        api: tuple[str, int] = request.getfixturevalue("stack").api
+        return api
+    running: RunningStandin = request.getfixturevalue("standin")
+    return "127.0.0.1", running.port
+
+
+def exchange(where: tuple[str, int], raw: str, seconds: float = 60.0) -> tuple[bytes, float]:
+    """Send `raw`, read until the server closes (or `seconds` pass): the bytes and the time."""
+    started = time.monotonic()
+    with socket.create_connection(where, timeout=seconds) as connection:
+        connection.sendall(raw.encode("latin-1"))
+        received = b""
+        try:
+            while chunk := connection.recv(65536):
+                received += chunk
+        except (TimeoutError, ConnectionResetError):
+            pass
+    return received, time.monotonic() - started
+
+
+def statuses(received: bytes) -> list[int]:
+    return [int(code) for code in STATUS_LINE.findall(received)]
+
+
+def assert_nothing_echoed(received: bytes, request: pytest.FixtureRequest, server: str) -> None:
+    assert SECRET.encode() not in received.upper()
+    if server == "api":
+        output: list[str] = request.getfixturevalue("stack").output
+        assert not [line for line in output if SECRET in line.upper()]
+    else:
+        assert request.getfixturevalue("records").holding(SECRET) == []
+
+
+FRAMING_CASES = {
+    "Content-Length not a number": (f"Content-Length: 12{SECRET}\r\n\r\n", {400}),
+    "two different Content-Lengths": ("Content-Length: 4\r\nContent-Length: 5\r\n\r\nabcde", {400}),
+    "a Content-Length of 5000 digits": (f"Content-Length: {'9' * 5000}\r\n\r\n", {400, 413}),
+    "Transfer-Encoding and a short Content-Length": (
+        "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /x HTTP/1.1\r\n\r\n",
+        {400},
+    ),
+    "an unknown transfer coding": ("Transfer-Encoding: gzip\r\n\r\n", {400, 501}),
+    "NUL in a header value": (f"X-Note: a\x00{SECRET}\r\n\r\n", {400}),
+    "a bare CR in a header value": (f"X-Note: a\r{SECRET}\r\n\r\n", {400}),
+    "a header name that is not a token": (f"X(Note{SECRET}: b\r\n\r\n", {400}),
+    "a header block of 300 kB": (f"X-Note: {SECRET * 30000}\r\n\r\n", {400, 431}),
+}
+
+
+@pytest.mark.parametrize("case", list(FRAMING_CASES))
+def test_malformed_framing_is_refused_and_closed(
+    case: str, server: str, request: pytest.FixtureRequest
+) -> None:
+    headers, expected = FRAMING_CASES[case]
+    raw = f"POST {POST_TARGET[server]} HTTP/1.1\r\n{HOST}{headers}"
+    received, seconds = exchange(address(server, request), raw)
+    assert len(statuses(received)) == 1, received[:200]  # the rest is never read as a request
+    assert statuses(received)[0] in expected
+    assert seconds < 60
+    assert_nothing_echoed(received, request, server)
+
+
+def test_a_request_hidden_in_a_chunked_body_never_runs(
+    server: str, request: pytest.FixtureRequest
+) -> None:
+    hidden = f"GET /{SECRET} HTTP/1.1\r\n{HOST}\r\n"
+    raw = (
+        f"POST {POST_TARGET[server]} HTTP/1.1\r\n{HOST}Content-Type: text/csv\r\n"
+        f"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        f"{len(hidden):x}\r\n{hidden}\r\n0\r\n\r\n"
+    )
+    received, _ = exchange(address(server, request), raw)
+    # The hidden text is the body, judged as one bad row: one 4xx answer, nothing else.
+    assert len(statuses(received)) == 1
+    assert 400 <= statuses(received)[0] < 500
+    assert_nothing_echoed(received, request, server)
+
+
+def test_head_answers_carry_no_body(server: str, request: pytest.FixtureRequest) -> None:
+    target = "/health" if server == "api" else "/ping"
+    raw = f"HEAD {target} HTTP/1.1\r\n{HOST}\r\n"
+    raw += f"GET {target} HTTP/1.1\r\n{HOST}Connection: close\r\n\r\n"
+    received, _ = exchange(address(server, request), raw)
+    get_answer = received.partition(b"\r\n\r\n")[2]
+    assert len(statuses(received)) == 2
+    assert get_answer.startswith(b"HTTP/1.1 200 "), "the HEAD answer's body came first"
+
+
+def test_an_unknown_method_is_answered_in_json(server: str, request: pytest.FixtureRequest) -> None:
+    raw = f"BREW{SECRET} {POST_TARGET[server]} HTTP/1.1\r\n{HOST}Connection: close\r\n\r\n"
+    received, _ = exchange(address(server, request), raw)
+    assert statuses(received) == [405]
+    document = json.loads(received.partition(b"\r\n\r\n")[2])
+    if server == "api":
+        assert document["error"]["code"] == "method_not_allowed"
+    else:
+        assert b"x-amzn-ErrorType: UnknownOperationException:" in received
+    assert_nothing_echoed(received, request, server)
+
+
+def test_a_body_shorter_than_its_length_is_closed_within_a_minute(
+    server: str, request: pytest.FixtureRequest
+) -> None:
+    raw = f"POST {POST_TARGET[server]} HTTP/1.1\r\n{HOST}Content-Length: 100\r\n\r\n{SECRET}"
+    received, seconds = exchange(address(server, request), raw)
+    assert statuses(received) in ([], [408])
+    assert seconds < 60
+    assert_nothing_echoed(received, request, server)
+
+
+def test_a_crowd_of_256_clients_at_once_gets_every_answer(
+    server: str, request: pytest.FixtureRequest
+) -> None:
+    where = address(server, request)
+    if server == "api":
+        body, content_type = body_for(EXAMPLE_ROW).decode(), "application/json"
+    else:
+        body, content_type = EXAMPLE_ROW, "text/csv"
+    one = (
+        f"POST {POST_TARGET[server]} HTTP/1.1\r\n{HOST}Content-Type: {content_type}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n{body}"
+    )
+    start = threading.Barrier(256)
+    answers: list[list[int]] = []
+
+    def client() -> None:
+        start.wait()
+        try:
+            received, _ = exchange(
+                where, one + one.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n", 1)
+            )
+            answers.append(statuses(received))
+        except OSError as error:
+            answers.append([type(error).__name__])  # type: ignore[list-item]
+
+    threads = [threading.Thread(target=client) for _ in range(256)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert answers.count([200, 200]) == 256, [a for a in answers if a != [200, 200]][:5]
+
+
+@pytest.mark.parametrize("which", ["API", "stand-in"])
+def test_a_port_in_use_is_one_line_and_exit_1(which: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ports = ["--port", str(port), "--standin-port", "0"]
+        if which == "stand-in":
+            ports = ["--port", "0", "--standin-port", str(port)]
+        finished = subprocess.run(
+            [sys.executable, "-m", "devserver", *ports],
+            cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    assert finished.returncode == 1
+    [line] = finished.stderr.splitlines()
+    assert line.endswith(f"cannot listen on 127.0.0.1:{port}: Address already in use")
