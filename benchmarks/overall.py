@@ -12,7 +12,8 @@ interpreters), next to its floor measured in the same run:
     form, for 1 and for 1,000 rows, against `json.loads` + `json.dumps` of the same body; and a
     bare Chalice route and float() of 30,000 values, for their shares;
   * the local stack (`python -m devserver`: the API in front of the stand-in) with wrk: the
-    median latency at 1 connection, and requests per second at 8 connections against the boto3
+    median latency at 1 connection against the median boto3 call to the stand-in alone (which
+    every stack request makes), and requests per second at 8 connections against the boto3
     ceiling (how many `invoke_endpoint` calls one process makes against the stand-in per
     second); the stand-in's own rate at 8 connections against the stack's; errors, which must
     be 0; and rows per second in one 1,000-row CSV batch against single-row requests.
@@ -490,7 +491,7 @@ def local_stack_figures(rows: list[str], seconds: int) -> list[Figure]:
         eight = _wrk(api, "/predictbreastcancer", single, "application/json", seconds, 8)
         endpoint = f"/endpoints/{LOCAL_ENDPOINT}/invocations"
         alone = _wrk(standin, endpoint, rows[0], "text/csv", seconds, 8)
-        ceiling = _boto3_calls_per_second(standin, rows[0], seconds)
+        ceiling, call_p50_ms = _boto3_calls(standin, rows[0], seconds)
         batch = "\n".join(rows) + "\n"
         batch_seconds = min(_post(api, "/predictbreastcancer", batch, "text/csv") for _ in range(5))
     errors = one.errors + eight.errors + alone.errors
@@ -501,8 +502,8 @@ def local_stack_figures(rows: list[str], seconds: int) -> list[Figure]:
         Figure(
             f"local stack, wrk 1 conn, p50 ({seconds} s)",
             f"{one.p50_ms:.2f} ms",
-            f"{1000 / ceiling:.2f} ms a boto3 call, mean",
-            f"{one.p50_ms * ceiling / 1000:.2f}",
+            f"{call_p50_ms:.2f} ms a boto3 call, p50",
+            f"{one.p50_ms / call_p50_ms:.2f}",
             f"<= 1.2 ms {'met' if one.p50_ms <= 1.2 else 'NOT met'}",
         ),
         Figure(
@@ -591,20 +592,23 @@ def _wrk(port: int, path: str, body: str, content_type: str, seconds: int, conne
     return Wrk(rate, p50, sum(map(int, counts)))
 
 
-def _boto3_calls_per_second(port: int, row: str, seconds: int) -> float:
-    """The ceiling: one process, on LOAD_CPU, calling invoke_endpoint in a loop."""
+def _boto3_calls(port: int, row: str, seconds: int) -> tuple[float, float]:
+    """The ceiling: one process, on LOAD_CPU, calling invoke_endpoint in a loop; its calls per
+    second and the median call in ms, the part of every stack request no server can remove."""
     import boto3
 
     os.sched_setaffinity(0, {LOAD_CPU})
     client = boto3.client("sagemaker-runtime", endpoint_url=f"http://127.0.0.1:{port}")
-    calls, started = 0, time.perf_counter()
+    durations: list[float] = []
+    started = time.perf_counter()
     while (elapsed := time.perf_counter() - started) < seconds:
+        call_started = time.perf_counter()
         client.invoke_endpoint(EndpointName=LOCAL_ENDPOINT, Body=row, ContentType="text/csv")[
             "Body"
         ].read()
-        calls += 1
+        durations.append(time.perf_counter() - call_started)
     os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
-    return calls / elapsed
+    return len(durations) / elapsed, statistics.median(durations) * 1000
 
 
 def format_report(figures: list[Figure], options: argparse.Namespace) -> str:
