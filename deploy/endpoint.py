@@ -86,8 +86,14 @@ def tags_of(sagemaker: Any, arn: str) -> dict[str, str]:
     return {tag["Key"]: tag["Value"] for tag in sagemaker.list_tags(ResourceArn=arn)["Tags"]}
 
 
-def is_project_resource(sagemaker: Any, arn: str) -> bool:
-    return tags_of(sagemaker, arn).get(PROJECT_TAG_KEY) == PROJECT
+def is_project_resource(tags: Mapping[str, str]) -> bool:
+    return tags.get(PROJECT_TAG_KEY) == PROJECT
+
+
+def model_version(model_data_url: str) -> str:
+    """A training job's model version: a content address of where its model lives (the URL
+    holds the job's unique name, so each job gives a new version)."""
+    return hashlib.sha256(model_data_url.encode("utf-8")).hexdigest()[:12]
 
 
 def describe_or_none(describe: Callable[..., Any], **name: str) -> dict[str, Any] | None:
@@ -235,13 +241,10 @@ class ModelSource:
 
     @classmethod
     def training_job_model(cls, sagemaker: Any, name: str) -> ModelSource:
-        """A training job's model; its version is a content address of where the model lives
-        (the URL holds the job's unique name, so each job gives a new version)."""
         job = sagemaker.describe_training_job(TrainingJobName=name)
         url = job["ModelArtifacts"]["S3ModelArtifacts"]
         image = job["AlgorithmSpecification"]["TrainingImage"]
-        version = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
-        return cls(version, {"Image": image, "ModelDataUrl": url}, name)
+        return cls(model_version(url), {"Image": image, "ModelDataUrl": url}, name)
 
 
 class Deployment(NamedTuple):
@@ -417,7 +420,7 @@ def project_resources(clients: AwsClients) -> list[str]:
         for page in clients.sagemaker.get_paginator(operation).paginate(**arguments):
             for summary in page.get(result_key, []):
                 tags = tags_of(clients.sagemaker, summary[arn_key])
-                if tags.get(PROJECT_TAG_KEY) == PROJECT:
+                if is_project_resource(tags):
                     version = tags.get(VERSION_TAG_KEY)
                     details = [summary.get(status_key), version and f"version {version}"]
                     line = f"{kind:<16} {summary[name_key]}  " + "  ".join(filter(None, details))
@@ -433,7 +436,7 @@ def _delete_replaced(sagemaker: Any, config: str, keep_model: str) -> list[str]:
     """The old endpoint config, and its models if this project made them and they are not kept."""
     old = sagemaker.describe_endpoint_config(EndpointConfigName=config)
     deleted = []
-    if is_project_resource(sagemaker, old["EndpointConfigArn"]):
+    if is_project_resource(tags_of(sagemaker, old["EndpointConfigArn"])):
         sagemaker.delete_endpoint_config(EndpointConfigName=config)
         deleted.append(f"endpoint config {config}")
     for model in _variants(old, "ModelName"):
@@ -441,7 +444,7 @@ def _delete_replaced(sagemaker: Any, config: str, keep_model: str) -> list[str]:
         if (
             model != keep_model
             and described
-            and is_project_resource(sagemaker, described["ModelArn"])
+            and is_project_resource(tags_of(sagemaker, described["ModelArn"]))
         ):
             sagemaker.delete_model(ModelName=model)
             deleted.append(f"model {model}")

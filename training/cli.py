@@ -35,7 +35,7 @@ _region = click.option("--region", help="AWS region [default: boto3's, e.g. AWS_
 def run_local(output_dir: Path, seed: int, rule: ThresholdRule) -> list[str]:
     """``--target local``: train, cross-validate, write every file; returns the report."""
     result = local.train_local(seed, rule)
-    cross_validation = local.cross_validate(result.split, rule)
+    _, cross_validation = local.cross_validate(result.split, rule)
     written = local.write_outputs(result, output_dir, cross_validation)
     artifact, test = result.artifact, result.test_metrics
     return [

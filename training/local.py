@@ -230,11 +230,11 @@ def classification_metrics(
 
 def cross_validate(
     split: WdbcSplit, rule: ThresholdRule, folds: int = CROSS_VALIDATION_FOLDS
-) -> dict[str, Any]:
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """10-fold cross-validation of the whole procedure (C by inner 5-fold CV, the threshold on a
-    25% inner validation part) on the train and validation rows: each metric's mean and sample
-    standard deviation over the folds. The test rows take no part, so a threshold rule can be
-    chosen here without ever looking at them."""
+    25% inner validation part) on the train and validation rows: each fold's metrics, and their
+    summary (each metric's mean and sample standard deviation). The test rows take no part, so a
+    threshold rule can be chosen here without ever looking at them."""
     development = split.development()
     outer = StratifiedKFold(n_splits=folds, shuffle=True, random_state=split.seed)
     results = []
@@ -260,7 +260,7 @@ def cross_validate(
     for metric in SUMMARISED:
         values = np.array([fold[metric] for fold in results], dtype=np.float64)
         spreads[metric] = {"mean": float(values.mean()), "std": float(values.std(ddof=1))}
-    return {
+    return results, {
         "folds": len(results),
         "rows": sum(fold["rows"] for fold in results),
         "seed": split.seed,
