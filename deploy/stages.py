@@ -15,6 +15,7 @@ from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CONFIG_FILE = PROJECT_DIR / ".chalice" / "config.json"
+INVOKE = "sagemaker:InvokeEndpoint"
 
 
 class StageConfigError(ValueError):
@@ -89,7 +90,15 @@ class Stage:
 
 
 def load_config(path: Path = CONFIG_FILE) -> dict[str, Any]:
-    config: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    """`.chalice/config.json`, or a policy file beside it: a JSON object."""
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StageConfigError(f"{path} does not exist") from None
+    except ValueError as error:
+        raise StageConfigError(f"{path} is not JSON: {error}") from None
+    if not isinstance(config, dict):
+        raise StageConfigError(f"{path} must hold a JSON object")
     return config
 
 
@@ -135,6 +144,44 @@ def read_stage(config: Mapping[str, Any], name: str, chalice_dir: Path | None = 
         alarms=_alarms(stage.get("alarms"), f"{where}.alarms"),
         network=_network(setting, where),
     )
+
+
+def write_stage(
+    stage: str,
+    endpoint: str,
+    endpoint_arn: str,
+    card: Mapping[str, Any],
+    project_dir: Path = PROJECT_DIR,
+) -> tuple[Path, ...]:
+    """After `python -m training deploy --stage`: point the stage at the endpoint, so `chalice
+    deploy` follows with no hand edits. Checks everything before writing anything; returns the
+    files: `.chalice/config.json` (the stage's ENDPOINT_NAME and MODEL_CARD), the stage's policy
+    (the Resource of its one InvokeEndpoint statement: the endpoint's ARN in lower case, as IAM
+    matches SageMaker ARNs) and `chalicelib/model_cards/<stage>.json`.
+    """
+    config_path = project_dir / ".chalice" / "config.json"
+    config = load_config(config_path)
+    policy_path = read_stage(config, stage, config_path.parent).policy_file
+    policy = load_config(policy_path)
+    statements = policy.get("Statement")
+    invoke = [
+        statement
+        for statement in (statements if isinstance(statements, list) else [])
+        if isinstance(statement, dict) and statement.get("Action") in (INVOKE, [INVOKE])
+    ]
+    if len(invoke) != 1:
+        raise StageConfigError(f"{policy_path} must hold exactly one statement whose Action is "
+                               f"{INVOKE}; it holds {len(invoke)}")  # fmt: skip
+    card_name = f"{stage}.json"
+    environment = config["stages"][stage].setdefault("environment_variables", {})
+    environment.update({"ENDPOINT_NAME": endpoint, "MODEL_CARD": card_name})
+    invoke[0]["Resource"] = endpoint_arn.lower()
+    card_path = project_dir / "chalicelib" / "model_cards" / card_name
+    card_path.parent.mkdir(parents=True, exist_ok=True)
+    # json's own two-space layout is the one these files are kept in, so only the values change.
+    for document, path in ((config, config_path), (policy, policy_path), (card, card_path)):
+        path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return config_path, policy_path, card_path
 
 
 def _retention(value: Any, where: str) -> int | None:

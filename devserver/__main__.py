@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from chalicelib.errors import ConfigurationError
 from chalicelib.model_card import load_model_card
 from devserver.gateway import build_app, local_credentials, stage_environment
+from standin.model import ModelFileError, load_model
 from standin.serving import Server, stop_on_signals
-from training.artifact import ArtifactError, load_artifact
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_DIR / "models" / "wdbc-local" / "model.json"
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     environment = stage_environment(PROJECT_DIR, options.stage)
     try:
         check_card_matches_model(options.model, environment.get("MODEL_CARD"))
-    except (ArtifactError, ConfigurationError) as error:
+    except (ModelFileError, ConfigurationError) as error:
         return _fail(str(error))
     standin_url = urlsplit(environment.get(ENDPOINT_URL_VARIABLE, "http://127.0.0.1:8080"))
     port = standin_url.port or 8080 if options.standin_port is None else options.standin_port
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def check_card_matches_model(model: Path, card_file: str | None) -> None:
     """`/health`, `/model` and the page name the card's version: it must be the served model's."""
-    artifact = load_artifact(model)
+    artifact = load_model(model)
     if not card_file:
         return
     card_version = load_model_card(card_file).get("version")

@@ -16,11 +16,10 @@ pytest.importorskip("sagemaker", reason="no sagemaker: pip install -r requiremen
 
 from moto import mock_aws
 
-from training.aws import AwsClients, WaitPolicy
+from deploy.endpoint import AwsClients, WaitPolicy
 from training.cli import run_sagemaker
-from training.linear_learner import SageMakerTrainingSettings
-from training.registry import JOB_FILE_NAME
-from training.threshold import ThresholdRule
+from training.local import ThresholdRule
+from training.sagemaker import JOB_FILE_NAME, SageMakerTrainingSettings
 
 from .sagemaker_twin import add_registry_deletes, add_update_endpoint, emit_final_metrics
 

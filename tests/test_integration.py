@@ -52,7 +52,7 @@ def test_the_readme_row_is_benign_with_the_models_own_probability(
     post_row: PostRow, trained: LocalTrainingResult, local_model: ModelArtifact
 ) -> None:
     status, document = post_row(EXAMPLE_ROW)
-    expected = float(trained.fitted.probability_malignant(np.array([EXAMPLE_VALUES]))[0])
+    expected = float(trained.fitted.predict_proba(np.array([EXAMPLE_VALUES]))[0, 1])
     assert status == 200
     assert document == {
         "prediction": "B",
@@ -72,7 +72,7 @@ def test_every_held_out_row_gets_the_models_label(
 ) -> None:
     test_part = trained.split.test
     threshold = trained.artifact.threshold
-    probabilities = trained.fitted.probability_malignant(test_part.features)
+    probabilities = trained.fitted.predict_proba(test_part.features)[:, 1]
     served = []
     for features, probability in zip(test_part.features, probabilities, strict=True):
         status, document = post_row(",".join(repr(float(v)) for v in features))
@@ -84,7 +84,7 @@ def test_every_held_out_row_gets_the_models_label(
         (letter == "M") == bool(label)
         for letter, label in zip(served, test_part.labels, strict=True)
     )
-    assert correct / len(served) == pytest.approx(trained.test_metrics.accuracy)
+    assert correct / len(served) == pytest.approx(trained.test_metrics["accuracy"])
     assert {"B", "M"} <= set(served)
 
 
@@ -130,7 +130,7 @@ def test_all_held_out_rows_in_one_csv_request_match_the_model(
     )
     assert response.status_code == 200
     answered = [line.split(",") for line in response.body.decode().splitlines()]
-    probabilities = trained.fitted.probability_malignant(test_part.features)
+    probabilities = trained.fitted.predict_proba(test_part.features)[:, 1]
     assert len(answered) == len(test_part.features)
     for (letter, probability), expected in zip(answered, probabilities, strict=True):
         assert float(probability) == pytest.approx(float(expected), abs=1e-12)

@@ -14,9 +14,9 @@ import pytest
 
 from chalicelib.model_card import CARDS_DIR
 from devserver.__main__ import check_card_matches_model, main
-from standin.model import LinearScorer
+from standin.model import LinearScorer, ModelFileError
 from tests.local_stack import LOCAL_MODEL
-from training.artifact import ArtifactError, ModelArtifact, save_artifact
+from training.artifact import ModelArtifact, save_artifact
 from training.data import load_wdbc
 from training.local import LocalTrainingResult
 from training.model_card import model_card
@@ -91,5 +91,5 @@ def test_the_dev_server_names_a_missing_model_in_one_line(
 def test_the_committed_model_passes_the_dev_servers_check() -> None:
     check_card_matches_model(LOCAL_MODEL, "local.json")
     check_card_matches_model(LOCAL_MODEL, None)  # a stage without a card has nothing to match
-    with pytest.raises(ArtifactError):
+    with pytest.raises(ModelFileError):
         check_card_matches_model(LOCAL_MODEL.with_name("absent.json"), "local.json")

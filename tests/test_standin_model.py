@@ -1,15 +1,27 @@
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.features import FEATURE_COUNT
-from standin.model import ContainerError, LinearScorer, ModelFileError, Prediction, sigmoid
+from standin.model import (
+    FORMAT,
+    ContainerError,
+    LinearScorer,
+    ModelFileError,
+    Prediction,
+    load_model,
+    sigmoid,
+)
 from tests.standin_harness import make_artifact
-from training.artifact import ModelArtifact
+from training.artifact import ModelArtifact, load_artifact, save_artifact
 
 REST = (0.0,) * (FEATURE_COUNT - 2)
 
@@ -115,3 +127,91 @@ def test_folding_keeps_the_artifacts_formula(
     artifact = make_artifact(weights=weights, means=means, scales=scales, intercept=intercept)
     [prediction] = LinearScorer(artifact).predict([row])
     assert prediction.score == pytest.approx(sigmoid(unfolded_margin(artifact, row)), abs=1e-6)
+
+
+# The artifact file: training writes it, the stand-in's load_model is the one check of its format.
+
+
+BASE = make_artifact(weights=(0.5,) * FEATURE_COUNT, intercept=0.1)
+
+
+def valid_document() -> dict[str, Any]:
+    return replace(BASE, feature_ranges={"radius_mean": (6.9, 28.1)}).to_json()
+
+
+def test_a_saved_artifact_loads_back_equal(tmp_path: Path) -> None:
+    save_artifact(BASE, tmp_path / "deep" / "model.json")
+    assert load_artifact(tmp_path / "deep" / "model.json") == BASE
+    assert load_model(tmp_path / "deep" / "model.json").version == BASE.version
+
+
+def _with(key: str, value: Any) -> dict[str, Any]:
+    return {**valid_document(), key: value}
+
+
+def _without(key: str) -> dict[str, Any]:
+    document = valid_document()
+    del document[key]
+    return document
+
+
+PARAMETERS_WRONG = "do not describe a linear model"
+DESCRIPTION_WRONG = "needs a name, the 30 WDBC feature_names"
+
+
+@pytest.mark.parametrize(
+    ("document", "message_part"),
+    [
+        (_with("format", "other/1"), f"is not a {FORMAT} artifact"),
+        ([], f"is not a {FORMAT} artifact"),
+        (_without("weights"), PARAMETERS_WRONG),
+        (_with("intercept", True), PARAMETERS_WRONG),
+        (_with("means", [0.0] * 29), PARAMETERS_WRONG),
+        (_with("weights", [0.5] * 29 + ["0.5"]), PARAMETERS_WRONG),
+        (_with("scales", [1.0] * 29 + [0.0]), PARAMETERS_WRONG),
+        (_with("intercept", float("inf")), PARAMETERS_WRONG),
+        (_with("threshold", 1.0), PARAMETERS_WRONG),
+        (_with("version", "000000000000"), "its version is not the hash of its parameters"),
+        (_with("name", 7), DESCRIPTION_WRONG),
+        (_with("metrics", [1, 2]), DESCRIPTION_WRONG),
+        (_with("feature_ranges", [1, 2]), DESCRIPTION_WRONG),
+        (_with("feature_ranges", {"radius_mean": 5}), DESCRIPTION_WRONG),
+    ],
+)
+def test_a_bad_artifact_says_what_is_wrong(
+    tmp_path: Path, document: Any, message_part: str
+) -> None:
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ModelFileError, match=message_part):
+        load_artifact(path)
+
+
+def test_other_feature_names_are_refused_even_with_a_matching_version(tmp_path: Path) -> None:
+    save_artifact(replace(BASE, feature_names=("x",) * FEATURE_COUNT), tmp_path / "model.json")
+    load_model(tmp_path / "model.json")  # a linear model the stand-in could serve, but not WDBC's
+    with pytest.raises(ModelFileError, match=DESCRIPTION_WRONG):
+        load_artifact(tmp_path / "model.json")
+
+
+@pytest.mark.parametrize(
+    ("content", "message_part"),
+    [(None, "no model artifact at"), (b"{", "cannot read"), (b"\xff\xfe", "cannot read")],
+)
+def test_a_bad_file_says_what_is_wrong(
+    tmp_path: Path, content: bytes | None, message_part: str
+) -> None:
+    path = tmp_path / "model.json"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ModelFileError, match=message_part):
+        load_artifact(path)
+    with pytest.raises(ModelFileError, match="cannot read"):
+        load_model(tmp_path)  # a directory
+
+
+def test_the_version_is_a_content_hash_of_the_parameters_alone() -> None:
+    assert replace(BASE, intercept=0.2).version != BASE.version
+    assert replace(BASE, name="other", training={"seed": 1}).version == BASE.version
+    document = valid_document()
+    assert json.loads(json.dumps(document)) == document

@@ -8,16 +8,17 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from click.testing import CliRunner
 
-from training import CloudError, WaitFailed
-from training.aws import AwsClients, cloud_error
-from training.cli import cli
-from training.hosting import (
+from deploy.endpoint import (
+    AwsClients,
+    CloudError,
     DeployRequest,
-    Hosting,
     ModelSource,
+    WaitFailed,
+    cloud_error,
     delete_endpoint,
     deploy,
 )
+from training.cli import cli
 
 from .sagemaker_flow import NO_WAIT, REGION, aws, train
 from .sagemaker_twin import fail_new_endpoints, roll_back_updates
@@ -34,11 +35,8 @@ def test_a_failed_update_keeps_the_old_config_and_drops_the_new_one(
     first = train(tmp_path / "first")
     running = deploy(
         aws,
-        DeployRequest(
-            ModelSource.training_job_model(aws.sagemaker, first["training_job"]),
-            "wdbc-dev",
-            Hosting(),
-        ),
+        ModelSource.training_job_model(aws.sagemaker, first["training_job"]),
+        DeployRequest("wdbc-dev"),
         NO_WAIT,
         print,
     )
@@ -48,11 +46,8 @@ def test_a_failed_update_keeps_the_old_config_and_drops_the_new_one(
     with pytest.raises(WaitFailed, match="rolled back to its old config: The primary container"):
         deploy(
             aws,
-            DeployRequest(
-                ModelSource.training_job_model(aws.sagemaker, second["training_job"]),
-                "wdbc-dev",
-                Hosting(),
-            ),
+            ModelSource.training_job_model(aws.sagemaker, second["training_job"]),
+            DeployRequest("wdbc-dev"),
             NO_WAIT,
             lines.append,
         )
@@ -70,15 +65,12 @@ def test_a_failed_endpoint_names_sagemakers_reason_and_cannot_be_updated(
 ) -> None:
     fail_new_endpoints(monkeypatch, "Image does not exist")
     record = train(tmp_path)
-    request = DeployRequest(
-        ModelSource.training_job_model(aws.sagemaker, record["training_job"]),
-        "wdbc-dev",
-        Hosting(memory_mb=2048),
-    )
+    source = ModelSource.training_job_model(aws.sagemaker, record["training_job"])
+    request = DeployRequest("wdbc-dev", memory_mb=2048)
     with pytest.raises(WaitFailed, match="endpoint wdbc-dev is Failed: Image does not exist"):
-        deploy(aws, request, NO_WAIT, lambda _: None)
+        deploy(aws, source, request, NO_WAIT, lambda _: None)
     with pytest.raises(CloudError, match="is Failed; only an InService endpoint can be updated"):
-        deploy(aws, request, NO_WAIT, lambda _: None)
+        deploy(aws, source, request, NO_WAIT, lambda _: None)
     # delete cleans up what the failed creation left.
     assert len(delete_endpoint(aws, "wdbc-dev", lambda _: None)) == 3
     assert aws.sagemaker.list_models()["Models"] == []
@@ -87,14 +79,14 @@ def test_a_failed_endpoint_names_sagemakers_reason_and_cannot_be_updated(
 def test_delete_copes_with_a_config_or_model_already_gone(aws: AwsClients, tmp_path: Path) -> None:
     record = train(tmp_path)
     source = ModelSource.training_job_model(aws.sagemaker, record["training_job"])
-    request = DeployRequest(source, "wdbc-dev", Hosting())
-    deployed = deploy(aws, request, NO_WAIT, print)
+    request = DeployRequest("wdbc-dev")
+    deployed = deploy(aws, source, request, NO_WAIT, print)
     aws.sagemaker.delete_model(ModelName=deployed.model)
     assert delete_endpoint(aws, "wdbc-dev", lambda _: None) == [
         "endpoint wdbc-dev",
         f"endpoint config {deployed.endpoint_config}",
     ]
-    deployed = deploy(aws, request, NO_WAIT, print)
+    deployed = deploy(aws, source, request, NO_WAIT, print)
     aws.sagemaker.delete_endpoint_config(EndpointConfigName=deployed.endpoint_config)
     assert delete_endpoint(aws, "wdbc-dev", lambda _: None) == ["endpoint wdbc-dev"]
 

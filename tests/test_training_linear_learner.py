@@ -3,20 +3,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.aws import (
-    check_endpoint_name,
-    is_project_resource,
-    model_version,
-    project_tags,
-)
+from deploy.endpoint import DeployRequest, is_project_resource, model_version, project_tags
 from training.data import DEFAULT_SEED, MALIGNANT, load_wdbc, split_wdbc
-from training.linear_learner import (
+from training.local import ThresholdRule
+from training.sagemaker import (
     hyperparameters,
     linear_learner_csv,
     linear_learner_metrics,
     metrics_with_counts,
 )
-from training.threshold import ThresholdRule
 
 
 def test_channels_are_label_first_without_a_header() -> None:
@@ -75,7 +70,7 @@ def test_counts_are_implied_only_when_the_rates_agree() -> None:
 
 @pytest.mark.parametrize("name", ["wdbc-dev", "a", "W1-2-3"])
 def test_endpoint_names_sagemaker_accepts(name: str) -> None:
-    assert check_endpoint_name(name) == name
+    assert DeployRequest(name).endpoint == name
 
 
 def test_names_and_tags() -> None:

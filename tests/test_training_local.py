@@ -21,13 +21,14 @@ from training.local import (
     METRICS_FILE_NAME,
     MODEL_FILE_NAME,
     MODEL_NAME,
+    THRESHOLD_MARGIN,
     LocalTrainingResult,
+    choose_threshold,
     classification_metrics,
     require_malignant_is_class_one,
     train_local,
     write_outputs,
 )
-from training.threshold import THRESHOLD_MARGIN, choose_threshold
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +108,7 @@ def test_threshold_is_inside_zero_one_and_no_other_threshold_is_more_accurate(
 def test_logistic_regression_classes_are_benign_then_malignant(
     result: LocalTrainingResult,
 ) -> None:
-    assert [int(label) for label in result.fitted.classifier.classes_] == [BENIGN, MALIGNANT]
+    assert [int(label) for label in result.fitted["classifier"].classes_] == [BENIGN, MALIGNANT]
 
 
 @pytest.mark.parametrize("classes", [[1, 0], [0, 1, 2], [-1, 1]])
@@ -122,9 +123,8 @@ def test_artifact_reproduces_sklearn_on_every_test_row(
     write_outputs(result, tmp_path)
     artifact = load_artifact(tmp_path / MODEL_FILE_NAME)
     test_features = result.split.test.features
-    reference = result.fitted.classifier.predict_proba(
-        result.fitted.scaler.transform(test_features)
-    )[:, 1]
+    classifier, scaler = result.fitted["classifier"], result.fitted["scaler"]
+    reference = classifier.predict_proba(scaler.transform(test_features))[:, 1]
     np.testing.assert_allclose(
         artifact_probability_malignant(artifact, test_features), reference, rtol=0, atol=1e-12
     )
@@ -148,37 +148,39 @@ def test_a_large_malignant_tumour_in_the_test_part_is_labelled_1(
 
 def test_test_metrics_are_those_of_a_sound_model(result: LocalTrainingResult) -> None:
     # A floor, not the README's figures: a relabelling or scaling slip lands far below it.
-    assert result.test_metrics.accuracy >= 0.95
-    assert result.test_metrics.roc_auc >= 0.99
+    assert result.test_metrics["accuracy"] >= 0.95
+    assert result.test_metrics["roc_auc"] >= 0.99
 
 
 def test_metrics_agree_with_the_artifact_and_the_threshold(result: LocalTrainingResult) -> None:
     test = result.split.test
+    probabilities = artifact_probability_malignant(result.artifact, test.features)
     recomputed = classification_metrics(
-        test.labels,
-        artifact_probability_malignant(result.artifact, test.features),
-        result.artifact.threshold,
+        test.labels, probabilities >= result.artifact.threshold, probabilities
     )
     assert recomputed == result.test_metrics
-    assert result.artifact.metrics["test"] == result.test_metrics.to_json()
-    assert result.artifact.metrics["validation"] == result.validation_metrics.to_json()
-    assert result.test_metrics.rows == len(test.labels)
-    assert result.test_metrics.malignant_rows == int(np.count_nonzero(test.labels == MALIGNANT))
+    assert result.artifact.metrics["test"] == result.test_metrics
+    assert result.artifact.metrics["validation"] == result.validation_metrics
+    assert result.test_metrics["rows"] == len(test.labels)
+    malignant = int(np.count_nonzero(test.labels == MALIGNANT))
+    assert result.test_metrics["malignant_rows"] == malignant
+    counts = result.test_metrics["confusion_matrix"]
+    assert counts["tp"] + counts["fn"] == malignant
 
 
 def test_c_is_the_grid_value_with_the_lowest_cross_validated_log_loss(
     result: LocalTrainingResult,
 ) -> None:
-    losses = result.fitted.cv_mean_log_loss_by_c
-    assert tuple(losses) == C_GRID
-    assert result.fitted.regularisation_strength == min(losses, key=losses.__getitem__)
-    assert result.fitted.regularisation_strength == result.fitted.classifier.C
+    losses = result.artifact.metrics["cross_validation"]["mean_log_loss_by_C"]
+    assert tuple(losses) == tuple(map(repr, C_GRID))
+    assert result.artifact.training["C"] == float(min(losses, key=losses.__getitem__))
+    assert result.artifact.training["C"] == result.fitted["classifier"].C
 
 
 def test_threshold_is_the_validation_rule_applied(result: LocalTrainingResult) -> None:
     validation = result.split.validation
     expected = choose_threshold(
-        result.fitted.probability_malignant(validation.features), validation.labels
+        result.fitted.predict_proba(validation.features)[:, 1], validation.labels
     )
     assert result.artifact.threshold == expected
     assert 0.0 < result.artifact.threshold < 1.0
@@ -196,7 +198,7 @@ def test_training_record(result: LocalTrainingResult) -> None:
     artifact = result.artifact
     assert artifact.name == MODEL_NAME
     assert artifact.training["seed"] == DEFAULT_SEED
-    assert artifact.training["C"] == result.fitted.regularisation_strength
+    assert artifact.training["C"] == result.fitted["classifier"].C
     assert artifact.training["split_sizes"] == {"train": 341, "validation": 114, "test": 114}
     assert artifact.training["sklearn_version"] == sklearn.__version__
 
@@ -225,7 +227,7 @@ def test_metrics_file_names_the_model_and_the_held_out_rows(
     assert (model_path.name, metrics_path.name) == (MODEL_FILE_NAME, METRICS_FILE_NAME)
     document = json.loads(metrics_path.read_text(encoding="utf-8"))
     assert document["model"] == {"name": MODEL_NAME, "version": result.artifact.version}
-    assert document["metrics"]["test"] == result.test_metrics.to_json()
+    assert document["metrics"]["test"] == result.test_metrics
     split = document["split"]
     assert split["seed"] == DEFAULT_SEED
     assert split["test_rows"] == result.split.test.row_indices.tolist()

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from chalicelib.features import FEATURE_NAMES
-from training.aws import AwsClients
+from deploy.endpoint import AwsClients
 from training.cli import cli
-from training.registry import GROUP, find_package, versions
+from training.sagemaker import GROUP, find_package, versions
 
 from .sagemaker_flow import BUCKET, CALLER, LINEAR_LEARNER_METRICS, REGION, ROLE, aws
 

@@ -14,24 +14,26 @@ import pytest
 from click.testing import CliRunner
 
 from chalicelib.features import FEATURE_COUNT
-from training import CloudError, TrainingError
-from training.aws import PROJECT, PROJECT_TAG_KEY, SEED_TAG_KEY, AwsClients, model_version
-from training.cli import cli
-from training.data import DEFAULT_SEED, load_wdbc, split_wdbc
-from training.hosting import (
+from deploy.endpoint import (
+    PROJECT,
+    PROJECT_TAG_KEY,
     SCALING,
     SCALING_METRIC,
+    SEED_TAG_KEY,
     Autoscaling,
+    AwsClients,
+    CloudError,
     DeployRequest,
-    Hosting,
     ModelSource,
     delete_endpoint,
     deploy,
+    model_version,
     project_resources,
 )
-from training.linear_learner import image_uri, linear_learner_csv
-from training.registry import JOB_FILE_NAME
-from training.threshold import TARGET_RECALL_RULE, ThresholdRule
+from training.cli import cli
+from training.data import DEFAULT_SEED, load_wdbc, split_wdbc
+from training.local import TARGET_RECALL_RULE, ThresholdRule
+from training.sagemaker import JOB_FILE_NAME, image_uri, linear_learner_csv
 
 from .sagemaker_flow import (
     BUCKET,
@@ -125,12 +127,8 @@ def test_deploy_update_status_and_delete_leave_nothing_behind(
     lines: list[str] = []
     created = deploy(
         aws,
-        DeployRequest(
-            source(aws, first),
-            "wdbc-dev",
-            Hosting("ml.c5.large", 2),
-            Autoscaling(2, 4, 250.0),
-        ),
+        source(aws, first),
+        DeployRequest("wdbc-dev", "ml.c5.large", 2, autoscaling=Autoscaling(2, 4, 250.0)),
         NO_WAIT,
         lines.append,
         now=lambda: datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
@@ -167,7 +165,8 @@ def test_deploy_update_status_and_delete_leave_nothing_behind(
     second = train(tmp_path / "second")
     updated = deploy(
         aws,
-        DeployRequest(source(aws, second), "wdbc-dev", Hosting(memory_mb=3072, max_concurrency=8)),
+        source(aws, second),
+        DeployRequest("wdbc-dev", memory_mb=3072, max_concurrency=8),
         NO_WAIT,
         lines.append,
     )
@@ -214,7 +213,8 @@ def test_delete_removes_the_scaling_policy_and_target(aws: AwsClients, tmp_path:
     record = train(tmp_path)
     deploy(
         aws,
-        DeployRequest(source(aws, record), "wdbc-prod", Hosting(), Autoscaling(1, 2, 70)),
+        source(aws, record),
+        DeployRequest("wdbc-prod", autoscaling=Autoscaling(1, 2, 70)),
         NO_WAIT,
         lambda _: None,
     )
@@ -235,12 +235,22 @@ def test_deploying_the_same_job_twice_keeps_the_model_and_swaps_the_config(
     aws: AwsClients, tmp_path: Path
 ) -> None:
     record = train(tmp_path)
-    request = DeployRequest(source(aws, record), "wdbc-dev", Hosting())
+    request = DeployRequest("wdbc-dev")
     first = deploy(
-        aws, request, NO_WAIT, lambda _: None, now=lambda: datetime(2026, 1, 1, tzinfo=UTC)
+        aws,
+        source(aws, record),
+        request,
+        NO_WAIT,
+        lambda _: None,
+        now=lambda: datetime(2026, 1, 1, tzinfo=UTC),
     )
     second = deploy(
-        aws, request, NO_WAIT, lambda _: None, now=lambda: datetime(2026, 1, 2, tzinfo=UTC)
+        aws,
+        source(aws, record),
+        request,
+        NO_WAIT,
+        lambda _: None,
+        now=lambda: datetime(2026, 1, 2, tzinfo=UTC),
     )
     assert second.model == first.model
     assert second.replaced == (f"endpoint config {first.endpoint_config}",)
@@ -260,18 +270,19 @@ def test_deploy_refuses_an_unfinished_or_unknown_job(aws: AwsClients) -> None:
 
 
 @pytest.mark.parametrize(
-    ("endpoint", "hosting", "scaling", "message"),
+    ("endpoint", "memory_mb", "scaling", "message"),
     [
-        ("wdbc_dev", Hosting(), None, "endpoint name"),
-        ("x" * 36, Hosting(), None, "endpoint name"),
-        ("wdbc-dev", Hosting(memory_mb=2048), Autoscaling(1, 2, 10), "serverless"),
+        ("wdbc_dev", None, None, "endpoint name"),
+        ("x" * 36, None, None, "endpoint name"),
+        ("wdbc-dev", 2048, Autoscaling(1, 2, 10), "serverless"),
+        ("wdbc-dev", None, Autoscaling(3, 2, 10), "min capacity <= max capacity"),
     ],
 )
 def test_requests_sagemaker_would_refuse_fail_before_any_call(
-    endpoint: str, hosting: Any, scaling: Autoscaling | None, message: str
+    endpoint: str, memory_mb: int | None, scaling: Autoscaling | None, message: str
 ) -> None:
-    with pytest.raises((ValueError, TrainingError), match=message):
-        DeployRequest(ModelSource("v1", {}, "job"), endpoint, hosting, scaling)
+    with pytest.raises((ValueError, CloudError), match=message):
+        DeployRequest(endpoint, memory_mb=memory_mb, autoscaling=scaling)
 
 
 def test_the_cli_runs_the_flow_and_status_lists_it(aws: AwsClients, tmp_path: Path) -> None:

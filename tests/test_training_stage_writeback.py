@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from chalicelib.model_card import CARD_FORMAT
-from training import StageFileError
-from training.model_card import sagemaker_card, write_stage
+from deploy.stages import StageConfigError, write_stage
+from training.sagemaker import sagemaker_card
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARN = "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/WDBC-Dev"
@@ -115,10 +115,10 @@ def test_policy_variables_elsewhere_survive(project: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda config, policy: config["stages"].pop("dev"), "has no stage 'dev'"),
+        (lambda config, policy: config["stages"].pop("dev"), "stages.dev: no such stage"),
         (
             lambda config, policy: config["stages"]["dev"].pop("iam_policy_file"),
-            "names no iam_policy_file",
+            "stages.dev.iam_policy_file is not set",
         ),
         (lambda config, policy: policy["Statement"].pop(0), "holds 0"),
         (
@@ -136,16 +136,16 @@ def test_a_config_the_write_back_cannot_follow_changes_nothing(
     edit(config, policy)
     config_path.write_text(json.dumps(config))
     policy_path.write_text(json.dumps(policy))
-    with pytest.raises(StageFileError, match=message):
+    with pytest.raises(StageConfigError, match=message):
         write_stage("dev", "wdbc-dev", ARN, card(), project)
     assert json.loads(config_path.read_text()) == config
     assert not (project / "chalicelib").exists()
 
 
 def test_missing_and_broken_files_are_named(tmp_path: Path) -> None:
-    with pytest.raises(StageFileError, match="does not exist"):
+    with pytest.raises(StageConfigError, match="does not exist"):
         write_stage("dev", "wdbc-dev", ARN, card(), tmp_path)
     (tmp_path / ".chalice").mkdir()
     (tmp_path / ".chalice" / "config.json").write_text("{")
-    with pytest.raises(StageFileError, match="is not JSON"):
+    with pytest.raises(StageConfigError, match="is not JSON"):
         write_stage("dev", "wdbc-dev", ARN, card(), tmp_path)

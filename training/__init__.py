@@ -1,10 +1,11 @@
 """Training the WDBC classifier and putting it behind a SageMaker endpoint: ``python -m training``.
 
-By what a reader looks for: ``data`` (the data set and its split), ``local`` (fitting and scoring
-with scikit-learn), ``threshold`` (the decision threshold), ``artifact`` (the local model as JSON),
-``linear_learner`` (the SageMaker training job), ``registry`` (the Model Registry), ``hosting``
-(endpoints), ``model_card`` (the cards), ``aws`` (clients, names, waits), ``cli`` (the commands).
-The errors below are what the command line turns into one-line messages.
+By what a reader looks for: ``data`` (the data set, its split and a part's metrics), ``local``
+(fitting, the threshold rules, scoring with scikit-learn), ``artifact`` (the local model as
+JSON), ``sagemaker`` (the Linear Learner training job and the Model Registry), ``model_card``
+(the cards), ``cli`` (the commands). Hosting the endpoint lives with the deployment tooling, in
+``deploy.endpoint``; its CloudError, and the errors below, are what the commands turn into
+one-line messages.
 """
 
 from __future__ import annotations
@@ -16,23 +17,3 @@ class TrainingError(Exception):
 
 class DatasetError(TrainingError):
     """The bundled WDBC data is not what the model and the API assume (names, order, labels)."""
-
-
-class BadName(TrainingError):
-    """A name SageMaker would refuse, caught before any call is made."""
-
-
-class CloudError(TrainingError):
-    """SageMaker, S3 or Application Auto Scaling refused or failed; the message says which call."""
-
-
-class WaitFailed(CloudError):
-    """A training job or endpoint ended in a failed state; the message holds its FailureReason."""
-
-
-class WaitTimedOut(CloudError):
-    """A training job or endpoint did not reach its goal within the bounded wait."""
-
-
-class StageFileError(TrainingError):
-    """`.chalice/config.json` or a policy file lacks what the write-back must change."""

@@ -1,27 +1,23 @@
-"""The local model artifact: a standardised linear classifier stored as JSON data, never pickle.
+"""The local model as JSON data, never pickle: training writes it, the stand-in serves it.
 
-Training writes it; the SageMaker Runtime stand-in reads it. Only the standard library is used
-here, so the stand-in can load a model without scikit-learn or numpy.
+The stand-in's ``load_model`` is the one check of the format (the format is the contract);
+``load_artifact`` adds the descriptive keys beside it. Standard library only, so the dev server
+reads a model without scikit-learn or numpy.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
+from chalicelib.features import FEATURE_NAMES
+from standin.model import FORMAT, PARAMETERS, ModelFileError, load_model
 
-ARTIFACT_FORMAT = "wdbc-linear-model/1"
-_LISTS = ("means", "scales", "weights", "feature_names")
-
-
-class ArtifactError(ValueError):
-    """The artifact file is missing a key, has a wrong type, or does not describe a valid model."""
+_DESCRIPTIVE = ("metrics", "feature_ranges", "training")
 
 
 @dataclass(frozen=True)
@@ -42,93 +38,51 @@ class ModelArtifact:
     # Test and validation metrics, cross-validation summaries, the training ranges of each
     # feature: data about the model, never rows of patient data.
     metrics: Mapping[str, Any] = field(default_factory=dict)
-    feature_ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    feature_ranges: Mapping[str, Sequence[float]] = field(default_factory=dict)
     training: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if tuple(self.feature_names) != FEATURE_NAMES:
-            raise ArtifactError("feature_names must be the 30 WDBC features in WDBC order")
-        for key in ("means", "scales", "weights"):
-            values = getattr(self, key)
-            if len(values) != FEATURE_COUNT:
-                raise ArtifactError(f"{key} must hold {FEATURE_COUNT} numbers")
-            if not all(map(_is_finite_number, values)):
-                raise ArtifactError(f"{key} must hold finite numbers")
-        if min(self.scales) <= 0:
-            raise ArtifactError("scales must be positive")
-        if not _is_finite_number(self.intercept):
-            raise ArtifactError("intercept must be a finite number")
-        if not (_is_finite_number(self.threshold) and 0.0 < self.threshold < 1.0):
-            raise ArtifactError("threshold must be a number strictly between 0 and 1")
-
-    def parameters(self) -> dict[str, Any]:
-        """What the model computes with; the version hashes exactly this."""
-        return {
-            "feature_names": list(self.feature_names),
-            "means": list(self.means),
-            "scales": list(self.scales),
-            "weights": list(self.weights),
-            "intercept": self.intercept,
-            "threshold": self.threshold,
-        }
 
     @property
     def version(self) -> str:
         """Content address of the parameters: the same model always has the same version."""
-        canonical = json.dumps(self.parameters(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("ascii")).hexdigest()[:12]
+        return str(self.to_json()["version"])
 
     def to_json(self) -> dict[str, Any]:
+        parameters = {
+            key: list(value) if isinstance(value, tuple) else value
+            for key, value in ((key, getattr(self, key)) for key in PARAMETERS)
+        }
+        canonical = json.dumps(parameters, sort_keys=True, separators=(",", ":"))
         return {
-            "format": ARTIFACT_FORMAT,
+            "format": FORMAT,
             "name": self.name,
-            "version": self.version,
-            **self.parameters(),
+            "version": hashlib.sha256(canonical.encode("ascii")).hexdigest()[:12],
+            **parameters,
             "metrics": dict(self.metrics),
             "feature_ranges": {name: list(bounds) for name, bounds in self.feature_ranges.items()},
             "training": dict(self.training),
         }
 
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> ModelArtifact:
-        if document.get("format") != ARTIFACT_FORMAT:
-            raise ArtifactError(f"format must be {ARTIFACT_FORMAT!r}")
-        lists: dict[str, Any] = {key: tuple(_require(document, key, list)) for key in _LISTS}
-        numbers = {key: _require(document, key, (int, float)) for key in ("intercept", "threshold")}
-        try:
-            ranges = {
-                name: (float(low), float(high))
-                for name, (low, high) in document.get("feature_ranges", {}).items()
-            }
-        except (TypeError, ValueError, AttributeError) as error:
-            raise ArtifactError(f"malformed artifact: {type(error).__name__}") from None
-        artifact = cls(
-            name=_require(document, "name", str),
-            **lists,
-            **numbers,
-            metrics=document.get("metrics", {}),
-            feature_ranges=ranges,
-            training=document.get("training", {}),
-        )
-        if document.get("version") not in (None, artifact.version):
-            raise ArtifactError("version does not match the parameters (the file was edited)")
-        return artifact
-
 
 def load_artifact(path: Path) -> ModelArtifact:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ArtifactError(
-            f"no model artifact at {path}; run `python -m training train`"
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ArtifactError(f"cannot read {path}: {type(error).__name__}") from None
-    except json.JSONDecodeError as error:
-        raise ArtifactError(f"{path} is not JSON (line {error.lineno})") from None
-    if not isinstance(document, dict):
-        raise ArtifactError(f"{path} must hold a JSON object")
-    return ModelArtifact.from_json(document)
+    """The artifact at ``path``; raises ModelFileError, whose message says what is wrong."""
+    load_model(path)  # the format, the parameters and the version, as the stand-in checks them
+    document = json.loads(path.read_text(encoding="utf-8"))
+    descriptive = [document.get(key, {}) for key in _DESCRIPTIVE]
+    if not (
+        isinstance(document.get("name"), str)
+        and tuple(document["feature_names"]) == FEATURE_NAMES
+        and all(isinstance(value, dict) for value in descriptive)
+        and all(isinstance(bounds, list) for bounds in descriptive[1].values())
+    ):
+        raise ModelFileError(
+            f"{path}: needs a name, the 30 WDBC feature_names in WDBC order, and objects for "
+            f"{', '.join(_DESCRIPTIVE)} (feature_ranges of [low, high] lists)"
+        )
+    means, scales, weights = (tuple(document[key]) for key in ("means", "scales", "weights"))
+    metrics, ranges, training = descriptive
+    intercept, threshold = document["intercept"], document["threshold"]
+    return ModelArtifact(document["name"], means, scales, weights, intercept, threshold,
+                         FEATURE_NAMES, metrics, ranges, training)  # fmt: skip
 
 
 def save_artifact(artifact: ModelArtifact, path: Path) -> None:
@@ -140,16 +94,3 @@ def write_json(document: Any, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return path
-
-
-def _require(document: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
-    if key not in document:
-        raise ArtifactError(f"missing key {key!r}")
-    value = document[key]
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise ArtifactError(f"key {key!r} has the wrong type")
-    return value
-
-
-def _is_finite_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

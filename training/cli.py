@@ -3,7 +3,7 @@ classifier. Every failure is one line and exit status 1, never a traceback."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -12,47 +12,42 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.endpoint import ModelEndpoint, create_runtime_client
-from training import TrainingError, hosting, local, registry
-from training.artifact import ArtifactError, load_artifact
-from training.aws import PROJECT, SEED_TAG_KEY, AwsClients, WaitPolicy, cloud_error, tags_of
+from deploy import endpoint as hosting
+from deploy.endpoint import PROJECT, AwsClients, DeployRequest, ModelSource, WaitPolicy
+from deploy.stages import PROJECT_DIR, StageConfigError, write_stage
+from standin.model import ModelFileError
+from training import TrainingError, local, sagemaker
+from training.artifact import load_artifact
 from training.data import DEFAULT_SEED, WdbcSplit, held_out_rows
-from training.hosting import Autoscaling, DeployRequest, Hosting, ModelSource
-from training.linear_learner import SELECTION_CRITERION, SageMakerTrainingSettings
-from training.local import DEFAULT_OUTPUT_DIR, ClassificationMetrics
-from training.model_card import (
-    DEFAULT_CARD,
-    PROJECT_DIR,
+from training.local import DEFAULT_OUTPUT_DIR, ThresholdRule
+from training.model_card import DEFAULT_CARD, METRIC_LABELS, write_model_card
+from training.sagemaker import (
+    DEFAULT_SAGEMAKER_OUTPUT_DIR,
+    SELECTION_CRITERION,
+    Package,
+    SageMakerTrainingSettings,
     sagemaker_card,
-    write_model_card,
-    write_stage,
 )
-from training.model_card import (
-    METRIC_LABELS as LABELS,
-)
-from training.registry import DEFAULT_SAGEMAKER_OUTPUT_DIR, Package
-from training.threshold import DEFAULT_RULE, DEFAULT_TARGET_RECALL, RULE_NAMES, ThresholdRule
 
-Echo = Callable[[str], None]
 _region = click.option("--region", help="AWS region [default: boto3's, e.g. AWS_REGION].")
 
 
 def run_local(output_dir: Path, seed: int, rule: ThresholdRule) -> list[str]:
     """``--target local``: train, cross-validate, write every file; returns the report."""
     result = local.train_local(seed, rule)
-    cross_validation = local.cross_validate(result.split, rule)
+    _, cross_validation = local.cross_validate(result.split, rule)
     written = local.write_outputs(result, output_dir, cross_validation)
     artifact, test = result.artifact, result.test_metrics
     return [
         *_heading(f"{artifact.name}  version {artifact.version}", result.split, rule.describe()),
-        f"chosen     C {result.fitted.regularisation_strength:.6g}  "
-        f"threshold {artifact.threshold:.6g}",
+        f"chosen     C {artifact.training['C']:.6g}  threshold {artifact.threshold:.6g}",
         "",
-        *format_metrics(test, f"test ({test.rows} held-out rows)"),
+        *format_metrics(test, f"test ({test['rows']} held-out rows)"),
         "",
         "10-fold cross-validation on train + validation (mean ± std)",
         *(
-            f"  {label:<21}{spread.mean:.4f} ± {spread.std:.4f}"
-            for label, spread in ((LABELS[key], cross_validation.spread(key)) for key in LABELS)
+            f"  {label:<21}{cross_validation[key]['mean']:.4f} ± {cross_validation[key]['std']:.4f}"
+            for key, label in METRIC_LABELS.items()
         ),
         "",
         *(f"wrote {path}" for path in written),
@@ -62,12 +57,14 @@ def run_local(output_dir: Path, seed: int, rule: ThresholdRule) -> list[str]:
 def run_sagemaker(
     settings: SageMakerTrainingSettings,
     output_dir: Path,
-    echo: Echo,
+    echo: hosting.Echo,
     policy: WaitPolicy | None = None,
 ) -> list[str]:
     """``--target sagemaker``: Linear Learner on a training job, registered for approval."""
     clients = AwsClients.create(settings.region)
-    job, package, written = registry.train_and_register(clients, settings, output_dir, echo, policy)
+    job, package, written = sagemaker.train_and_register(
+        clients, settings, output_dir, echo, policy
+    )
     criterion = job.description.get("HyperParameters", {}).get(SELECTION_CRITERION, "?")
     rates = job.rates().get("test", {})
     model = f"{job.name}, registered as {PROJECT} {package.version} ({package.status})"
@@ -75,7 +72,7 @@ def run_sagemaker(
         *_heading(model, job.split, f"Linear Learner, {SELECTION_CRITERION}={criterion}"),
         "",
         f"test ({job.split.sizes['test']} held-out rows), as the training job reports",
-        *(f"  {LABELS.get(name, name):<21}{value:.4f}" for name, value in rates.items()),
+        *(f"  {METRIC_LABELS.get(name, name):<21}{value:.4f}" for name, value in rates.items()),
         *([] if rates else ["  (the training job reported no test metrics)"]),
         "",
         *(f"wrote {path}" for path in written),
@@ -92,15 +89,16 @@ def _heading(model: str, split: WdbcSplit, rule: str) -> list[str]:
     ]
 
 
-def format_metrics(metrics: ClassificationMetrics, heading: str) -> list[str]:
+def format_metrics(metrics: dict[str, Any], heading: str) -> list[str]:
+    counts = metrics["confusion_matrix"]
     return [
         heading,
-        *(f"  {label:<21}{getattr(metrics, key):.4f}" for key, label in LABELS.items()),
+        *(f"  {label:<21}{metrics[key]:.4f}" for key, label in METRIC_LABELS.items()),
         "",
         "confusion matrix (malignant = positive)",
         "                    predicted benign  predicted malignant",
-        f"  actual benign     {metrics.true_negatives:>16}  {metrics.false_positives:>19}",
-        f"  actual malignant  {metrics.false_negatives:>16}  {metrics.true_positives:>19}",
+        f"  actual benign     {counts['tn']:>16}  {counts['fp']:>19}",
+        f"  actual malignant  {counts['fn']:>16}  {counts['tp']:>19}",
     ]
 
 
@@ -108,10 +106,10 @@ def format_metrics(metrics: ClassificationMetrics, heading: str) -> list[str]:
 def reported_errors(action: str) -> Iterator[None]:
     try:
         yield
-    except (TrainingError, ArtifactError) as error:
+    except (TrainingError, hosting.CloudError, ModelFileError, StageConfigError) as error:
         raise click.ClickException(str(error)) from None
     except (ClientError, BotoCoreError) as error:
-        raise click.ClickException(str(cloud_error(action, error))) from None
+        raise click.ClickException(str(hosting.cloud_error(action, error))) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -145,8 +143,8 @@ def cli() -> None:
 )
 @click.option(
     "--threshold-rule",
-    type=click.Choice(RULE_NAMES),
-    default=DEFAULT_RULE,
+    type=click.Choice(local.RULE_NAMES),
+    default=local.DEFAULT_RULE,
     help="How the threshold is chosen on the validation rows: 'accuracy' maximises accuracy; "
     "'target-recall' takes the highest threshold whose malignant recall reaches "
     "--target-recall (Linear Learner: accuracy / precision_at_target_recall).",
@@ -154,7 +152,7 @@ def cli() -> None:
 @click.option(
     "--target-recall",
     type=click.FloatRange(0.0, 1.0, min_open=True),
-    default=DEFAULT_TARGET_RECALL,
+    default=local.DEFAULT_TARGET_RECALL,
     help="The malignant recall the 'target-recall' rule must reach on the validation rows.",
 )
 @click.option(
@@ -235,7 +233,7 @@ def list_versions(region: str | None) -> None:
     """Each version, newest first: status, creation time, the test metrics of its model quality
     report, its ARN, and who approved or rejected it and why."""
     with reported_errors("registry list"):
-        click.echo("\n".join(registry.listing(AwsClients.create(region))))
+        click.echo("\n".join(sagemaker.listing(AwsClients.create(region))))
 
 
 def _decision(approve: bool) -> click.Command:
@@ -250,7 +248,7 @@ def _decision(approve: bool) -> click.Command:
     def command(version: str, reason: str, by: str | None, region: str | None) -> None:
         with reported_errors(f"registry {verb}"):
             clients = AwsClients.create(region)
-            package = registry.decide(clients, version, approve, by, reason)
+            package = sagemaker.decide(clients, version, approve, by, reason)
         click.echo(f"{PROJECT} {package.version} is {package.status}: {package.arn}")
 
     return command
@@ -323,11 +321,12 @@ def deploy(model_package: str | None, approved: str | None, training_job: str | 
         raise click.UsageError(
             "autoscaling needs --autoscale-min, --autoscale-max and --target-invocations"
         )
-    serving = Hosting(**instances, memory_mb=int(memory_mb) if serverless else None)
-    autoscaling = None if None in scaling else Autoscaling(*scaling)  # type: ignore[arg-type]
+    autoscaling = None if None in scaling else hosting.Autoscaling(*scaling)  # type: ignore[arg-type]
+    memory = int(memory_mb) if serverless else None
     try:  # checked before any call: what click's types cannot check alone
-        DeployRequest(ModelSource("v1", {}, ""), endpoint, serving, autoscaling, role)
-    except (ValueError, TrainingError) as error:
+        request = DeployRequest(endpoint, **instances, memory_mb=memory, autoscaling=autoscaling,
+                                role_arn=role)  # fmt: skip
+    except (ValueError, hosting.BadName) as error:
         raise click.UsageError(str(error)) from None
     with reported_errors("deploy"):
         clients = AwsClients.create(region)
@@ -338,13 +337,13 @@ def deploy(model_package: str | None, approved: str | None, training_job: str | 
             )
             source = ModelSource.training_job_model(clients.sagemaker, training_job)
         else:
-            package = registry.approved_package(clients.sagemaker, model_package or "latest")
+            package = sagemaker.approved_package(clients.sagemaker, model_package or "latest")
             click.echo(f"deploying {PROJECT} {package.version} (Approved): {package.arn}")
             container = {"ModelPackageName": package.arn}
-            source = ModelSource(package.version, container, package.training_job, package.arn)
-        request = DeployRequest(source, endpoint, serving, autoscaling, role)
+            training = package.metadata["training_job"]
+            source = ModelSource(package.version, container, training, package.arn)
         policy = WaitPolicy(timeout * 60, poll_seconds)
-        deployment = hosting.deploy(clients, request, policy, click.echo)
+        deployment = hosting.deploy(clients, source, request, policy, click.echo)
         click.echo(
             f"endpoint {deployment.endpoint} serves version {deployment.version} "
             f"(production variant {deployment.version}, config {deployment.endpoint_config})"
@@ -352,18 +351,18 @@ def deploy(model_package: str | None, approved: str | None, training_job: str | 
         if stage:
             # The stage's settings and its card; a package's SageMaker Model Card is published too.
             job = deployment.training_job
-            seed = tags_of(clients.sagemaker, job["TrainingJobArn"]).get(SEED_TAG_KEY)
+            seed = hosting.tags_of(clients.sagemaker, job["TrainingJobArn"]).get(
+                hosting.SEED_TAG_KEY
+            )
             if seed is None:
                 raise TrainingError(
-                    f"training job {job['TrainingJobName']} has no {SEED_TAG_KEY} tag: "
+                    f"training job {job['TrainingJobName']} has no {hosting.SEED_TAG_KEY} tag: "
                     "it was not trained by `python -m training train --target sagemaker`"
                 )
-            arn = package.arn if package else None
-            api_card = sagemaker_card(job, deployment.version, int(seed), arn)
+            api_card = sagemaker_card(job, deployment.version, int(seed), package and package.arn)
             if package is not None:
-                click.echo(
-                    f"published SageMaker model card {registry.publish_card(clients, package)}"
-                )
+                published = sagemaker.publish_card(clients, package)
+                click.echo(f"published SageMaker model card {published}")
             written = write_stage(
                 stage, deployment.endpoint, deployment.endpoint_arn, api_card, PROJECT_DIR
             )
@@ -387,7 +386,7 @@ def deploy(model_package: str | None, approved: str | None, training_job: str | 
 @click.option(
     "--batch-rows",
     type=click.IntRange(1, 1000),
-    default=hosting.DEFAULT_BATCH_ROWS,
+    default=local.DEFAULT_BATCH_ROWS,
     help="Rows per InvokeEndpoint call (text/csv).",
 )
 def evaluate(endpoint: str, metrics_file: Path, batch_rows: int) -> None:
@@ -396,16 +395,14 @@ def evaluate(endpoint: str, metrics_file: Path, batch_rows: int) -> None:
     with reported_errors("evaluate"):
         rows, seed = held_out_rows(metrics_file)
         client = create_runtime_client()
-        result = hosting.evaluate_endpoint(
-            ModelEndpoint(endpoint, lambda: client), rows, batch_rows
-        )
+        result = local.evaluate_endpoint(ModelEndpoint(endpoint, lambda: client), rows, batch_rows)
     metrics, variants = result.metrics, ", ".join(result.variants) or "not named"
     click.echo(f"endpoint   {endpoint}  variant {variants}")
     click.echo(
-        f"rows       {metrics.rows} held-out test rows of seed {seed}, "
+        f"rows       {metrics['rows']} held-out test rows of seed {seed}, "
         f"{result.calls} InvokeEndpoint calls of at most {batch_rows} rows\n"
     )
-    click.echo("\n".join(format_metrics(metrics, f"test ({metrics.rows} held-out rows)")))
+    click.echo("\n".join(format_metrics(metrics, f"test ({metrics['rows']} held-out rows)")))
 
 
 @cli.command(short_help="Delete an endpoint, its config, model and autoscaling.")
@@ -428,7 +425,7 @@ def delete(endpoint: str | None, with_registry: bool, region: str | None) -> Non
         if endpoint is not None:
             hosting.delete_endpoint(clients, endpoint, click.echo)
         if with_registry:
-            registry.delete_registry(clients, click.echo)
+            sagemaker.delete_registry(clients, click.echo)
 
 
 @cli.command(short_help="List this project's training jobs, models and endpoints.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,6 +26,8 @@ MALIGNANT, BENIGN = 1, 0
 # The published WDBC counts: a relabelling mistake or a different data file changes them.
 EXPECTED_MALIGNANT_ROWS, EXPECTED_BENIGN_ROWS = 212, 357
 VALIDATION_FRACTION = TEST_FRACTION = 0.2
+# The rates every part's metrics hold, with malignant as the positive class.
+SUMMARISED = ("accuracy", "malignant_recall", "malignant_precision", "roc_auc")
 _SKLEARN_NAME = re.compile(r"^(?:(mean|worst) (.+)|(.+) (error))$")
 
 Features = npt.NDArray[np.float64]
@@ -152,3 +155,15 @@ def take(part: SplitPart, positions: npt.NDArray[np.int64]) -> SplitPart:
     """The rows at these positions of ``part``, in row order."""
     ordered = np.sort(positions)
     return SplitPart(part.features[ordered], part.labels[ordered], part.row_indices[ordered])
+
+
+def part_metrics(rates: Mapping[str, float], tn: int, fp: int, fn: int, tp: int) -> dict[str, Any]:
+    """A part's metrics as model.json, metrics.json and the cards keep them: the rates, the
+    confusion counts and the rows of each class."""
+    return {
+        **{name: rates[name] for name in SUMMARISED},
+        "confusion_matrix": {"tn": tn, "fp": fp, "fn": fn, "tp": tp},
+        "rows": tn + fp + fn + tp,
+        "malignant_rows": tp + fn,
+        "benign_rows": tn + fp,
+    }

@@ -1,20 +1,15 @@
 """The model cards: the JSON card ``GET /model`` serves, the markdown page beside the local model,
-the SageMaker Model Card of a registered version, and the write-back that points a Chalice stage
-at a deployed endpoint and its card. Summaries only, never a row of data."""
+and the SageMaker Model Card of a registered version. Summaries only, never a row of data."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from chalicelib.features import FEATURE_NAMES
 from chalicelib.model_card import CARD_FORMAT, CARDS_DIR
-from training import StageFileError
 from training.artifact import ModelArtifact, write_json
-from training.data import load_wdbc, split_wdbc
-from training.linear_learner import MODEL_NAME, TrainedJob
 
 INTENDED_USE = (
     "Research and teaching on the Wisconsin Diagnostic Breast Cancer data set. "
@@ -36,8 +31,6 @@ LINEAR_LEARNER_LIMITS = (
 DEFAULT_CARD = CARDS_DIR / "local.json"
 # Set in a model's training record only when its threshold came from the target-recall rule.
 TARGET_RECALL_KEY = "target_recall"
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-INVOKE_ACTION = "sagemaker:InvokeEndpoint"
 METRIC_LABELS = {
     "accuracy": "accuracy",
     "malignant_recall": "malignant recall",
@@ -79,7 +72,7 @@ Test confusion matrix (tn fp fn tp): {counts}.
 """
 
 
-def _card(
+def card_document(
     name: str,
     version: str,
     limits: str,
@@ -108,7 +101,7 @@ def _card(
 def model_card(artifact: ModelArtifact) -> dict[str, Any]:
     """The card of the local model, from its artifact."""
     limits = limits_for(artifact.training)
-    return _card(artifact.name, artifact.version, limits, artifact.threshold,
+    return card_document(artifact.name, artifact.version, limits, artifact.threshold,
                  artifact.feature_ranges, artifact.metrics, artifact.training)  # fmt: skip
 
 
@@ -119,29 +112,6 @@ def limits_for(training: Mapping[str, Any]) -> str:
 
 def write_model_card(artifact: ModelArtifact, path: Path) -> Path:
     return write_json(model_card(artifact), path)
-
-
-def sagemaker_card(
-    job: Mapping[str, Any], version: str, seed: int, model_package: str | None = None
-) -> dict[str, Any]:
-    """The card of a Linear Learner model: Linear Learner's own test and validation metrics,
-    and the training ranges of the split its seed reproduces."""
-    trained = TrainedJob(job, split_wdbc(load_wdbc(), seed))
-    training = {
-        "training_job": trained.name,
-        "training_job_arn": job["TrainingJobArn"],
-        "image": trained.container["Image"],
-        "hyperparameters": dict(job.get("HyperParameters", {})),
-        "seed": seed,
-        "split_sizes": trained.split.sizes,
-        "linear_learner_metrics": trained.rates(),
-        **({"model_package": model_package} if model_package else {}),
-    }
-    # Linear Learner keeps the threshold it chose inside its model; its answers' predicted_label
-    # applies it. The card cannot name it without reading the model.
-    ranges = trained.split.train_ranges()
-    return _card(MODEL_NAME, version, LINEAR_LEARNER_LIMITS, None, ranges, trained.metrics(),
-                 training)  # fmt: skip
 
 
 def sagemaker_model_card(card: Mapping[str, Any], package: Mapping[str, Any]) -> dict[str, Any]:
@@ -240,62 +210,3 @@ def write_card_markdown(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def write_stage(
-    stage: str,
-    endpoint: str,
-    endpoint_arn: str,
-    card: Mapping[str, Any],
-    project_dir: Path = PROJECT_DIR,
-) -> tuple[Path, ...]:
-    """After a deploy with ``--stage``: point the stage at the endpoint, so `chalice deploy`
-    follows with no hand edits. Checks everything before writing anything; returns the files:
-    ``.chalice/config.json`` (the stage's ``ENDPOINT_NAME`` and ``MODEL_CARD``), the stage's
-    policy file (the Resource of its one ``sagemaker:InvokeEndpoint`` statement, the endpoint's
-    lower-case ARN, as IAM matches SageMaker ARNs) and ``chalicelib/model_cards/<stage>.json``.
-    """
-    config_path = project_dir / ".chalice" / "config.json"
-    config = _read_json(config_path)
-    stages = config.get("stages") if isinstance(config, dict) else None
-    block = stages.get(stage) if isinstance(stages, dict) else None
-    if not isinstance(block, dict):
-        known = ", ".join(stages) if isinstance(stages, dict) else "none"
-        raise StageFileError(f"{config_path} has no stage {stage!r} (stages: {known})")
-    policy_file = block.get("iam_policy_file")
-    if not isinstance(policy_file, str) or Path(policy_file).name != policy_file:
-        raise StageFileError(f"stage {stage!r} in {config_path} names no iam_policy_file")
-    policy_path = config_path.parent / policy_file
-    policy = _read_json(policy_path)
-    statements = policy.get("Statement") if isinstance(policy, dict) else None
-    invoke = [
-        statement
-        for statement in (statements if isinstance(statements, list) else [])
-        if isinstance(statement, dict)
-        and statement.get("Action") in (INVOKE_ACTION, [INVOKE_ACTION])
-    ]
-    if len(invoke) != 1:
-        raise StageFileError(
-            f"{policy_path} must hold exactly one statement whose Action is {INVOKE_ACTION}; "
-            f"it holds {len(invoke)}"
-        )
-    environment = block.setdefault("environment_variables", {})
-    if not isinstance(environment, dict):
-        raise StageFileError(f"stage {stage!r}: environment_variables must be an object")
-    card_name = f"{stage}.json"
-    environment.update({"ENDPOINT_NAME": endpoint, "MODEL_CARD": card_name})
-    invoke[0]["Resource"] = endpoint_arn.lower()
-    # json's own two-space layout is the one these files are kept in, so only the values change.
-    write_json(config, config_path)
-    write_json(policy, policy_path)
-    card_path = write_json(dict(card), project_dir / "chalicelib" / "model_cards" / card_name)
-    return config_path, policy_path, card_path
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise StageFileError(f"{path} does not exist") from None
-    except ValueError as error:
-        raise StageFileError(f"{path} is not JSON: {error}") from None
