@@ -5,6 +5,7 @@ None of them touches the endpoint.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,20 +19,15 @@ SPEC_FILE = Path(__file__).resolve().parent / "openapi.json"
 
 
 class Discovery:
-    """Answers built once at start-up: these routes cost a dictionary lookup per request."""
+    """Answers built once (at start-up, the spec on its first request): a lookup per request."""
 
     def __init__(self, endpoint_name: str, model_card: Mapping[str, Any] | None) -> None:
         self._model_card = model_card
+        version = model_card.get("version") if model_card else None
         self._health_body = json.dumps(
-            {
-                "status": "ok",
-                "endpoint": endpoint_name,
-                "model_version": model_card.get("version") if model_card else None,
-            }
+            {"status": "ok", "endpoint": endpoint_name, "model_version": version}
         )
         self._card_body = json.dumps(model_card) if model_card else ""
-        self._spec_body = SPEC_FILE.read_text(encoding="utf-8")
-        version = model_card.get("version") if model_card else None
         self._oip_metadata_body = json.dumps(oip.model_metadata(version))
 
     def health(self) -> Reply:
@@ -44,7 +40,7 @@ class Discovery:
         return Reply(200, self._card_body, content_types.JSON)
 
     def spec(self) -> Reply:
-        return Reply(200, self._spec_body, content_types.JSON)
+        return Reply(200, _spec_text(), content_types.JSON)
 
     def oip_ready(self) -> Reply:
         # Ready as /health is up: the API answers; the endpoint is asked only by an inference.
@@ -52,3 +48,9 @@ class Discovery:
 
     def oip_model_metadata(self) -> Reply:
         return Reply(200, self._oip_metadata_body, content_types.JSON)
+
+
+@functools.cache
+def _spec_text() -> str:
+    # Read on its first request, not at start-up (96 KB): few cold starts are for the spec.
+    return SPEC_FILE.read_text(encoding="utf-8")

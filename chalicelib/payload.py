@@ -11,7 +11,6 @@ Every form reaches the same row readers (rows.py), limits and errors.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -27,8 +26,8 @@ from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
 from chalicelib.json_body import load_json
 from chalicelib.limits import check_body_size, check_row_count
 from chalicelib.rows import (
-    DECIMAL_PATTERN,
     LINE_ENDS,
+    PLAIN_DECIMAL,
     Row,
     json_type_name,
     row_from_named,
@@ -48,7 +47,6 @@ ROW_FORMS = (DATA, FEATURES)
 BATCH_FORMS = (INSTANCES, DATAFRAME_SPLIT, DATAFRAME_RECORDS)
 ACCEPTED_CONTENT_TYPES = (content_types.JSON, content_types.CSV)
 BYTE_ORDER_MARK = "\ufeff"
-_PLAIN_DECIMAL = re.compile(DECIMAL_PATTERN)
 
 
 class Payload(NamedTuple):
@@ -295,7 +293,7 @@ def is_header_line(line: str) -> bool:
     A blank or empty-fielded line is not: it is a bad row, as it would be anywhere else.
     """
     fields = [field.strip(LINE_ENDS) for field in line.split(",")]
-    return any(fields) and not any(_PLAIN_DECIMAL.fullmatch(field) for field in fields)
+    return any(fields) and not any(PLAIN_DECIMAL.fullmatch(field) for field in fields)
 
 
 def header_names(line: str) -> tuple[str, ...]:

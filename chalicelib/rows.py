@@ -32,7 +32,7 @@ class Rows(list[Row]):
 # Plain ASCII decimal: optional sign, digits with an optional point, optional exponent. No
 # "nan", "inf", "1_000", hex or non-ASCII digits, all of which Python's float() would take.
 DECIMAL_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-_PLAIN_DECIMAL = re.compile(DECIMAL_PATTERN)
+PLAIN_DECIMAL = re.compile(DECIMAL_PATTERN)
 # The common case, cheaply: a row of only these characters that float() reads as 30 values is
 # 30 plain decimals (without letters, underscores or other blanks float() takes nothing more
 # than DECIMAL_PATTERN). Any other row is examined value by value, for the message.
@@ -108,7 +108,7 @@ def _value_from_text(text: str, position: int, field: str, name: str) -> float:
     text = text.strip(BLANKS)
     if not text:
         raise InvalidValue(position, "is empty", field, name)
-    if not _PLAIN_DECIMAL.fullmatch(text):
+    if not PLAIN_DECIMAL.fullmatch(text):
         raise InvalidValue(position, "is not a plain decimal number", field, name)
     value = float(text)
     if not abs(value) <= MAX_MAGNITUDE:
@@ -147,10 +147,10 @@ def row_from_named(features: Mapping[str, Any], field: str = "features") -> Row:
         return row_from_numbers(list(_in_wdbc_order(features)), field)
     unknown = [name for name in features if name not in _POSITIONS]
     if unknown:
-        raise InvalidPayload(f"{field} has unknown name(s) {_quote_some(unknown)}", field)
+        raise InvalidPayload(f"{field} has unknown name(s) {quote_names(unknown)}", field)
     missing = [name for name in FEATURE_NAMES if name not in features]
     if missing:
-        raise InvalidPayload(f"{field} is missing {_quote_some(missing)}", field)
+        raise InvalidPayload(f"{field} is missing {quote_names(missing)}", field)
     return tuple(
         _value_from_json(features[name], position, field)
         for position, name in enumerate(FEATURE_NAMES, start=1)
@@ -167,12 +167,6 @@ def _value_from_json(value: Any, position: int, field: str) -> float:
     if not abs(number) <= MAX_MAGNITUDE:  # json.loads reads 1e400 as inf
         raise InvalidValue(position, TOO_LARGE, field)
     return number
-
-
-def _quote_some(names: list[str], shown: int = 3) -> str:
-    # Names are the caller's structure, not measurements; still, repeat only a few, and only
-    # those that look like names.
-    return quote_names(names, shown)
 
 
 def json_type_name(value: Any) -> str:
