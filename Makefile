@@ -46,7 +46,7 @@ $(CHECKOV): requirements-checkov.txt
 run: $(RUN_INSTALLED)
 	$(BIN)/python -m devserver
 
-## train: refit the local model; rewrites models/wdbc-local/ and its card chalicelib/model_cards/local.json together
+## train: refit the local model; rewrites models/wdbc/ and its card chalicelib/model_cards/wdbc.json together
 train: $(INSTALLED)
 	$(BIN)/python -m training train --target local
 	$(BIN)/python -m training card

@@ -13,8 +13,11 @@ from typing import NamedTuple
 
 from chalicelib import errors
 from chalicelib.errors import ApiError
-from chalicelib.features import FEATURE_COUNT
+from chalicelib.contract import load_contract
 from chalicelib.limits import MAX_BODY_BYTES, MAX_ROWS
+
+_WDBC = load_contract("wdbc")  # until this module reads the stage's contract
+FEATURE_NAMES, FEATURE_COUNT = _WDBC.feature_names, _WDBC.feature_count
 
 ErrorClass = type[ApiError]
 
@@ -41,7 +44,6 @@ WHEN: dict[ErrorClass, str] = {
         "a CSV first line without a number (so a header) that does not name the "
         f"{FEATURE_COUNT} features once each, in any case"
     ),
-    errors.ModelCardUnavailable: "no model card is deployed for this stage",
     errors.MethodNotAllowed: "a method the path does not take (the answer has `Allow`)",
     errors.NotAcceptable: (
         "an Accept the answer cannot be given in (`text/plain` is for single rows only)"
@@ -76,7 +78,7 @@ WHEN: dict[ErrorClass, str] = {
 # Chalice checks the Content-Type of every route (JSON unless the route names others) before
 # its view runs, so even the GET and OPTIONS routes refuse a body type they do not take.
 ANY_ROUTE_ERRORS: tuple[ErrorClass, ...] = (errors.UnsupportedMediaType,)
-MODEL_CARD_ERRORS: tuple[ErrorClass, ...] = (errors.ModelCardUnavailable, *ANY_ROUTE_ERRORS)
+MODEL_CARD_ERRORS: tuple[ErrorClass, ...] = ANY_ROUTE_ERRORS
 PREDICT_ERRORS: tuple[ErrorClass, ...] = (
     # The caller's input.
     errors.InvalidJson,

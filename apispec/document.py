@@ -12,16 +12,19 @@ from apispec import catalogue, examples, schemas
 from apispec.catalogue import ErrorClass, ErrorStatus
 from apispec.schemas import Schema, ref
 from chalicelib import content_types, cors, errors, oip, pages
-from chalicelib.features import FEATURE_COUNT
+from chalicelib.contract import load_contract
 from chalicelib.limits import MAX_BODY_BYTES, MAX_ROWS
 from chalicelib.web import REQUEST_ID_HEADER
+
+_WDBC = load_contract("wdbc")  # until this module reads the stage's contract
+FEATURE_NAMES, FEATURE_COUNT = _WDBC.feature_names, _WDBC.feature_count
 
 OPENAPI_VERSION = "3.1.0"
 PROJECT_FILE = Path(__file__).resolve().parent.parent / "pyproject.toml"
 API_KEY_HEADER = "x-api-key"  # API Gateway's own name for it
 API_KEY_SCHEME = "apiKey"
 PREDICT_PATH = "/predictbreastcancer"
-OIP_INFER_PATH = f"{oip.PREFIX}/models/{oip.MODEL_NAME}/infer"
+OIP_INFER_PATH = f"{oip.PREFIX}/models/{_WDBC.name}/infer"
 OIP_PREFIX = "Oip"  # of the shared responses in OIP's error shape
 
 DESCRIPTION = f"""\
@@ -68,7 +71,7 @@ def build_spec() -> dict[str, Any]:
                 "options": _preflight_operation("oipInferPreflight"),
             },
             f"{oip.PREFIX}/health/ready": {"get": _ready_operation()},
-            f"{oip.PREFIX}/models/{oip.MODEL_NAME}": {"get": _metadata_operation()},
+            f"{oip.PREFIX}/models/{_WDBC.name}": {"get": _metadata_operation()},
             "/health": {"get": _health_operation()},
             "/model": {"get": _model_operation()},
             "/openapi.json": {"get": _spec_operation()},

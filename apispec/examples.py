@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import oip, payload
-from chalicelib.features import FEATURE_NAMES
+from chalicelib.contract import load_contract
+
+_WDBC = load_contract("wdbc")  # until this module reads the stage's contract
+FEATURE_NAMES, FEATURE_COUNT = _WDBC.feature_names, _WDBC.feature_count
 
 # The README's example: a benign row of the WDBC data set, in WDBC order.
 EXAMPLE_ROW = (
@@ -83,7 +86,7 @@ def oip_requests() -> dict[str, Any]:
                 "inputs": [
                     {**tensor, "shape": [1, 30], "datatype": "FP32", "data": [EXAMPLE_VALUES]}
                 ],
-                "outputs": [{"name": oip.PROBABILITY_OUTPUT}],
+                "outputs": [{"name": _WDBC.probability_field}],
             },
         },
     }

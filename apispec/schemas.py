@@ -10,11 +10,15 @@ from typing import Any
 
 from apispec.catalogue import ErrorClass
 from chalicelib import oip, payload, rows
-from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
+from chalicelib.contract import load_contract
 from chalicelib.limits import MAX_BODY_BYTES, MAX_ROWS
 from chalicelib.model_card import CARD_FORMAT
-from chalicelib.replies import DIAGNOSES, LETTERS
 from chalicelib.rows import MAX_MAGNITUDE
+
+_WDBC = load_contract("wdbc")  # until this module reads the stage's contract
+FEATURE_NAMES, FEATURE_COUNT = _WDBC.feature_names, _WDBC.feature_count
+LETTERS = {c.label: c.code for c in _WDBC.classes}
+DIAGNOSES = {c.label: c.name for c in _WDBC.classes}
 
 Schema = dict[str, Any]
 
@@ -341,8 +345,8 @@ def answer_schemas() -> dict[str, Schema]:
 
 def oip_schemas() -> dict[str, Schema]:
     """The Open Inference Protocol v2's JSON, as far as this model takes and gives it."""
-    datatypes = list(oip.OUTPUT_DATATYPES.values())
-    names = list(oip.OUTPUT_DATATYPES)
+    datatypes = list({oip.LABEL_OUTPUT: "BYTES", _WDBC.probability_field: "FP64"}.values())
+    names = list({oip.LABEL_OUTPUT: "BYTES", _WDBC.probability_field: "FP64"})
     tensor_metadata = _object(
         {
             "name": {"type": "string"},
@@ -407,7 +411,7 @@ def oip_schemas() -> dict[str, Schema]:
         ),
         "InferenceResponse": _object(
             {
-                "model_name": {"const": oip.MODEL_NAME},
+                "model_name": {"const": _WDBC.name},
                 "model_version": {
                     "type": "string",
                     "description": "The production variant that answered.",
@@ -440,7 +444,7 @@ def oip_schemas() -> dict[str, Schema]:
                         ["name", "shape", "datatype", "data"],
                         description=(
                             f"`{oip.LABEL_OUTPUT}`: BYTES, B or M per row; "
-                            f"`{oip.PROBABILITY_OUTPUT}`: FP64 in [0, 1] per row."
+                            f"`{_WDBC.probability_field}`: FP64 in [0, 1] per row."
                         ),
                     ),
                 },
@@ -449,7 +453,7 @@ def oip_schemas() -> dict[str, Schema]:
         ),
         "ModelMetadata": _object(
             {
-                "name": {"const": oip.MODEL_NAME},
+                "name": {"const": _WDBC.name},
                 "versions": {"type": "array", "items": {"type": "string"}},
                 "platform": {"type": "string"},
                 "inputs": {"type": "array", "items": tensor_metadata},

@@ -1,4 +1,4 @@
-"""The read-only routes: health, the model card, the spec, OIP's readiness and model metadata.
+"""The read-only routes: health, the model and its card, the spec, OIP's readiness and metadata.
 
 None of them touches the endpoint.
 """
@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib import content_types, oip
-from chalicelib.errors import ModelCardUnavailable
-from chalicelib.replies import Reply, error_reply
+from chalicelib.contract import Contract
+from chalicelib.replies import Reply
 
 SPEC_FILE = Path(__file__).resolve().parent / "openapi.json"
 
@@ -21,23 +21,26 @@ SPEC_FILE = Path(__file__).resolve().parent / "openapi.json"
 class Discovery:
     """Answers built once (at start-up, the spec on its first request): a lookup per request."""
 
-    def __init__(self, endpoint_name: str, model_card: Mapping[str, Any] | None) -> None:
-        self._model_card = model_card
+    def __init__(
+        self,
+        endpoint_name: str,
+        contract: Contract,
+        openinference: oip.OpenInference,
+        model_card: Mapping[str, Any] | None,
+    ) -> None:
         version = model_card.get("version") if model_card else None
         self._health_body = json.dumps(
             {"status": "ok", "endpoint": endpoint_name, "model_version": version}
         )
-        self._card_body = json.dumps(model_card) if model_card else ""
-        self._oip_metadata_body = json.dumps(oip.model_metadata(version))
+        # The contract as written, with the card of the deployed version where there is one.
+        self._model_body = json.dumps({**contract.document, "version": version, "card": model_card})
+        self._oip_metadata_body = json.dumps(openinference.model_metadata(version))
 
     def health(self) -> Reply:
         return Reply(200, self._health_body, content_types.JSON)
 
-    def model(self, request_id: str) -> Reply:
-        if self._model_card is None:
-            error = ModelCardUnavailable("no model card is deployed for this stage (MODEL_CARD)")
-            return error_reply(error, request_id)
-        return Reply(200, self._card_body, content_types.JSON)
+    def model(self) -> Reply:
+        return Reply(200, self._model_body, content_types.JSON)
 
     def spec(self) -> Reply:
         return Reply(200, _spec_text(), content_types.JSON)

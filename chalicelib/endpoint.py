@@ -85,16 +85,22 @@ def encode_csv(rows: Sequence[Sequence[float]]) -> bytes:
 
 
 class ModelEndpoint:
-    def __init__(self, name: str, client: Callable[[], InvokesEndpoints]) -> None:
+    def __init__(
+        self,
+        name: str,
+        client: Callable[[], InvokesEndpoints],
+        accept: str = content_types.JSON,  # what the model's container answers in (its contract)
+    ) -> None:
         self.name = name
         self._client = client
+        self._accept = accept
 
     def invoke(self, rows: Sequence[Sequence[float]]) -> EndpointAnswer:
         try:
             response = self._client().invoke_endpoint(
                 EndpointName=self.name,
                 ContentType=content_types.CSV,
-                Accept=content_types.JSON,
+                Accept=self._accept,
                 Body=encode_csv(rows),
             )
             body = response["Body"].read()

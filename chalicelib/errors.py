@@ -6,10 +6,8 @@ model's answer (502), the platform (503/504). Messages name fields, never their 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
-
-from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
 
 # Seconds a client should wait before trying again, where waiting helps.
 RETRY_SOON = 1
@@ -62,34 +60,35 @@ class WrongValueCount(ApiError):
     CODE = "wrong_value_count"
 
     def __init__(
-        self, found: int, field: str = "data", what: str = "comma-separated numbers", hint: str = ""
+        self,
+        found: int,
+        names: Sequence[str],
+        field: str = "data",
+        what: str = "comma-separated numbers",
+        hint: str = "",
     ) -> None:
+        span = names[0] if len(names) == 1 else f"{names[0]} ... {names[-1]}"
         super().__init__(
-            f"{field} must hold {FEATURE_COUNT} {what} "
-            f"({FEATURE_NAMES[0]} ... {FEATURE_NAMES[-1]}); it holds {found}{hint}",
-            {"field": field, "expected": FEATURE_COUNT, "found": found},
+            f"{field} must hold {len(names)} {what} ({span}); it holds {found}{hint}",
+            {"field": field, "expected": len(names), "found": found},
         )
 
 
 class InvalidValue(ApiError):
-    """One of the 30 values is unusable; `position` counts from 1, as people do."""
+    """One of a row's values is unusable; `position` counts from 1, as people do."""
 
     STATUS_CODE = 400
     CODE = "invalid_value"
 
-    def __init__(
-        self, position: int, reason: str, field: str = "data", feature: str | None = None
-    ) -> None:
-        # The feature is the position's in WDBC order unless a CSV header said otherwise.
-        feature = feature or FEATURE_NAMES[position - 1]
+    def __init__(self, position: int, reason: str, field: str, feature: str, count: int) -> None:
         super().__init__(
-            f"value {position} of {FEATURE_COUNT} ({feature}) {reason}",
+            f"value {position} of {count} ({feature}) {reason}",
             {"field": field, "position": position, "feature": feature},
         )
 
 
 class InvalidHeader(ApiError):
-    """A CSV header line that does not name the 30 features once each."""
+    """A CSV header line that does not name the model's features once each."""
 
     STATUS_CODE = 400
     CODE = "invalid_header"
@@ -98,11 +97,6 @@ class InvalidHeader(ApiError):
 class TooManyRows(ApiError):
     STATUS_CODE = 413
     CODE = "too_many_rows"
-
-
-class ModelCardUnavailable(ApiError):
-    STATUS_CODE = 404
-    CODE = "model_card_unavailable"
 
 
 class PayloadTooLarge(ApiError):

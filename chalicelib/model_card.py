@@ -8,17 +8,17 @@ the training data (per-feature minimum and maximum), never a row of it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from chalicelib.errors import ConfigurationError
-from chalicelib.features import FEATURE_NAMES
 
 CARDS_DIR = Path(__file__).resolve().parent / "model_cards"
 CARD_FORMAT = "wdbc-model-card/1"
 
 
-def load_model_card(file_name: str) -> dict[str, Any]:
+def load_model_card(file_name: str, feature_names: Sequence[str]) -> dict[str, Any]:
     """Read and check a card at start-up; any problem names the setting and the file."""
     path = CARDS_DIR / file_name
     if path.parent != CARDS_DIR:
@@ -32,6 +32,9 @@ def load_model_card(file_name: str) -> dict[str, Any]:
     if not isinstance(card, dict) or card.get("format") != CARD_FORMAT:
         raise ConfigurationError(f"MODEL_CARD {file_name!r} is not a {CARD_FORMAT} document")
     names = [feature.get("name") for feature in card.get("features", [])]
-    if names != list(FEATURE_NAMES):
-        raise ConfigurationError(f"MODEL_CARD {file_name!r} does not list the 30 WDBC features")
+    if names != list(feature_names):
+        raise ConfigurationError(
+            f"MODEL_CARD {file_name!r} does not list the model contract's {len(feature_names)} "
+            "features in its order"
+        )
     return card

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from chalicelib import content_types
+from chalicelib.contract import BINARY, MULTICLASS, Contract
 from chalicelib.errors import ApiError
-from chalicelib.model_answer import MALIGNANT, Prediction
-
-LETTERS = {MALIGNANT: "M", 0: "B"}
-DIAGNOSES = {MALIGNANT: "malignant", 0: "benign"}
+from chalicelib.model_answer import Prediction
 
 
 class ModelIdentity(NamedTuple):
@@ -28,46 +26,77 @@ class Reply(NamedTuple):
     error_code: str | None = None
 
 
-# Each item's text up to its probability, as json.dumps writes it: a batch's answer is then one
-# join, not a thousand dictionaries encoded (json.dumps writes a float as its repr, too).
-_ITEM_OPENINGS = {
-    label: json.dumps({"prediction": LETTERS[label], "diagnosis": DIAGNOSES[label]})[:-1]
-    + ', "probability_malignant": '
-    for label in LETTERS
-}
+class PredictionWriter:
+    """Predictions in each answer type, for one contract's task and classes.
 
+    Binary: `{"prediction": code, <target>: name, "probability_<positive class>": p}` (WDBC's
+    `{"prediction": "B", "diagnosis": "benign", "probability_malignant": 0.25}`); multiclass:
+    `{"prediction": code, <target>: name, "probabilities": {code: p, ...}}`; regression:
+    `{"prediction": value}`. CSV: `code,p`, `code,p1,...,pK` or `value`; plain text: the code or
+    the value.
+    """
 
-def _items_json(predictions: Sequence[Prediction], separator: str) -> str:
-    openings = _ITEM_OPENINGS
-    return separator.join(
-        [f"{openings[label]}{probability!r}}}" for label, probability in predictions]
-    )
+    def __init__(self, contract: Contract) -> None:
+        self.task = contract.task
+        self.codes = [model_class.code for model_class in contract.classes]
+        # Each item's text up to its numbers, as json.dumps writes it: a batch's answer is then
+        # one join, not a thousand dictionaries encoded (json.dumps writes a float as its repr).
+        self._openings = [
+            json.dumps({"prediction": c.code, contract.target: c.name})[:-1] for c in contract.classes
+        ]
+        if self.task == BINARY:
+            self._openings = [f'{opening}, "{contract.probability_field}": ' for opening in self._openings]
+        self._class_keys = [json.dumps(code) + ": " for code in self.codes]
+        self._item: Callable[[Prediction], str] = {
+            BINARY: self._binary_item,
+            MULTICLASS: self._multiclass_item,
+        }.get(self.task, self._regression_item)
 
+    def _binary_item(self, prediction: Prediction) -> str:
+        return f"{self._openings[prediction.outcome]}{prediction.probability!r}}}"  # type: ignore[index]
 
-def predictions_reply(
-    predictions: Sequence[Prediction], model: ModelIdentity, media_type: str, single: bool
-) -> Reply:
-    """One object for a single row, `{"predictions": [...]}` for a batch, in input order."""
-    rows = len(predictions)
-    if media_type == content_types.PLAIN_TEXT:
-        # The walk-through's clients read the bare letter.
-        return Reply(200, LETTERS[predictions[0].label], content_types.PLAIN_TEXT, rows=rows)
-    if media_type == content_types.CSV:
-        lines = "".join(
-            [f"{LETTERS[label]},{probability!r}\n" for label, probability in predictions]
-        )
-        return Reply(200, lines, content_types.CSV, rows=rows)
-    if media_type == content_types.JSON_LINES:
-        # Linear Learner's other answer format: one object per row, each line ended.
-        return Reply(
-            200, _items_json(predictions, "\n") + "\n", content_types.JSON_LINES, rows=rows
-        )
-    identity = json.dumps({"name": model.name, "version": model.version})
-    if single:
-        body = f'{_items_json(predictions, "")[:-1]}, "model": {identity}}}'
-    else:
-        body = f'{{"predictions": [{_items_json(predictions, ", ")}], "model": {identity}}}'
-    return Reply(200, body, content_types.JSON, rows=rows)
+    def _multiclass_item(self, prediction: Prediction) -> str:
+        pairs = ", ".join(map(str.__add__, self._class_keys, map(repr, prediction.probability)))  # type: ignore[arg-type]
+        return f'{self._openings[prediction.outcome]}, "probabilities": {{{pairs}}}}}'  # type: ignore[index]
+
+    @staticmethod
+    def _regression_item(prediction: Prediction) -> str:
+        return f'{{"prediction": {prediction.outcome!r}}}'
+
+    def _csv_line(self, prediction: Prediction) -> str:
+        outcome, probability = prediction
+        if self.task == BINARY:
+            return f"{self.codes[outcome]},{probability!r}\n"  # type: ignore[index]
+        if self.task == MULTICLASS:
+            return f"{self.codes[outcome]},{','.join(map(repr, probability))}\n"  # type: ignore[index, arg-type]
+        return f"{outcome!r}\n"
+
+    def plain(self, prediction: Prediction) -> str:
+        """The walk-through's clients read the bare letter."""
+        if self.task == BINARY or self.task == MULTICLASS:
+            return self.codes[prediction.outcome]  # type: ignore[index]
+        return repr(prediction.outcome)
+
+    def reply(
+        self, predictions: Sequence[Prediction], model: ModelIdentity, media_type: str, single: bool
+    ) -> Reply:
+        """One object for a single row, `{"predictions": [...]}` for a batch, in input order."""
+        rows = len(predictions)
+        if media_type == content_types.PLAIN_TEXT:
+            return Reply(200, self.plain(predictions[0]), content_types.PLAIN_TEXT, rows=rows)
+        if media_type == content_types.CSV:
+            lines = "".join(map(self._csv_line, predictions))
+            return Reply(200, lines, content_types.CSV, rows=rows)
+        items = list(map(self._item, predictions))
+        if media_type == content_types.JSON_LINES:
+            # Linear Learner's other answer format: one object per row, each line ended.
+            return Reply(200, "\n".join(items) + "\n", content_types.JSON_LINES, rows=rows)
+        identity = json.dumps({"name": model.name, "version": model.version})
+        if single:
+            body = f'{items[0][:-1]}, "model": {identity}}}'
+        else:
+            body = f'{{"predictions": [{", ".join(items)}], "model": {identity}}}'
+        return Reply(200, body, content_types.JSON, rows=rows)
 
 
 def json_reply(document: Mapping[str, Any], status: int = 200) -> Reply:

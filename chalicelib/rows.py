@@ -1,22 +1,24 @@
-"""One row of 30 finite floats from each form a client may send it in.
+"""One row of a model's features, as finite floats, from each form a client may send it in.
 
-Every refusal names the field and the value's position and feature, never the value.
+A `RowReader` is built once per contract. Every refusal names the field and the value's position
+and feature, never the value.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
+from chalicelib.contract import Contract
 from chalicelib.echo import quote_names
 from chalicelib.errors import InvalidPayload, InvalidValue, WrongValueCount
-from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
 
 Row = tuple[float, ...]
+Order = Callable[[Row], Row] | None  # a row in the order sent to the contract's order
 
 
 class Rows(list[Row]):
@@ -33,8 +35,8 @@ class Rows(list[Row]):
 # "nan", "inf", "1_000", hex or non-ASCII digits, all of which Python's float() would take.
 DECIMAL_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 PLAIN_DECIMAL = re.compile(DECIMAL_PATTERN)
-# The common case, cheaply: a row of only these characters that float() reads as 30 values is
-# 30 plain decimals (without letters, underscores or other blanks float() takes nothing more
+# The common case, cheaply: a row of only these characters that float() reads as N values is
+# N plain decimals (without letters, underscores or other blanks float() takes nothing more
 # than DECIMAL_PATTERN). Any other row is examined value by value, for the message.
 _DECIMAL_ROW_CHARACTERS = re.compile(r"[0-9.eE+\- \t,]*")
 # Rows of plain decimals without blanks, a sign "+" or a bare point at either end of a number
@@ -43,56 +45,169 @@ _DECIMAL_ROW_CHARACTERS = re.compile(r"[0-9.eE+\- \t,]*")
 _WRITTEN_CHARACTERS = re.compile(r"[0-9.eE+\-,]*")
 _UNWRITTEN = (",+", ",.", "-.", ".,", ".e", ".E")
 BLANKS = " \t"
-# The model computes in float32 (Linear Learner does): a value beyond its range cannot be
-# scored, so it is the caller's error (400), not the model's (502). WDBC's largest is ~4,300.
+# The models compute in float32 (Linear Learner and XGBoost do): a value beyond its range cannot
+# be scored, so it is the caller's error (400), not the model's (502).
 MAX_MAGNITUDE = 3.4028234663852886e38
 TOO_LARGE = "is too large (beyond ±3.4e38, the model's float32 range)"
 LINE_ENDS = BLANKS + "\r\n"
+_NUMBER_TYPES = frozenset({int, float})  # not bool: True is no measurement
 
 
-def row_from_text(text: str, field: str = "data", columns: Sequence[str] = FEATURE_NAMES) -> Row:
-    """`"13.49,22.3,..."`: 30 comma-separated plain decimals, blanks around them allowed.
+class RowReader:
+    """The contract's features read from text, numbers and names: N values, in its order."""
 
-    Values come back in the order sent; `columns` names them for error messages.
-    """
-    text = text.strip(LINE_ENDS)
-    if _DECIMAL_ROW_CHARACTERS.fullmatch(text):
+    def __init__(self, contract: Contract) -> None:
+        self.names = contract.feature_names
+        self.count = len(self.names)
+        self._positions = {name: position for position, name in enumerate(self.names)}
+        self._name_set = frozenset(self.names)
+        self._in_order = itemgetter(*self.names)
+        bounds = [feature.limits for feature in contract.features]
+        self._lows = tuple(-MAX_MAGNITUDE if low is None else low for low, _ in bounds)
+        self._highs = tuple(MAX_MAGNITUDE if high is None else high for _, high in bounds)
+        self._limited = any(low is not None or high is not None for low, high in bounds)
+
+    def from_text(
+        self, text: str, field: str = "data", columns: Sequence[str] = (), order: Order = None
+    ) -> Row:
+        """`"13.49,22.3,..."`: N comma-separated plain decimals, blanks around them allowed.
+
+        `columns` names the values in the order sent (a CSV header's), `order` puts them in the
+        contract's; by default they are sent in the contract's order.
+        """
+        text = text.strip(LINE_ENDS)
+        if _DECIMAL_ROW_CHARACTERS.fullmatch(text):
+            try:
+                row = tuple(map(float, text.split(",")))
+            except ValueError:
+                pass
+            else:
+                if len(row) == self.count and self._within_range(row):
+                    return self._within_limits(_reordered(row, order), field, columns)
+        fields = text.split(",")
+        if len(fields) != self.count:
+            hint = " (a trailing comma?)" if fields[-1].strip(BLANKS) == "" else ""
+            raise WrongValueCount(len(fields), self.names, field, hint=hint)
+        names = columns or self.names
+        row = tuple(
+            self._value_from_text(value, position, field, name)
+            for position, (value, name) in enumerate(zip(fields, names, strict=True), start=1)
+        )
+        return self._within_limits(_reordered(row, order), field, columns)
+
+    def from_lines(self, lines: list[str], order: Order = None) -> Rows | None:
+        """Many CSV lines at once, in a few passes in C; None if any line needs a closer look.
+
+        The same rule as from_text (float() strips the blanks around values and rows); the caller
+        reads the lines one by one when this gives up, to name the line, value and reason.
+        """
+        joined = ",".join(lines)
+        if not _DECIMAL_ROW_CHARACTERS.fullmatch(joined):
+            return None
+        if set(map(str.count, lines, repeat(","))) != {self.count - 1}:
+            return None
         try:
-            row = tuple(map(float, text.split(",")))
+            values = tuple(map(float, joined.split(",")))
         except ValueError:
-            pass
-        else:
-            if len(row) == FEATURE_COUNT and _within_range(row):
-                return row
-    fields = text.split(",")
-    if len(fields) != FEATURE_COUNT:
-        hint = " (a trailing comma?)" if fields[-1].strip(BLANKS) == "" else ""
-        raise WrongValueCount(len(fields), field, hint=hint)
-    return tuple(
-        _value_from_text(value, position, field, name)
-        for position, (value, name) in enumerate(zip(fields, columns, strict=True), start=1)
-    )
+            return None
+        if not self._within_range(values):
+            return None
+        rows = Rows(zip(*[iter(values)] * self.count, strict=True))
+        if order is not None:
+            rows = Rows(map(order, rows))
+        elif _sendable_as_written(joined):
+            rows.csv = "\n".join(lines)
+        if self._limited and not all(map(self._inside_limits, rows)):
+            return None  # read again line by line, to name the row and the feature
+        return rows
+
+    def from_numbers(self, values: list[Any], field: str = "data") -> Row:
+        """`[13.49, 22.3, ...]`: N JSON numbers."""
+        if len(values) != self.count:
+            raise WrongValueCount(len(values), self.names, field, "numbers")
+        if _NUMBER_TYPES.issuperset(map(type, values)):
+            try:
+                row = tuple(map(float, values))
+            except OverflowError:  # an integer beyond the float range: found again below
+                pass
+            else:
+                if self._within_range(row):
+                    return self._within_limits(row, field)
+        row = tuple(
+            self._value_from_json(value, position, field)
+            for position, value in enumerate(values, start=1)
+        )
+        return self._within_limits(row, field)
+
+    def from_named(self, features: Mapping[str, Any], field: str = "features") -> Row:
+        """`{"radius_mean": 13.49, ...}`: every feature by name, nothing else."""
+        if features.keys() == self._name_set:
+            return self.from_numbers(list(self._in_order(features)), field)
+        unknown = [name for name in features if name not in self._positions]
+        if unknown:
+            raise InvalidPayload(f"{field} has unknown name(s) {quote_names(unknown)}", field)
+        missing = [name for name in self.names if name not in features]
+        if missing:
+            shown = ", ".join(repr(name) for name in missing[:3])
+            more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+            raise InvalidPayload(f"{field} is missing {shown}{more}", field)
+        row = tuple(
+            self._value_from_json(features[name], position, field)
+            for position, name in enumerate(self.names, start=1)
+        )
+        return self._within_limits(row, field)
+
+    def _value_from_text(self, text: str, position: int, field: str, name: str) -> float:
+        text = text.strip(BLANKS)
+        if not text:
+            raise self._invalid(position, "is empty", field, name)
+        if not PLAIN_DECIMAL.fullmatch(text):
+            raise self._invalid(position, "is not a plain decimal number", field, name)
+        value = float(text)
+        if not abs(value) <= MAX_MAGNITUDE:
+            raise self._invalid(position, TOO_LARGE, field, name)
+        return value
+
+    def _value_from_json(self, value: Any, position: int, field: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            reason = f"must be a number, not {json_type_name(value)}"
+            raise self._invalid(position, reason, field)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond the float range
+            number = math.inf
+        if not abs(number) <= MAX_MAGNITUDE:  # json.loads reads 1e400 as inf
+            raise self._invalid(position, TOO_LARGE, field)
+        return number
+
+    def _invalid(self, position: int, reason: str, field: str, name: str = "") -> InvalidValue:
+        return InvalidValue(position, reason, field, name or self.names[position - 1], self.count)
+
+    @staticmethod
+    def _within_range(row: Row) -> bool:
+        """Two passes in C rather than abs() of each; also refuses inf (from 1e309 or 1e400)."""
+        return min(row) >= -MAX_MAGNITUDE and max(row) <= MAX_MAGNITUDE
+
+    def _inside_limits(self, row: Row) -> bool:
+        return all(map(float.__le__, self._lows, row)) and all(map(float.__le__, row, self._highs))
+
+    def _within_limits(self, row: Row, field: str, columns: Sequence[str] = ()) -> Row:
+        """The contract's hard limits on a row in its order: a value outside one is refused,
+        naming the limit; its position is the one it was sent at."""
+        if not self._limited or self._inside_limits(row):
+            return row
+        for index, (value, name) in enumerate(zip(row, self.names, strict=True)):
+            low, high = self._lows[index], self._highs[index]
+            if low <= value <= high:
+                continue
+            position = (list(columns).index(name) if columns else index) + 1
+            side = f"below its lower limit {low:g}" if value < low else f"above its upper limit {high:g}"
+            raise self._invalid(position, f"is {side}", field, name)
+        return row
 
 
-def rows_from_lines(lines: list[str]) -> Rows | None:
-    """Many CSV lines at once, in a few passes in C; None if any line needs a closer look.
-
-    The same rule as row_from_text (float() strips the blanks around values and rows); the caller
-    reads the lines one by one when this gives up, to name the line, value and reason.
-    """
-    joined = ",".join(lines)
-    if not _DECIMAL_ROW_CHARACTERS.fullmatch(joined):
-        return None
-    if set(map(str.count, lines, repeat(","))) != {FEATURE_COUNT - 1}:
-        return None
-    try:
-        values = tuple(map(float, joined.split(",")))
-    except ValueError:
-        return None
-    if not _within_range(values):
-        return None
-    csv = "\n".join(lines) if _sendable_as_written(joined) else None
-    return Rows(zip(*[iter(values)] * FEATURE_COUNT, strict=True), csv)
+def _reordered(row: Row, order: Order) -> Row:
+    return row if order is None else order(row)
 
 
 def _sendable_as_written(joined: str) -> bool:
@@ -102,71 +217,6 @@ def _sendable_as_written(joined: str) -> bool:
         and joined[-1] != "."
         and not any(pattern in joined for pattern in _UNWRITTEN)
     )
-
-
-def _value_from_text(text: str, position: int, field: str, name: str) -> float:
-    text = text.strip(BLANKS)
-    if not text:
-        raise InvalidValue(position, "is empty", field, name)
-    if not PLAIN_DECIMAL.fullmatch(text):
-        raise InvalidValue(position, "is not a plain decimal number", field, name)
-    value = float(text)
-    if not abs(value) <= MAX_MAGNITUDE:
-        raise InvalidValue(position, TOO_LARGE, field, name)
-    return value
-
-
-def _within_range(row: Row) -> bool:
-    """Two passes in C rather than abs() of each; also refuses inf (from 1e309 or 1e400)."""
-    return min(row) >= -MAX_MAGNITUDE and max(row) <= MAX_MAGNITUDE
-
-
-_NUMBER_TYPES = frozenset({int, float})  # not bool: True is no measurement
-
-
-def row_from_numbers(values: list[Any], field: str = "data") -> Row:
-    """`[13.49, 22.3, ...]`: 30 JSON numbers."""
-    if len(values) != FEATURE_COUNT:
-        raise WrongValueCount(len(values), field, "numbers")
-    if _NUMBER_TYPES.issuperset(map(type, values)):
-        try:
-            row = tuple(map(float, values))
-        except OverflowError:  # an integer beyond the float range: found again below
-            pass
-        else:
-            if _within_range(row):
-                return row
-    return tuple(
-        _value_from_json(value, position, field) for position, value in enumerate(values, start=1)
-    )
-
-
-def row_from_named(features: Mapping[str, Any], field: str = "features") -> Row:
-    """`{"radius_mean": 13.49, ...}`: all 30 names, nothing else."""
-    if features.keys() == _NAME_SET:
-        return row_from_numbers(list(_in_wdbc_order(features)), field)
-    unknown = [name for name in features if name not in _POSITIONS]
-    if unknown:
-        raise InvalidPayload(f"{field} has unknown name(s) {quote_names(unknown)}", field)
-    missing = [name for name in FEATURE_NAMES if name not in features]
-    if missing:
-        raise InvalidPayload(f"{field} is missing {quote_names(missing)}", field)
-    return tuple(
-        _value_from_json(features[name], position, field)
-        for position, name in enumerate(FEATURE_NAMES, start=1)
-    )
-
-
-def _value_from_json(value: Any, position: int, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidValue(position, f"must be a number, not {json_type_name(value)}", field)
-    try:
-        number = float(value)
-    except OverflowError:  # an integer beyond the float range
-        number = math.inf
-    if not abs(number) <= MAX_MAGNITUDE:  # json.loads reads 1e400 as inf
-        raise InvalidValue(position, TOO_LARGE, field)
-    return number
 
 
 def json_type_name(value: Any) -> str:
@@ -181,8 +231,3 @@ def json_type_name(value: Any) -> str:
     if isinstance(value, list):
         return "an array"
     return "an object"
-
-
-_POSITIONS = {name: position for position, name in enumerate(FEATURE_NAMES)}
-_NAME_SET = frozenset(FEATURE_NAMES)
-_in_wdbc_order = itemgetter(*FEATURE_NAMES)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from chalicelib import content_types, oip
+from chalicelib import content_types
 from chalicelib.access_log import log_unexpected
+from chalicelib.contract import Contract
 from chalicelib.errors import ApiError, InternalError
-from chalicelib.model_answer import EndpointAnswer, Prediction, read_predictions
+from chalicelib.model_answer import AnswerReader, EndpointAnswer, Prediction
 from chalicelib.negotiation import choose_media_type
-from chalicelib.payload import parse_payload
-from chalicelib.replies import ModelIdentity, Reply, error_reply, predictions_reply
+from chalicelib.oip import OpenInference, error_reply as oip_error_reply
+from chalicelib.payload import PayloadReader
+from chalicelib.replies import ModelIdentity, PredictionWriter, Reply, error_reply
+from chalicelib.rows import RowReader
 
 SINGLE_ROW_MEDIA_TYPES = (
     content_types.JSON,
@@ -29,8 +32,15 @@ class Endpoint(Protocol):
 
 
 class PredictionService:
-    def __init__(self, endpoint: Endpoint) -> None:
+    """One contract's model behind one endpoint: every request form in, every answer type out."""
+
+    def __init__(self, endpoint: Endpoint, contract: Contract) -> None:
         self._endpoint = endpoint
+        rows = RowReader(contract)
+        self.payloads = PayloadReader(rows)
+        self.answers = AnswerReader(contract)
+        self.writer = PredictionWriter(contract)
+        self.oip = OpenInference(contract, rows)
 
     def predict(
         self,
@@ -40,18 +50,18 @@ class PredictionService:
         request_id: str,
         content_encoding: str | None = None,
     ) -> Reply:
-        """`POST /predictbreastcancer`: any JSON or CSV form in; JSON, CSV, JSON Lines, B/M out."""
+        """The model's route: any JSON or CSV form in; JSON, CSV, JSON Lines, plain text out."""
         rows = 0
         try:
             # Refuse an Accept nothing can satisfy before reading the body.
             choose_media_type(accept, SINGLE_ROW_MEDIA_TYPES)
             content_types.check_identity_encoding(content_encoding)
-            payload = parse_payload(body, content_type)
+            payload = self.payloads.parse(body, content_type)
             rows = len(payload.rows)
             offered = SINGLE_ROW_MEDIA_TYPES if payload.single else BATCH_MEDIA_TYPES
             media_type = choose_media_type(accept, offered)
             predictions, model = self._score(payload.rows)
-            return predictions_reply(predictions, model, media_type, payload.single)
+            return self.writer.reply(predictions, model, media_type, payload.single)
         except ApiError as error:
             return error_reply(error, request_id, rows)
         except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback leaves
@@ -66,23 +76,23 @@ class PredictionService:
         request_id: str,
         content_encoding: str | None = None,
     ) -> Reply:
-        """`POST /v2/models/wdbc/infer`: the Open Inference Protocol, answered in its own shapes."""
+        """`POST /v2/models/<model>/infer`: the Open Inference Protocol, in its own shapes."""
         rows = 0
         try:
             choose_media_type(accept, (content_types.JSON,))
             content_types.check_identity_encoding(content_encoding)
-            request = oip.parse_infer_request(body, content_type)
+            request = self.oip.parse_infer_request(body, content_type)
             rows = len(request.rows)
             predictions, model = self._score(request.rows)
-            return oip.infer_reply(request, predictions, model)
+            return self.oip.infer_reply(request, predictions, model)
         except ApiError as error:
-            return oip.error_reply(error, rows)
+            return oip_error_reply(error, rows)
         except Exception as error:  # noqa: BLE001 - as in predict()
             log_unexpected(error, request_id)
-            return oip.error_reply(InternalError("an internal error occurred"), rows)
+            return oip_error_reply(InternalError("an internal error occurred"), rows)
 
     def _score(self, rows: Sequence[Sequence[float]]) -> tuple[list[Prediction], ModelIdentity]:
-        # One invocation whatever the row count: Linear Learner scores every CSV line.
+        # One invocation whatever the row count: the containers score every CSV line.
         answer = self._endpoint.invoke(rows)
-        predictions = read_predictions(answer, expected_rows=len(rows))
+        predictions = self.answers.read(answer, expected_rows=len(rows))
         return predictions, ModelIdentity(name=self._endpoint.name, version=answer.variant)

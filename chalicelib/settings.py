@@ -10,7 +10,9 @@ from chalicelib.cors import CorsPolicy
 from chalicelib.errors import ConfigurationError
 
 ENDPOINT_NAME = "ENDPOINT_NAME"
+MODEL = "MODEL"
 MODEL_CARD = "MODEL_CARD"
+DEFAULT_MODEL = "wdbc"  # the shipped default: chalicelib/contracts/wdbc.json
 
 # SageMaker's own rule for endpoint names (CreateEndpoint's EndpointName pattern).
 _ENDPOINT_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
@@ -19,6 +21,7 @@ _ENDPOINT_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 @dataclass(frozen=True)
 class Settings:
     endpoint_name: str
+    model: str = DEFAULT_MODEL  # the contract in chalicelib/contracts/ the stage serves
     model_card: str | None = None  # a file in chalicelib/model_cards/; None: GET /model is 404
     cors: CorsPolicy = field(default_factory=CorsPolicy)  # no origin allowed
 
@@ -38,6 +41,7 @@ class Settings:
         model_card = environ.get(MODEL_CARD, "").strip() or None
         return cls(
             endpoint_name=endpoint_name,
+            model=environ.get(MODEL, "").strip() or DEFAULT_MODEL,
             model_card=model_card,
             cors=CorsPolicy.from_environ(environ),
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from chalice.app import Request, Response
@@ -51,28 +51,35 @@ def request_id(request: Request | None) -> str:
     return str(lambda_id) if lambda_id else str(uuid.uuid4())
 
 
-_FRAMEWORK_ERRORS: dict[str, Callable[[], ApiError]] = {
-    "UnsupportedMediaType": lambda: UnsupportedMediaType(
-        "that media type is not accepted here; POST /predictbreastcancer takes "
-        "application/json or text/csv, POST /v2/models/wdbc/infer application/json"
-    ),
-    "MethodNotAllowedError": lambda: MethodNotAllowed("this route does not take that method"),
-    "BadRequestError": lambda: InvalidPayload("the request is malformed", "body"),
-}
+Routes = Mapping[str, Mapping[str, Any]]  # Chalice's app.routes: path -> method -> RouteEntry
 
 
-def _framework_error(response: Response) -> ApiError | None:
+def _unsupported_media_type(route: str, method: str, routes: Routes) -> ApiError:
+    entry = routes.get(route, {}).get(method)
+    taken = " or ".join(getattr(entry, "content_types", ()) or ("another type",))
+    return UnsupportedMediaType(f"that media type is not accepted here; {method} {route} takes {taken}")
+
+
+def _framework_error(response: Response, route: str, method: str, routes: Routes) -> ApiError | None:
     body = response.body
     if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
         return None
-    make_error = _FRAMEWORK_ERRORS.get(body["Code"])
-    return make_error() if make_error else InternalError("an internal error occurred")
+    code = body["Code"]
+    if code == "UnsupportedMediaType":
+        return _unsupported_media_type(route, method, routes)
+    if code == "MethodNotAllowedError":
+        return MethodNotAllowed("this route does not take that method")
+    if code == "BadRequestError":
+        return InvalidPayload("the request is malformed", "body")
+    return InternalError("an internal error occurred")
 
 
 def answer_and_log(
     event: Request,
     get_response: Callable[[Request], Response],
     clock: Callable[[], float] = time.perf_counter,
+    *,
+    routes: Routes | None = None,
 ) -> Response:
     """Chalice `http` middleware: the route's error shape, a request id header, one log line."""
     started = clock()
@@ -80,7 +87,9 @@ def answer_and_log(
     response = get_response(event)
     reply: Reply | None = getattr(response, "reply", None)
     route = _route(event)
-    framework_error = None if reply else _framework_error(response)
+    framework_error = (
+        None if reply else _framework_error(response, route, event.method, routes or {})
+    )
     if framework_error is not None:
         if route.startswith(oip.PREFIX + "/"):
             reply = oip.error_reply(framework_error)

@@ -9,9 +9,13 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from chalicelib.errors import ApiError
-from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
-from chalicelib.payload import header_names, is_header_line
-from chalicelib.rows import LINE_ENDS, Row, row_from_text
+from chalicelib.contract import load_contract
+from chalicelib.payload import is_header_line
+from chalicelib.rows import LINE_ENDS, Row, RowReader
+
+_WDBC = load_contract("wdbc")  # until this module reads the stage's contract
+FEATURE_NAMES, FEATURE_COUNT = _WDBC.feature_names, _WDBC.feature_count
+_ROWS = RowReader(_WDBC)
 
 
 class InputRow(NamedTuple):
@@ -67,7 +71,7 @@ def read_input(text: str) -> InputFile:
         if (has_header and line_number == 1) or not line.strip():
             continue
         try:
-            values = row_from_text(line, "row", columns)
+            values = _ROWS.from_text(line, "row", columns)
         except ApiError as error:
             bad_lines.append(BadLine(line_number, error.message))
             continue
@@ -79,7 +83,7 @@ def read_input(text: str) -> InputFile:
 def header_columns(line: str) -> tuple[str, ...]:
     """The header's names as written; matched to the features in any case, as the API does."""
     names = tuple(name.strip(LINE_ENDS) for name in line.split(","))
-    matched = header_names(line)
+    matched = tuple(name.lower() for name in names)
     if len(matched) != FEATURE_COUNT or set(matched) != set(FEATURE_NAMES):
         unknown = len([name for name in matched if name not in FEATURE_NAMES])
         missing = [name for name in FEATURE_NAMES if name not in matched]

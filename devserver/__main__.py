@@ -11,13 +11,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from chalicelib.errors import ConfigurationError
+from chalicelib.contract import load_contract
 from chalicelib.model_card import load_model_card
+from chalicelib.settings import DEFAULT_MODEL
 from devserver.gateway import build_app, local_credentials, stage_environment
 from standin.model import ModelFileError, load_model
 from standin.serving import Server, stop_on_signals
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = PROJECT_DIR / "models" / "wdbc-local" / "model.json"
+DEFAULT_ARTIFACT = PROJECT_DIR / "models" / "wdbc" / "model.json"
 ENDPOINT_URL_VARIABLE = "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"
 EXAMPLE_ROW = (
     "13.49,22.3,86.91,561.0,0.08752,0.07698,0.04751,0.03384,0.1809,0.05718,0.2338,1.353,1.735,"
@@ -31,12 +33,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address of the API (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port of the API; 0 picks one")
     parser.add_argument("--stage", default="local", help="Chalice stage whose settings to use")
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model artifact")
+    parser.add_argument("--model", type=Path, default=DEFAULT_ARTIFACT, help="model artifact")
     parser.add_argument("--standin-port", type=int, help=f"(the stage's {ENDPOINT_URL_VARIABLE})")
     options = parser.parse_args(argv)
     environment = stage_environment(PROJECT_DIR, options.stage)
     try:
-        check_card_matches_model(options.model, environment.get("MODEL_CARD"))
+        check_card_matches_model(
+            options.model, environment.get("MODEL_CARD"), environment.get("MODEL", DEFAULT_MODEL)
+        )
     except (ModelFileError, ConfigurationError) as error:
         return _fail(str(error))
     standin_url = urlsplit(environment.get(ENDPOINT_URL_VARIABLE, "http://127.0.0.1:8080"))
@@ -77,12 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def check_card_matches_model(model: Path, card_file: str | None) -> None:
+def check_card_matches_model(
+    model: Path, card_file: str | None, model_name: str = DEFAULT_MODEL
+) -> None:
     """`/health`, `/model` and the page name the card's version: it must be the served model's."""
     artifact = load_model(model)
     if not card_file:
         return
-    card_version = load_model_card(card_file).get("version")
+    contract = load_contract(model_name)
+    card_version = load_model_card(card_file, contract.feature_names).get("version")
     if card_version != artifact.version:
         raise ConfigurationError(
             f"the model card {card_file} describes version {card_version}, but {model} is "

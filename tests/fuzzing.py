@@ -165,7 +165,6 @@ DOCUMENTED_4XX = {
     "wrong_value_count": 400,
     "invalid_value": 400,
     "invalid_header": 400,
-    "model_card_unavailable": 404,
     "method_not_allowed": 405,
     "not_acceptable": 406,
     "payload_too_large": 413,

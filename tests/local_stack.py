@@ -19,7 +19,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-LOCAL_MODEL = PROJECT_DIR / "models" / "wdbc-local" / "model.json"
+LOCAL_MODEL = PROJECT_DIR / "models" / "wdbc" / "model.json"
 
 
 class RunningStack(NamedTuple):

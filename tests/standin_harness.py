@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from chalicelib.features import FEATURE_COUNT
+from tests.rows import FEATURE_COUNT
 from training.artifact import ModelArtifact
 
 ENDPOINT_NAME = "wdbc-test"

@@ -21,12 +21,12 @@ from chalicelib import content_types, errors
 from chalicelib.application import create_app
 from chalicelib.discovery import SPEC_FILE
 from chalicelib.errors import ApiError, InvalidHeader, InvalidValue
-from chalicelib.features import FEATURE_COUNT
+from tests.rows import FEATURE_COUNT
 from chalicelib.model_answer import Prediction
 from chalicelib.model_card import CARDS_DIR
-from chalicelib.payload import parse_csv_payload
-from chalicelib.replies import ModelIdentity, predictions_reply
-from chalicelib.rows import DECIMAL_PATTERN, row_from_text
+from chalicelib.replies import ModelIdentity
+from chalicelib.rows import DECIMAL_PATTERN
+from tests.rows import parse_csv_payload, predictions_reply, row_from_text
 from chalicelib.settings import Settings
 from tests.conftest import ENDPOINT_NAME
 
@@ -259,6 +259,6 @@ def test_a_json_lines_answer_matches_its_pattern_and_reads_back(
     assert re.search(schemas.json_lines_answer_pattern(), reply.body)
     lines = [json.loads(line) for line in reply.body.splitlines()]
     assert [line["probability_malignant"] for line in lines] == [
-        item.probability_malignant for item in predictions
+        item.probability for item in predictions
     ]
-    assert [line["prediction"] for line in lines] == ["BM"[item.label] for item in predictions]
+    assert [line["prediction"] for line in lines] == ["BM"[item.outcome] for item in predictions]

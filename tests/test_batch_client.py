@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import pytest
 from click.testing import CliRunner
 
-from chalicelib.features import FEATURE_NAMES
+from tests.rows import FEATURE_NAMES
 from client.api import PredictionApi
 from client.cli import cli
 from client.errors import ApiUnusable, BatchFailed

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from chalice.test import Client
 
-from chalicelib.errors import ConfigurationError, ModelCardUnavailable
-from chalicelib.features import FEATURE_NAMES
+from chalicelib.errors import ConfigurationError
+from tests.rows import FEATURE_NAMES
 from chalicelib.model_card import load_model_card
 from tests.conftest import MakeClient
 from tests.endpoint_twins import FailingEndpoint
@@ -20,7 +20,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def client(make_client: MakeClient) -> Client:
     # An endpoint that fails loudly proves these routes never call it.
-    return make_client(FailingEndpoint(AssertionError("called")), model_card="local.json")
+    return make_client(FailingEndpoint(AssertionError("called")), model_card="wdbc.json")
 
 
 def test_health_answers_without_the_endpoint(client: Client) -> None:
@@ -29,26 +29,27 @@ def test_health_answers_without_the_endpoint(client: Client) -> None:
     assert json.loads(response.body) == {
         "status": "ok",
         "endpoint": "wdbc-test",
-        "model_version": load_model_card("local.json")["version"],
+        "model_version": load_model_card("wdbc.json", FEATURE_NAMES)["version"],
     }
 
 
-def test_the_model_card_lists_features_ranges_and_metrics(client: Client) -> None:
+def test_the_model_is_its_contract_and_card(client: Client) -> None:
     response = client.http.get("/model")
-    card = json.loads(response.body)
+    model = json.loads(response.body)
     assert response.status_code == 200
-    assert [feature["name"] for feature in card["features"]] == list(FEATURE_NAMES)
-    assert all(low <= high for low, high in (f["training_range"] for f in card["features"]))
-    assert 0.9 <= card["metrics"]["test"]["accuracy"] <= 1.0
-    assert "not a diagnostic device" in card["intended_use"].lower()
+    assert [feature["name"] for feature in model["features"]] == list(FEATURE_NAMES)
+    assert all(low <= high for low, high in (f["training_range"] for f in model["features"]))
+    assert model["route"] == "/predictbreastcancer"
+    assert model["version"] == model["card"]["version"]
+    assert 0.9 <= model["card"]["metrics"]["test"]["accuracy"] <= 1.0
+    assert "not a diagnostic device" in model["card"]["intended_use"].lower()
 
 
-def test_no_card_is_a_404_in_the_error_shape(make_client: MakeClient) -> None:
+def test_without_a_card_the_model_is_its_contract(make_client: MakeClient) -> None:
     response = make_client(model_card=None).http.get("/model")
-    assert response.status_code == 404
-    error = json.loads(response.body)["error"]
-    assert error["code"] == ModelCardUnavailable.CODE
-    assert error["request_id"] == response.headers["X-Request-Id"]
+    assert response.status_code == 200
+    model = json.loads(response.body)
+    assert (model["name"], model["version"], model["card"]) == ("wdbc", None, None)
 
 
 def test_the_spec_is_served_as_committed(client: Client) -> None:
@@ -68,7 +69,7 @@ def test_the_spec_is_served_as_committed(client: Client) -> None:
 )
 def test_a_bad_card_setting_fails_at_start_up(file_name: str, message_part: str) -> None:
     with pytest.raises(ConfigurationError, match=message_part):
-        load_model_card(file_name)
+        load_model_card(file_name, FEATURE_NAMES)
 
 
 def test_a_card_of_another_shape_is_refused(
@@ -77,7 +78,7 @@ def test_a_card_of_another_shape_is_refused(
     monkeypatch.setattr("chalicelib.model_card.CARDS_DIR", tmp_path)
     (tmp_path / "odd.json").write_text(json.dumps({"format": "wdbc-model-card/1", "features": []}))
     (tmp_path / "other.json").write_text("[]")
-    with pytest.raises(ConfigurationError, match="does not list the 30 WDBC features"):
-        load_model_card("odd.json")
+    with pytest.raises(ConfigurationError, match="does not list the model contract's 30 features"):
+        load_model_card("odd.json", FEATURE_NAMES)
     with pytest.raises(ConfigurationError, match="is not a wdbc-model-card/1 document"):
-        load_model_card("other.json")
+        load_model_card("other.json", FEATURE_NAMES)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from chalicelib.endpoint import ModelEndpoint, OnceClient, create_runtime_client
-from chalicelib.features import FEATURE_NAMES
+from tests.rows import FEATURE_NAMES
 from standin import RunningStandin
 from tests.conftest import MakeClient
 from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, body_for

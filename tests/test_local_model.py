@@ -26,7 +26,7 @@ PROBABILITY_TOLERANCE = 1e-9  # absolute, for every row's probability of maligna
 
 
 def test_the_committed_card_is_made_from_the_committed_model(local_model: ModelArtifact) -> None:
-    committed_card = json.loads((CARDS_DIR / "local.json").read_text(encoding="utf-8"))
+    committed_card = json.loads((CARDS_DIR / "wdbc.json").read_text(encoding="utf-8"))
     assert committed_card == json.loads(json.dumps(model_card(local_model)))
     assert committed_card["version"] == local_model.version
 
@@ -73,7 +73,7 @@ def test_the_dev_server_refuses_a_card_of_another_version(
     save_artifact(other, path)
     assert main(["--model", str(path), "--port", "0", "--standin-port", "0"]) == 1
     [line] = capsys.readouterr().err.splitlines()
-    assert line.startswith("devserver: the model card local.json describes version ")
+    assert line.startswith("devserver: the model card wdbc.json describes version ")
     assert local_model.version in line
     assert other.version in line
     assert "make train" in line
@@ -89,7 +89,7 @@ def test_the_dev_server_names_a_missing_model_in_one_line(
 
 
 def test_the_committed_model_passes_the_dev_servers_check() -> None:
-    check_card_matches_model(LOCAL_MODEL, "local.json")
+    check_card_matches_model(LOCAL_MODEL, "wdbc.json")
     check_card_matches_model(LOCAL_MODEL, None)  # a stage without a card has nothing to match
     with pytest.raises(ModelFileError):
-        check_card_matches_model(LOCAL_MODEL.with_name("absent.json"), "local.json")
+        check_card_matches_model(LOCAL_MODEL.with_name("absent.json"), "wdbc.json")

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from chalicelib.errors import InvalidModelAnswer
-from chalicelib.model_answer import EndpointAnswer, Prediction, read_predictions
+from chalicelib.model_answer import EndpointAnswer, Prediction
+from tests.rows import read_predictions
 
 
 def answer(body: object, content_type: str = "application/json") -> EndpointAnswer:
@@ -21,8 +22,8 @@ def test_linear_learner_answers_are_read_in_order() -> None:
         ]
     }
     assert read_predictions(answer(document), expected_rows=2) == [
-        Prediction(label=1, probability_malignant=0.97),
-        Prediction(label=0, probability_malignant=0.02),
+        Prediction(outcome=1, probability=0.97),
+        Prediction(outcome=0, probability=0.02),
     ]
 
 
@@ -31,7 +32,7 @@ def test_the_label_is_the_endpoints_not_the_score_truncated() -> None:
     # also make a low score malignant; either way the label is what the model said.
     document = {"predictions": [{"score": 0.4, "predicted_label": 1}]}
     (prediction,) = read_predictions(answer(document), expected_rows=1)
-    assert prediction.label == 1
+    assert prediction.outcome == 1
 
 
 @pytest.mark.parametrize(
@@ -78,19 +79,19 @@ def test_the_label_is_the_endpoints_not_the_score_truncated() -> None:
         (
             {"predictions": [{"score": 0.5, "predicted_label": 7}]},
             "application/json",
-            "no label 0 or 1",
+            "no label the contract declares",
         ),
         (
             {"predictions": [{"score": 0.5, "predicted_label": 0.5}]},
             "application/json",
-            "no label 0 or 1",
+            "no label the contract declares",
         ),
         (
             {"predictions": [{"score": 0.5, "predicted_label": True}]},
             "application/json",
-            "no label 0 or 1",
+            "no label the contract declares",
         ),
-        ({"predictions": [{"score": 0.5}]}, "application/json", "no label 0 or 1"),
+        ({"predictions": [{"score": 0.5}]}, "application/json", "no label the contract declares"),
     ],
 )
 def test_untrusted_answers_are_refused(body: object, content_type: str, message_part: str) -> None:

@@ -26,7 +26,7 @@ from chalicelib.service import PredictionService
 from chalicelib.settings import Settings
 from tests.conftest import ENDPOINT_NAME, MakeClient
 from tests.endpoint_twins import AnsweringEndpoint, FailingEndpoint
-from tests.rows import EXAMPLE_VALUES
+from tests.rows import WDBC, WDBC_OIP, EXAMPLE_VALUES
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 INFER = "/v2/models/wdbc/infer"
@@ -51,7 +51,7 @@ def request(*tensors: dict[str, Any], **extra: Any) -> bytes:
 
 
 def test_a_flat_row_major_tensor_is_its_rows_in_order() -> None:
-    parsed = oip.parse_infer_request(request(tensor([EXAMPLE_VALUES, OTHER]), id="req-7"), JSON)
+    parsed = WDBC_OIP.parse_infer_request(request(tensor([EXAMPLE_VALUES, OTHER]), id="req-7"), JSON)
     assert parsed == oip.InferRequest(
         [EXAMPLE_VALUES, OTHER], "req-7", ("predicted_label", "probability_malignant")
     )
@@ -59,7 +59,7 @@ def test_a_flat_row_major_tensor_is_its_rows_in_order() -> None:
 
 def test_a_nested_fp32_tensor_reads_the_same() -> None:
     nested = tensor([EXAMPLE_VALUES], datatype="FP32", data=[list(EXAMPLE_VALUES)])
-    assert oip.parse_infer_request(request(nested), None).rows == [EXAMPLE_VALUES]
+    assert WDBC_OIP.parse_infer_request(request(nested), None).rows == [EXAMPLE_VALUES]
 
 
 @pytest.mark.parametrize(
@@ -76,7 +76,7 @@ def test_a_nested_fp32_tensor_reads_the_same() -> None:
 def test_the_id_is_echoed_only_if_it_is_a_plain_identifier(
     request_id: object, echoed: str | None
 ) -> None:
-    parsed = oip.parse_infer_request(request(tensor([EXAMPLE_VALUES]), id=request_id), JSON)
+    parsed = WDBC_OIP.parse_infer_request(request(tensor([EXAMPLE_VALUES]), id=request_id), JSON)
     assert parsed.request_id == echoed
 
 
@@ -186,11 +186,11 @@ def test_a_bad_request_names_its_field_and_never_its_values(
     details: dict[str, object] | None,
 ) -> None:
     if error_class is None:  # the sentinel is a good value: read, not refused
-        assert oip.parse_infer_request(body, JSON).rows[1][4] == SENTINEL
+        assert WDBC_OIP.parse_infer_request(body, JSON).rows[1][4] == SENTINEL
         return
     assert message_part is not None
     with pytest.raises(error_class) as caught:
-        oip.parse_infer_request(body, JSON)
+        WDBC_OIP.parse_infer_request(body, JSON)
     assert message_part in caught.value.message
     assert dict(caught.value.details) == details
     assert str(SENTINEL) not in caught.value.message
@@ -199,13 +199,13 @@ def test_a_bad_request_names_its_field_and_never_its_values(
 @pytest.mark.parametrize("content_type", ["text/csv", "application/json; charset=latin-1"])
 def test_only_utf8_json_is_read(content_type: str) -> None:
     with pytest.raises(UnsupportedMediaType):
-        oip.parse_infer_request(request(tensor([EXAMPLE_VALUES])), content_type)
+        WDBC_OIP.parse_infer_request(request(tensor([EXAMPLE_VALUES])), content_type)
 
 
 def test_the_service_answers_both_outputs_in_one_call() -> None:
     endpoint = AnsweringEndpoint(score=0.83, label=1)
     body = request(tensor([EXAMPLE_VALUES, OTHER]), id="req-7")
-    reply = PredictionService(endpoint).infer(body, JSON, None, "rid")
+    reply = PredictionService(endpoint, WDBC).infer(body, JSON, None, "rid")
     assert endpoint.calls == [[EXAMPLE_VALUES, OTHER]]
     assert (reply.status, reply.content_type, reply.rows) == (200, JSON, 2)
     assert json.loads(reply.body) == {
@@ -221,7 +221,7 @@ def test_the_service_answers_both_outputs_in_one_call() -> None:
 
 def test_outputs_asked_for_are_the_ones_answered() -> None:
     body = request(tensor([EXAMPLE_VALUES]), outputs=[{"name": "probability_malignant"}])
-    reply = PredictionService(AnsweringEndpoint(score=0.2, label=0)).infer(body, JSON, None, "r")
+    reply = PredictionService(AnsweringEndpoint(score=0.2, label=0), WDBC).infer(body, JSON, None, "r")
     document = json.loads(reply.body)
     assert "id" not in document
     assert [output["name"] for output in document["outputs"]] == ["probability_malignant"]
@@ -239,7 +239,7 @@ def test_errors_have_oips_shape_and_never_reach_the_endpoint(
     body: bytes, accept: str | None, encoding: str | None, status: int
 ) -> None:
     endpoint = AnsweringEndpoint(score=0.2, label=0)
-    reply = PredictionService(endpoint).infer(body, JSON, accept, "rid", encoding)
+    reply = PredictionService(endpoint, WDBC).infer(body, JSON, accept, "rid", encoding)
     assert reply.status == status
     assert list(json.loads(reply.body)) == ["error"]
     assert endpoint.calls == []
@@ -247,7 +247,7 @@ def test_errors_have_oips_shape_and_never_reach_the_endpoint(
 
 def test_a_platform_failure_keeps_its_status_and_retry_after() -> None:
     failing = FailingEndpoint(EndpointNotReady("the model endpoint is still starting"))
-    reply = PredictionService(failing).infer(request(tensor([EXAMPLE_VALUES])), JSON, None, "r")
+    reply = PredictionService(failing, WDBC).infer(request(tensor([EXAMPLE_VALUES])), JSON, None, "r")
     assert (reply.status, reply.headers, reply.error_code) == (
         503,
         {"Retry-After": "5"},
@@ -257,7 +257,7 @@ def test_a_platform_failure_keeps_its_status_and_retry_after() -> None:
 
 
 def test_an_unexpected_exception_is_a_generic_oip_500() -> None:
-    reply = PredictionService(FailingEndpoint(KeyError("secret"))).infer(
+    reply = PredictionService(FailingEndpoint(KeyError("secret")), WDBC).infer(
         request(tensor([EXAMPLE_VALUES])), JSON, None, "r"
     )
     assert (reply.status, json.loads(reply.body)) == (500, {"error": "an internal error occurred"})
@@ -268,7 +268,7 @@ def test_an_unexpected_exception_is_a_generic_oip_500() -> None:
 
 @pytest.fixture
 def client(make_client: MakeClient) -> Client:
-    return make_client(AnsweringEndpoint(score=0.1, label=0), model_card="local.json")
+    return make_client(AnsweringEndpoint(score=0.1, label=0), model_card="wdbc.json")
 
 
 def test_infer_through_the_app(client: Client) -> None:
@@ -292,7 +292,7 @@ def test_ready_and_metadata(client: Client) -> None:
     ready = client.http.get("/v2/health/ready")
     assert (ready.status_code, json.loads(ready.body)) == (200, {"ready": True})
     metadata = json.loads(client.http.get("/v2/models/wdbc").body)
-    card = load_model_card("local.json")
+    card = load_model_card("wdbc.json", WDBC.feature_names)
     assert metadata["name"] == "wdbc"
     assert metadata["versions"] == [card["version"]]
     assert metadata["inputs"] == [{"name": "features", "datatype": "FP64", "shape": [-1, 30]}]
@@ -303,7 +303,7 @@ def test_ready_and_metadata(client: Client) -> None:
 
 
 def test_without_a_model_card_there_is_no_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert json.loads(Discovery("wdbc-test", None).oip_model_metadata().body)["versions"] == []
+    assert json.loads(Discovery("wdbc-test", WDBC, WDBC_OIP, None).oip_model_metadata().body)["versions"] == []
 
 
 @pytest.mark.parametrize(

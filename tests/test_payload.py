@@ -17,10 +17,11 @@ from chalicelib.errors import (
     UnsupportedMediaType,
     WrongValueCount,
 )
-from chalicelib.features import FEATURE_NAMES
+from tests.rows import FEATURE_NAMES
 from chalicelib.limits import MAX_BODY_BYTES, MAX_ROWS
-from chalicelib.payload import Payload, parse_payload
-from chalicelib.rows import MAX_MAGNITUDE, row_from_text
+from chalicelib.payload import Payload
+from chalicelib.rows import MAX_MAGNITUDE
+from tests.rows import parse_payload, row_from_text
 from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, body_for, row_with
 
 SENTINEL = "987.654321"

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.model_answer import Prediction
-from chalicelib.replies import ModelIdentity, predictions_reply
+from chalicelib.replies import ModelIdentity
+from tests.rows import predictions_reply
 
 WORDS = {0: ("B", "benign"), 1: ("M", "malignant")}
 MODEL = ModelIdentity("wdbc-test", "v-1")
@@ -21,11 +22,11 @@ predictions = st.lists(
 
 
 def _item(prediction: Prediction) -> dict[str, object]:
-    letter, word = WORDS[prediction.label]
+    letter, word = WORDS[prediction.outcome]
     return {
         "prediction": letter,
         "diagnosis": word,
-        "probability_malignant": prediction.probability_malignant,
+        "probability_malignant": prediction.probability,
     }
 
 

@@ -5,14 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.errors import InvalidPayload, InvalidValue, WrongValueCount
-from chalicelib.features import FEATURE_NAMES
-from chalicelib.rows import (
-    TOO_LARGE,
-    row_from_named,
-    row_from_numbers,
-    row_from_text,
-    rows_from_lines,
-)
+from tests.rows import FEATURE_NAMES
+from chalicelib.rows import TOO_LARGE
+from tests.rows import row_from_named, row_from_numbers, row_from_text, rows_from_lines
 from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, row_with
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from chalicelib.echo import quote_names
 from chalicelib.endpoint import ModelEndpoint, OnceClient, create_runtime_client
-from chalicelib.features import FEATURE_NAMES
+from tests.rows import FEATURE_NAMES
 from chalicelib.service import Endpoint
 from standin import RunningStandin
 from tests.conftest import MakeClient

@@ -50,7 +50,7 @@ def test_the_app_refuses_to_start_without_an_endpoint_name() -> None:
 
 def test_app_py_builds_the_stages_app_from_its_environment() -> None:
     """What Chalice deploys is `create_app` of the stage's settings: the same routes, one app."""
-    environment = {**os.environ, "ENDPOINT_NAME": "wdbc-prod", "MODEL_CARD": "local.json"}
+    environment = {**os.environ, "ENDPOINT_NAME": "wdbc-prod", "MODEL_CARD": "wdbc.json"}
     script = "import app, json; print(json.dumps([sorted(app.app.routes), app.app.app_name]))"
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -61,5 +61,5 @@ def test_app_py_builds_the_stages_app_from_its_environment() -> None:
         check=True,
     )
     routes, name = json.loads(result.stdout.splitlines()[-1])
-    expected = create_app(Settings("wdbc-prod", model_card="local.json"))
+    expected = create_app(Settings("wdbc-prod", model_card="wdbc.json"))
     assert (routes, name) == (sorted(expected.routes), expected.app_name)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.features import FEATURE_COUNT
+from tests.rows import FEATURE_COUNT
 from standin import RunningStandin, start_in_thread
 from standin.app import MAX_PAYLOAD_BYTES
 from tests.standin_harness import (

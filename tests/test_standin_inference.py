@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.features import FEATURE_COUNT
+from tests.rows import FEATURE_COUNT
 from standin.inference import CSV, JSON, JSONLINES, invoke
 from standin.model import ContainerError, LinearScorer
 from tests.standin_harness import SENTINEL, csv_row, make_artifact

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.features import FEATURE_COUNT
+from tests.rows import FEATURE_COUNT
 from standin.model import (
     FORMAT,
     ContainerError,

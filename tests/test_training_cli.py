@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from chalicelib.features import FEATURE_NAMES
+from tests.rows import FEATURE_NAMES
 from training import TrainingError
 from training.artifact import load_artifact
 from training.cli import cli
@@ -182,7 +182,7 @@ def test_card_writes_the_model_card_and_refuses_a_bad_artifact(tmp_path: Path) -
     runner = CliRunner()
     trained = runner.invoke(cli, ["train", "--output", str(tmp_path)])
     assert trained.exit_code == 0, trained.output
-    card_path = tmp_path / "cards" / "local.json"
+    card_path = tmp_path / "cards" / "wdbc.json"
     result = runner.invoke(
         cli, ["card", "--model", str(tmp_path / "model.json"), "--output", str(card_path)]
     )

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer
 
-from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
+from tests.rows import FEATURE_COUNT, FEATURE_NAMES
 from training import DatasetError
 from training.data import (
     BENIGN,

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer
 
-from chalicelib.features import FEATURE_NAMES
+from tests.rows import FEATURE_NAMES
 from training import TrainingError
 from training.artifact import ModelArtifact, load_artifact
 from training.data import BENIGN, DEFAULT_SEED, MALIGNANT

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
-from chalicelib.features import FEATURE_NAMES
+from tests.rows import FEATURE_NAMES
 from deploy.endpoint import AwsClients
 from training.cli import cli
 from training.sagemaker import GROUP, find_package, versions

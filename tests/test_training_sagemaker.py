@@ -13,7 +13,7 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
-from chalicelib.features import FEATURE_COUNT
+from tests.rows import FEATURE_COUNT
 from deploy.endpoint import (
     PROJECT,
     PROJECT_TAG_KEY,

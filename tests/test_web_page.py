@@ -21,7 +21,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.application import create_app
-from chalicelib.features import FEATURE_NAMES
+from tests.rows import FEATURE_NAMES
 from chalicelib.model_card import load_model_card
 from chalicelib.pages import BENIGN_EXAMPLE, MALIGNANT_EXAMPLE, STATIC_DIR, WebPage, csp_hash
 from chalicelib.settings import Settings
@@ -231,7 +231,7 @@ def visit(browser: Any, stack: RunningStack) -> Iterator[Visit]:
 
 
 def test_the_hints_are_the_training_ranges_of_the_model_card(visit: Visit) -> None:
-    card = load_model_card("local.json")
+    card = load_model_card("wdbc.json", FEATURE_NAMES)
     for position in (1, 18, 30):
         low, high = card["features"][position - 1]["training_range"]
         shown = (visit.page.text_content(f"#h{position}") or "").split(" to ")

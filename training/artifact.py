@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chalicelib.features import FEATURE_NAMES
+from training.data import FEATURE_NAMES
 from standin.model import FORMAT, PARAMETERS, ModelFileError, load_model
 
 _DESCRIPTIVE = ("metrics", "feature_ranges", "training")

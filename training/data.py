@@ -18,9 +18,14 @@ import numpy.typing as npt
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 
-from chalicelib.features import FEATURE_NAMES
+from chalicelib.contract import read_contract
 from training import DatasetError, TrainingError
 
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# WDBC's features, in the order its contract gives them.
+WDBC_CONTRACT = read_contract(PROJECT_DIR / "models" / "wdbc" / "contract.json")
+FEATURE_NAMES = WDBC_CONTRACT.feature_names
+FEATURE_COUNT = len(FEATURE_NAMES)
 DEFAULT_SEED = 42
 MALIGNANT, BENIGN = 1, 0
 # The published WDBC counts: a relabelling mistake or a different data file changes them.

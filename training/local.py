@@ -26,9 +26,9 @@ from threadpoolctl import threadpool_limits
 
 from chalicelib.endpoint import ModelEndpoint
 from chalicelib.errors import ApiError
-from chalicelib.model_answer import read_predictions
+from chalicelib.model_answer import AnswerReader
 from deploy.endpoint import CloudError
-from training import TrainingError
+from training import TrainingError, data
 from training.artifact import ModelArtifact, save_artifact, write_json
 from training.data import (
     BENIGN,
@@ -48,7 +48,7 @@ from training.data import (
 from training.model_card import TARGET_RECALL_KEY, write_card_markdown
 
 MODEL_NAME = "wdbc-logistic-regression"
-DEFAULT_OUTPUT_DIR = Path("models/wdbc-local")
+DEFAULT_OUTPUT_DIR = Path("models/wdbc")
 MODEL_FILE_NAME, METRICS_FILE_NAME = "model.json", "metrics.json"
 ROC_FILE_NAME, CONFUSION_FILE_NAME = "roc_curve.png", "confusion_matrix.png"
 CARD_FILE_NAME = "model_card.md"
@@ -404,12 +404,13 @@ def evaluate_endpoint(
         batch = rows.features[start : start + batch_rows].tolist()
         try:
             answer = endpoint.invoke(batch)
-            predictions = read_predictions(answer, len(batch))
+            predictions = AnswerReader(data.WDBC_CONTRACT).read(answer, len(batch))
         except ApiError as error:
             raise CloudError(f"endpoint {endpoint.name} failed on rows {start + 1}.."
                              f"{start + len(batch)}: {error}") from None  # fmt: skip
         variants.update({answer.variant: None} if answer.variant else {})
-        labels += [prediction.label == MALIGNANT for prediction in predictions]
-        scores += [prediction.probability_malignant for prediction in predictions]
+        positive = data.WDBC_CONTRACT.positive_index
+        labels += [prediction.outcome == positive for prediction in predictions]
+        scores += [prediction.probability for prediction in predictions]
     metrics = classification_metrics(rows.labels, np.array(labels), np.array(scores))
     return RemoteEvaluation(metrics, tuple(variants), len(starts))

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from chalicelib.features import FEATURE_NAMES
+from training.data import FEATURE_NAMES
 from chalicelib.model_card import CARD_FORMAT, CARDS_DIR
 from training.artifact import ModelArtifact, write_json
 
@@ -28,7 +28,7 @@ LINEAR_LEARNER_LIMITS = (
     f"{DATA_LIMITS}; Linear Learner chose its threshold on the validation channel by its "
     "binary_classifier_model_selection_criteria (see training.hyperparameters)."
 )
-DEFAULT_CARD = CARDS_DIR / "local.json"
+DEFAULT_CARD = CARDS_DIR / "wdbc.json"
 # Set in a model's training record only when its threshold came from the target-recall rule.
 TARGET_RECALL_KEY = "target_recall"
 METRIC_LABELS = {

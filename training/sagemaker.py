@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 from urllib.parse import urlparse
 
-from chalicelib.features import FEATURE_COUNT, FEATURE_NAMES
+from training.data import FEATURE_COUNT, FEATURE_NAMES
 from deploy import endpoint as aws
 from training import data
 from training.artifact import write_json

@@ -95,7 +95,7 @@
     show(el("p", "Asking the model…"));
     let response, answer;
     try {
-      response = await fetch(new URL("predictbreastcancer", root), {
+      response = await fetch(new URL(form.querySelector("fieldset").dataset.route, root), {
         method: "POST", headers, body: `{"features":{${members.join(",")}}}`,
       });
       answer = await response.json().catch(() => null);
