@@ -12,8 +12,8 @@ from http import HTTPStatus
 from typing import NamedTuple
 
 from chalicelib import errors
-from chalicelib.errors import ApiError
 from chalicelib.contract import load_contract
+from chalicelib.errors import ApiError
 from chalicelib.limits import MAX_BODY_BYTES, MAX_ROWS
 
 _WDBC = load_contract("wdbc")  # until this module reads the stage's contract

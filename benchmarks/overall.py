@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from chalicelib.contract import load_contract
 from deploy.package_check import MAX_ZIP_BYTES
 
 ENVIRONMENT = {
@@ -291,13 +292,13 @@ def _numbers(row: str) -> list[float]:
 
 
 def _named(row: str) -> dict[str, float]:
-    from chalicelib.features import FEATURE_NAMES
+    FEATURE_NAMES = load_contract("wdbc").feature_names
 
     return dict(zip(FEATURE_NAMES, _numbers(row), strict=True))
 
 
 def _split(rows: list[str]) -> dict[str, Any]:
-    from chalicelib.features import FEATURE_NAMES
+    FEATURE_NAMES = load_contract("wdbc").feature_names
 
     return {"dataframe_split": {"columns": list(FEATURE_NAMES), "data": list(map(_numbers, rows))}}
 

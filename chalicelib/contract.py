@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from chalicelib import content_types
 from chalicelib.errors import ConfigurationError
@@ -201,7 +201,7 @@ class _Checker:
     def __init__(self, source: str) -> None:
         self.source = source
 
-    def fail(self, key: str, problem: str) -> Any:
+    def fail(self, key: str, problem: str) -> NoReturn:
         raise ContractError(f"model contract {self.source}: {key} {problem}")
 
     def object(self, value: Any, key: str, allowed: frozenset[str]) -> dict[str, Any]:
@@ -304,19 +304,29 @@ class _Checker:
             where = f"classes[{index}]."
             item = self.object(item, f"classes[{index}]", _CLASS_KEYS)
             label = item.get("label")
-            if type(label) not in (int, float, str) or (
-                isinstance(label, float) and not math.isfinite(label)
+            if (
+                isinstance(label, bool)
+                or not isinstance(label, (int, float, str))
+                or (isinstance(label, float) and not math.isfinite(label))
             ):
                 self.fail(f"{where}label", "must be the endpoint's label: a number or a string")
             classes.append(
                 ModelClass(
-                    code=self.text(item, "code", pattern=_CODE, where=where,
-                                   hint="up to 40 letters, digits, _ . -"),  # fmt: skip
+                    code=self.text(
+                        item,
+                        "code",
+                        pattern=_CODE,
+                        where=where,
+                        hint="up to 40 letters, digits, _ . -",
+                    ),
                     name=self.text(item, "name", where=where),
                     label=label,
                 )
             )
-        for key, values in (("code", [c.code for c in classes]), ("label", [c.label for c in classes])):
+        for key, values in (
+            ("code", [c.code for c in classes]),
+            ("label", [c.label for c in classes]),
+        ):
             if len(set(values)) != len(values):
                 self.fail("classes", f"repeat a {key}")
         if task == MULTICLASS:
@@ -345,7 +355,7 @@ class _Checker:
                 self.fail(where + declared[0], f"is set by the {kind} format itself")
             # Both containers index class probabilities and labels 0 .. K-1.
             if [c.label for c in classes] != list(range(len(classes))):
-                self.fail("classes", f"labels must be 0, 1, ... in order for {kind}")
+                self.fail("classes", f"must have the labels 0, 1, ... in order for {kind}")
             return _preset(kind, accept, task)
         return self.custom_answer(answer, accept, task)
 

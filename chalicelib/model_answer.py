@@ -44,7 +44,9 @@ class AnswerReader:
         self.task = contract.task
         self.format = contract.answer
         self.class_count = len(contract.classes)
-        self._class_of_label = {model_class.label: i for i, model_class in enumerate(contract.classes)}
+        self._class_of_label = {
+            model_class.label: i for i, model_class in enumerate(contract.classes)
+        }
         self._text_labels = any(isinstance(c.label, str) for c in contract.classes)
         self._label_types = frozenset({str}) if self._text_labels else _NUMBER_TYPES
         self._threshold = contract.threshold or 0.5
@@ -141,8 +143,8 @@ class AnswerReader:
             index = answer.label_index or 0
             text = fields[index].strip() if index < len(fields) else None
             label = text if self._text_labels or text is None else _csv_number(text)
-        known = type(label) in self._label_types and not isinstance(label, bool)
-        found = self._class_of_label.get(label) if known else None
+        known = type(label) in self._label_types
+        found = self._class_of_label.get(label) if known else None  # type: ignore[arg-type]
         if found is None:
             raise InvalidModelAnswer(
                 f"prediction {row} of the model endpoint has no label the contract declares"
@@ -234,4 +236,3 @@ def _is_number(value: Any) -> bool:
 
 def _is_probability(value: Any) -> bool:
     return _is_number(value) and 0.0 <= value <= 1.0
-

@@ -15,6 +15,7 @@ import hashlib
 import html
 import re
 from pathlib import Path
+
 from chalicelib.contract import Contract
 from chalicelib.replies import Reply
 

@@ -12,7 +12,6 @@ Every form reaches the same row readers (rows.py), limits and errors.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 from chalicelib import content_types
@@ -20,7 +19,15 @@ from chalicelib.echo import quote_names
 from chalicelib.errors import ApiError, InvalidHeader, InvalidPayload
 from chalicelib.json_body import load_json
 from chalicelib.limits import check_body_size, check_row_count
-from chalicelib.rows import LINE_ENDS, PLAIN_DECIMAL, Order, Row, RowReader, json_type_name
+from chalicelib.rows import (
+    LINE_ENDS,
+    PLAIN_DECIMAL,
+    Order,
+    Row,
+    RowReader,
+    json_type_name,
+    tuple_getter,
+)
 
 DATA, FEATURES, INSTANCES = "data", "features", "instances"
 DATAFRAME_SPLIT, DATAFRAME_RECORDS, COLUMNS, INDEX = (
@@ -159,7 +166,7 @@ class PayloadReader:
                 raise InvalidHeader(message, {"field": field})
             raise InvalidPayload(message, field)
         position = {name: index for index, name in enumerate(found)}
-        return itemgetter(*[position[name] for name in names])  # type: ignore[return-value]
+        return tuple_getter([position[name] for name in names])
 
     def _row_from_item(self, item: dict[str, Any], where: str) -> Row:
         forms = [key for key in ROW_FORMS if key in item]
@@ -248,8 +255,7 @@ class PayloadReader:
         def read(values: Any) -> Row:
             if not isinstance(values, list):
                 raise InvalidPayload(
-                    f"a row must be an array of {self.count} numbers, "
-                    f"not {json_type_name(values)}",
+                    f"a row must be an array of {self.count} numbers, not {json_type_name(values)}",
                     DATA,
                 )
             row = self.rows.from_numbers(values, DATA)

@@ -42,10 +42,13 @@ class PredictionWriter:
         # Each item's text up to its numbers, as json.dumps writes it: a batch's answer is then
         # one join, not a thousand dictionaries encoded (json.dumps writes a float as its repr).
         self._openings = [
-            json.dumps({"prediction": c.code, contract.target: c.name})[:-1] for c in contract.classes
+            json.dumps({"prediction": c.code, contract.target: c.name})[:-1]
+            for c in contract.classes
         ]
         if self.task == BINARY:
-            self._openings = [f'{opening}, "{contract.probability_field}": ' for opening in self._openings]
+            self._openings = [
+                f'{opening}, "{contract.probability_field}": ' for opening in self._openings
+            ]
         self._class_keys = [json.dumps(code) + ": " for code in self.codes]
         self._item: Callable[[Prediction], str] = {
             BINARY: self._binary_item,

@@ -61,7 +61,7 @@ class RowReader:
         self.count = len(self.names)
         self._positions = {name: position for position, name in enumerate(self.names)}
         self._name_set = frozenset(self.names)
-        self._in_order = itemgetter(*self.names)
+        self._in_order = tuple_getter(self.names)
         bounds = [feature.limits for feature in contract.features]
         self._lows = tuple(-MAX_MAGNITUDE if low is None else low for low, _ in bounds)
         self._highs = tuple(MAX_MAGNITUDE if high is None else high for _, high in bounds)
@@ -201,9 +201,21 @@ class RowReader:
             if low <= value <= high:
                 continue
             position = (list(columns).index(name) if columns else index) + 1
-            side = f"below its lower limit {low:g}" if value < low else f"above its upper limit {high:g}"
+            side = (
+                f"below its lower limit {low:g}"
+                if value < low
+                else f"above its upper limit {high:g}"
+            )
             raise self._invalid(position, f"is {side}", field, name)
         return row
+
+
+def tuple_getter(keys: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """`itemgetter`, but a tuple even of one key."""
+    if len(keys) == 1:
+        (key,) = keys
+        return lambda items: (items[key],)
+    return itemgetter(*keys)
 
 
 def _reordered(row: Row, order: Order) -> Row:

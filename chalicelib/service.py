@@ -11,7 +11,8 @@ from chalicelib.contract import Contract
 from chalicelib.errors import ApiError, InternalError
 from chalicelib.model_answer import AnswerReader, EndpointAnswer, Prediction
 from chalicelib.negotiation import choose_media_type
-from chalicelib.oip import OpenInference, error_reply as oip_error_reply
+from chalicelib.oip import OpenInference
+from chalicelib.oip import error_reply as oip_error_reply
 from chalicelib.payload import PayloadReader
 from chalicelib.replies import ModelIdentity, PredictionWriter, Reply, error_reply
 from chalicelib.rows import RowReader

@@ -57,10 +57,14 @@ Routes = Mapping[str, Mapping[str, Any]]  # Chalice's app.routes: path -> method
 def _unsupported_media_type(route: str, method: str, routes: Routes) -> ApiError:
     entry = routes.get(route, {}).get(method)
     taken = " or ".join(getattr(entry, "content_types", ()) or ("another type",))
-    return UnsupportedMediaType(f"that media type is not accepted here; {method} {route} takes {taken}")
+    return UnsupportedMediaType(
+        f"that media type is not accepted here; {method} {route} takes {taken}"
+    )
 
 
-def _framework_error(response: Response, route: str, method: str, routes: Routes) -> ApiError | None:
+def _framework_error(
+    response: Response, route: str, method: str, routes: Routes
+) -> ApiError | None:
     body = response.body
     if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
         return None

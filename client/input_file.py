@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from chalicelib.errors import ApiError
 from chalicelib.contract import load_contract
+from chalicelib.errors import ApiError
 from chalicelib.payload import is_header_line
 from chalicelib.rows import LINE_ENDS, Row, RowReader
 

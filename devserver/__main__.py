@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from chalicelib.errors import ConfigurationError
 from chalicelib.contract import load_contract
+from chalicelib.errors import ConfigurationError
 from chalicelib.model_card import load_model_card
 from chalicelib.settings import DEFAULT_MODEL
 from devserver.gateway import build_app, local_credentials, stage_environment

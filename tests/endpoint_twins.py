@@ -41,4 +41,18 @@ class RawEndpoint:
         return self._answer
 
 
-__all__ = ["AnsweringEndpoint", "ApiError", "FailingEndpoint", "RawEndpoint"]
+class LinearLearnerTwin:
+    """Answers every row with one Linear Learner record (`{"score": ..., ...}`), as told."""
+
+    def __init__(self, record: dict[str, object], name: str = "toy-twin") -> None:
+        self.name = name
+        self.calls: list[list[tuple[float, ...]]] = []
+        self._record = record
+
+    def invoke(self, rows: Sequence[Sequence[float]]) -> EndpointAnswer:
+        self.calls.append([tuple(row) for row in rows])
+        body = json.dumps({"predictions": [self._record] * len(rows)})
+        return EndpointAnswer(body.encode(), "application/json", "variant-1")
+
+
+__all__ = ["AnsweringEndpoint", "ApiError", "FailingEndpoint", "LinearLearnerTwin", "RawEndpoint"]

@@ -21,14 +21,13 @@ from chalicelib import content_types, errors
 from chalicelib.application import create_app
 from chalicelib.discovery import SPEC_FILE
 from chalicelib.errors import ApiError, InvalidHeader, InvalidValue
-from tests.rows import FEATURE_COUNT
 from chalicelib.model_answer import Prediction
 from chalicelib.model_card import CARDS_DIR
 from chalicelib.replies import ModelIdentity
 from chalicelib.rows import DECIMAL_PATTERN
-from tests.rows import parse_csv_payload, predictions_reply, row_from_text
 from chalicelib.settings import Settings
 from tests.conftest import ENDPOINT_NAME
+from tests.rows import FEATURE_COUNT, parse_csv_payload, predictions_reply, row_from_text
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SPEC: dict[str, Any] = json.loads(SPEC_FILE.read_text(encoding="utf-8"))

@@ -21,14 +21,13 @@ from typing import Any, NamedTuple
 import pytest
 from click.testing import CliRunner
 
-from tests.rows import FEATURE_NAMES
 from client.api import PredictionApi
 from client.cli import cli
 from client.errors import ApiUnusable, BatchFailed
 from client.input_file import HeaderError, header_columns, read_input
 from standin.model import LinearScorer
 from tests.local_stack import PROJECT_DIR, RunningStack
-from tests.rows import EXAMPLE_ROW, row_with
+from tests.rows import EXAMPLE_ROW, FEATURE_NAMES, row_with
 from training.local import LocalTrainingResult
 
 pytestmark = pytest.mark.integration

@@ -9,10 +9,10 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.errors import ConfigurationError
-from tests.rows import FEATURE_NAMES
 from chalicelib.model_card import load_model_card
 from tests.conftest import MakeClient
 from tests.endpoint_twins import FailingEndpoint
+from tests.rows import FEATURE_NAMES
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 

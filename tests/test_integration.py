@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 
 from chalicelib.endpoint import ModelEndpoint, OnceClient, create_runtime_client
-from tests.rows import FEATURE_NAMES
 from standin import RunningStandin
 from tests.conftest import MakeClient
-from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, body_for
+from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, FEATURE_NAMES, body_for
 from training.artifact import ModelArtifact
 from training.local import LocalTrainingResult
 

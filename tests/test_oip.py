@@ -26,7 +26,7 @@ from chalicelib.service import PredictionService
 from chalicelib.settings import Settings
 from tests.conftest import ENDPOINT_NAME, MakeClient
 from tests.endpoint_twins import AnsweringEndpoint, FailingEndpoint
-from tests.rows import WDBC, WDBC_OIP, EXAMPLE_VALUES
+from tests.rows import EXAMPLE_VALUES, WDBC, WDBC_OIP
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 INFER = "/v2/models/wdbc/infer"
@@ -51,7 +51,9 @@ def request(*tensors: dict[str, Any], **extra: Any) -> bytes:
 
 
 def test_a_flat_row_major_tensor_is_its_rows_in_order() -> None:
-    parsed = WDBC_OIP.parse_infer_request(request(tensor([EXAMPLE_VALUES, OTHER]), id="req-7"), JSON)
+    parsed = WDBC_OIP.parse_infer_request(
+        request(tensor([EXAMPLE_VALUES, OTHER]), id="req-7"), JSON
+    )
     assert parsed == oip.InferRequest(
         [EXAMPLE_VALUES, OTHER], "req-7", ("predicted_label", "probability_malignant")
     )
@@ -221,7 +223,9 @@ def test_the_service_answers_both_outputs_in_one_call() -> None:
 
 def test_outputs_asked_for_are_the_ones_answered() -> None:
     body = request(tensor([EXAMPLE_VALUES]), outputs=[{"name": "probability_malignant"}])
-    reply = PredictionService(AnsweringEndpoint(score=0.2, label=0), WDBC).infer(body, JSON, None, "r")
+    reply = PredictionService(AnsweringEndpoint(score=0.2, label=0), WDBC).infer(
+        body, JSON, None, "r"
+    )
     document = json.loads(reply.body)
     assert "id" not in document
     assert [output["name"] for output in document["outputs"]] == ["probability_malignant"]
@@ -247,7 +251,9 @@ def test_errors_have_oips_shape_and_never_reach_the_endpoint(
 
 def test_a_platform_failure_keeps_its_status_and_retry_after() -> None:
     failing = FailingEndpoint(EndpointNotReady("the model endpoint is still starting"))
-    reply = PredictionService(failing, WDBC).infer(request(tensor([EXAMPLE_VALUES])), JSON, None, "r")
+    reply = PredictionService(failing, WDBC).infer(
+        request(tensor([EXAMPLE_VALUES])), JSON, None, "r"
+    )
     assert (reply.status, reply.headers, reply.error_code) == (
         503,
         {"Retry-After": "5"},
@@ -303,7 +309,12 @@ def test_ready_and_metadata(client: Client) -> None:
 
 
 def test_without_a_model_card_there_is_no_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert json.loads(Discovery("wdbc-test", WDBC, WDBC_OIP, None).oip_model_metadata().body)["versions"] == []
+    assert (
+        json.loads(Discovery("wdbc-test", WDBC, WDBC_OIP, None).oip_model_metadata().body)[
+            "versions"
+        ]
+        == []
+    )
 
 
 @pytest.mark.parametrize(

@@ -17,12 +17,18 @@ from chalicelib.errors import (
     UnsupportedMediaType,
     WrongValueCount,
 )
-from tests.rows import FEATURE_NAMES
 from chalicelib.limits import MAX_BODY_BYTES, MAX_ROWS
 from chalicelib.payload import Payload
 from chalicelib.rows import MAX_MAGNITUDE
-from tests.rows import parse_payload, row_from_text
-from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, body_for, row_with
+from tests.rows import (
+    EXAMPLE_ROW,
+    EXAMPLE_VALUES,
+    FEATURE_NAMES,
+    body_for,
+    parse_payload,
+    row_from_text,
+    row_with,
+)
 
 SENTINEL = "987.654321"
 NAMED = dict(zip(FEATURE_NAMES, EXAMPLE_VALUES, strict=True))

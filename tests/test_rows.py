@@ -5,10 +5,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.errors import InvalidPayload, InvalidValue, WrongValueCount
-from tests.rows import FEATURE_NAMES
 from chalicelib.rows import TOO_LARGE
-from tests.rows import row_from_named, row_from_numbers, row_from_text, rows_from_lines
-from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, row_with
+from tests.rows import (
+    EXAMPLE_ROW,
+    EXAMPLE_VALUES,
+    FEATURE_NAMES,
+    row_from_named,
+    row_from_numbers,
+    row_from_text,
+    row_with,
+    rows_from_lines,
+)
 
 
 def test_the_walkthrough_row_parses_to_its_30_floats() -> None:

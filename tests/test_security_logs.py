@@ -16,13 +16,12 @@ import pytest
 
 from chalicelib.echo import quote_names
 from chalicelib.endpoint import ModelEndpoint, OnceClient, create_runtime_client
-from tests.rows import FEATURE_NAMES
 from chalicelib.service import Endpoint
 from standin import RunningStandin
 from tests.conftest import MakeClient
 from tests.endpoint_twins import AnsweringEndpoint, FailingEndpoint
 from tests.log_capture import Records, all_records
-from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, row_with
+from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, FEATURE_NAMES, row_with
 
 SENTINEL = "987.654321"
 PROBABILITY = 0.123456789  # what the twin endpoint says; must not be logged

@@ -6,10 +6,16 @@ import logging
 import pytest
 
 from chalicelib.errors import EndpointNotReady, ModelFailed
-from tests.rows import WDBC, WDBC_OIP, FEATURE_NAMES
 from chalicelib.service import PredictionService
 from tests.endpoint_twins import AnsweringEndpoint, FailingEndpoint, RawEndpoint
-from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, body_for, row_with
+from tests.rows import (
+    EXAMPLE_ROW,
+    EXAMPLE_VALUES,
+    FEATURE_NAMES,
+    WDBC,
+    body_for,
+    row_with,
+)
 
 JSON = "application/json"
 
@@ -31,13 +37,17 @@ def test_a_valid_row_is_one_call_and_a_full_answer() -> None:
 
 def test_text_plain_gets_the_bare_letter() -> None:
     endpoint = AnsweringEndpoint(score=0.02, label=0)
-    reply = PredictionService(endpoint, WDBC).predict(body_for(EXAMPLE_ROW), JSON, "text/plain", "rid")
+    reply = PredictionService(endpoint, WDBC).predict(
+        body_for(EXAMPLE_ROW), JSON, "text/plain", "rid"
+    )
     assert (reply.status, reply.body, reply.content_type) == (200, "B", "text/plain")
 
 
 def test_bad_input_never_reaches_the_endpoint() -> None:
     endpoint = AnsweringEndpoint(score=0.5, label=1)
-    reply = PredictionService(endpoint, WDBC).predict(body_for(row_with(2, "nan")), JSON, None, "rid-2")
+    reply = PredictionService(endpoint, WDBC).predict(
+        body_for(row_with(2, "nan")), JSON, None, "rid-2"
+    )
     assert endpoint.calls == []
     assert reply.status == 400
     assert json.loads(reply.body) == {
@@ -131,7 +141,9 @@ def test_any_csv_batch_is_exactly_one_invocation(rows: int) -> None:
 
 def test_text_plain_is_for_single_rows_only() -> None:
     body = json.dumps({"instances": [{"data": EXAMPLE_ROW}]}).encode()
-    reply = PredictionService(AnsweringEndpoint(0.2, 0), WDBC).predict(body, JSON, "text/plain", "r")
+    reply = PredictionService(AnsweringEndpoint(0.2, 0), WDBC).predict(
+        body, JSON, "text/plain", "r"
+    )
     assert (reply.status, reply.error_code) == (406, "not_acceptable")
 
 
@@ -153,7 +165,9 @@ def test_a_short_answer_to_a_batch_is_502() -> None:
 )
 def test_every_batch_form_is_one_invocation(document: object) -> None:
     endpoint = AnsweringEndpoint(score=0.7, label=1)
-    reply = PredictionService(endpoint, WDBC).predict(json.dumps(document).encode(), JSON, None, "r")
+    reply = PredictionService(endpoint, WDBC).predict(
+        json.dumps(document).encode(), JSON, None, "r"
+    )
     assert endpoint.calls == [[EXAMPLE_VALUES] * 3]
     assert len(json.loads(reply.body)["predictions"]) == 3
 
@@ -164,7 +178,9 @@ def test_every_batch_form_is_one_invocation(document: object) -> None:
 )
 def test_json_lines_answer_one_object_per_row(body: bytes, content_type: str) -> None:
     endpoint = AnsweringEndpoint(score=0.25, label=0)
-    reply = PredictionService(endpoint, WDBC).predict(body, content_type, "application/jsonlines", "r")
+    reply = PredictionService(endpoint, WDBC).predict(
+        body, content_type, "application/jsonlines", "r"
+    )
     assert (reply.status, reply.content_type) == (200, "application/jsonlines")
     assert reply.body.endswith("\n")
     lines = [json.loads(line) for line in reply.body.splitlines()]
@@ -176,7 +192,9 @@ def test_json_lines_answer_one_object_per_row(body: bytes, content_type: str) ->
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "gzip, identity"])
 def test_a_compressed_body_is_415_before_it_is_read(encoding: str) -> None:
     endpoint = AnsweringEndpoint(score=0.25, label=0)
-    reply = PredictionService(endpoint, WDBC).predict(body_for(EXAMPLE_ROW), JSON, None, "r", encoding)
+    reply = PredictionService(endpoint, WDBC).predict(
+        body_for(EXAMPLE_ROW), JSON, None, "r", encoding
+    )
     assert (reply.status, reply.error_code) == (415, "unsupported_media_type")
     assert "uncompressed" in json.loads(reply.body)["error"]["message"]
     assert endpoint.calls == []
@@ -185,5 +203,7 @@ def test_a_compressed_body_is_415_before_it_is_read(encoding: str) -> None:
 @pytest.mark.parametrize("encoding", [None, "identity", " Identity "])
 def test_an_identity_encoding_is_read(encoding: str | None) -> None:
     endpoint = AnsweringEndpoint(score=0.25, label=0)
-    reply = PredictionService(endpoint, WDBC).predict(body_for(EXAMPLE_ROW), JSON, None, "r", encoding)
+    reply = PredictionService(endpoint, WDBC).predict(
+        body_for(EXAMPLE_ROW), JSON, None, "r", encoding
+    )
     assert reply.status == 200

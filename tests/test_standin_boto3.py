@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.rows import FEATURE_COUNT
 from standin import RunningStandin, start_in_thread
 from standin.app import MAX_PAYLOAD_BYTES
+from tests.rows import FEATURE_COUNT
 from tests.standin_harness import (
     ENDPOINT_NAME,
     SENTINEL,

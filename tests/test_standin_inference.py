@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.rows import FEATURE_COUNT
 from standin.inference import CSV, JSON, JSONLINES, invoke
 from standin.model import ContainerError, LinearScorer
+from tests.rows import FEATURE_COUNT
 from tests.standin_harness import SENTINEL, csv_row, make_artifact
 
 SCORER = LinearScorer(make_artifact())  # score = sigmoid(first value)

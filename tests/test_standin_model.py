@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.rows import FEATURE_COUNT
 from standin.model import (
     FORMAT,
     ContainerError,
@@ -20,6 +19,7 @@ from standin.model import (
     load_model,
     sigmoid,
 )
+from tests.rows import FEATURE_COUNT
 from tests.standin_harness import make_artifact
 from training.artifact import ModelArtifact, load_artifact, save_artifact
 

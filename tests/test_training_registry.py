@@ -10,8 +10,8 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
-from tests.rows import FEATURE_NAMES
 from deploy.endpoint import AwsClients
+from tests.rows import FEATURE_NAMES
 from training.cli import cli
 from training.sagemaker import GROUP, find_package, versions
 

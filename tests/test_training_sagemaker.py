@@ -13,7 +13,6 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
-from tests.rows import FEATURE_COUNT
 from deploy.endpoint import (
     PROJECT,
     PROJECT_TAG_KEY,
@@ -30,6 +29,7 @@ from deploy.endpoint import (
     model_version,
     project_resources,
 )
+from tests.rows import FEATURE_COUNT
 from training.cli import cli
 from training.data import DEFAULT_SEED, load_wdbc, split_wdbc
 from training.local import TARGET_RECALL_RULE, ThresholdRule

@@ -21,13 +21,13 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.application import create_app
-from tests.rows import FEATURE_NAMES
 from chalicelib.model_card import load_model_card
 from chalicelib.pages import BENIGN_EXAMPLE, MALIGNANT_EXAMPLE, STATIC_DIR, WebPage, csp_hash
 from chalicelib.settings import Settings
 from standin.model import BENIGN, MALIGNANT, LinearScorer
 from tests.conftest import ENDPOINT_NAME
 from tests.local_stack import RunningStack
+from tests.rows import FEATURE_NAMES
 from training.artifact import ModelArtifact
 from training.data import load_wdbc
 from training.local import LocalTrainingResult

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from training.data import FEATURE_NAMES
 from standin.model import FORMAT, PARAMETERS, ModelFileError, load_model
+from training.data import FEATURE_NAMES
 
 _DESCRIPTIVE = ("metrics", "feature_ranges", "training")
 

@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from training.data import FEATURE_NAMES
 from chalicelib.model_card import CARD_FORMAT, CARDS_DIR
 from training.artifact import ModelArtifact, write_json
+from training.data import FEATURE_NAMES
 
 INTENDED_USE = (
     "Research and teaching on the Wisconsin Diagnostic Breast Cancer data set. "

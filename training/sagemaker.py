@@ -21,11 +21,18 @@ from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 from urllib.parse import urlparse
 
-from training.data import FEATURE_COUNT, FEATURE_NAMES
 from deploy import endpoint as aws
 from training import data
 from training.artifact import write_json
-from training.data import DEFAULT_SEED, MALIGNANT, SUMMARISED, SplitPart, WdbcSplit
+from training.data import (
+    DEFAULT_SEED,
+    FEATURE_COUNT,
+    FEATURE_NAMES,
+    MALIGNANT,
+    SUMMARISED,
+    SplitPart,
+    WdbcSplit,
+)
 from training.local import ACCURACY_RULE, TARGET_RECALL_RULE, ThresholdRule
 from training.model_card import LINEAR_LEARNER_LIMITS, card_document, sagemaker_model_card
 
