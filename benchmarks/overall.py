@@ -368,7 +368,7 @@ def in_process_figures(rows: list[str], repeats: int) -> list[Figure]:
     from chalicelib.settings import Settings
 
     runtime = CannedRuntime()
-    app = create_app(Settings("wdbc-bench"), ModelEndpoint("wdbc-bench", lambda: runtime))
+    app = create_app(Settings("wdbc-bench", "wdbc"), ModelEndpoint("wdbc-bench", lambda: runtime))
     # The access line is still built and written, to a buffer rather than the terminal.
     for handler in access_log.logger.handlers:
         if hasattr(handler, "setStream"):

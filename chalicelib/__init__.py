@@ -1,1 +1,1 @@
-"""What the Lambda ships: validation, endpoint invocation and answer mapping for the WDBC API."""
+"""What the Lambda ships: validation, endpoint invocation and answer mapping for one model."""

@@ -11,7 +11,7 @@ import logging
 import sys
 import traceback
 
-LOGGER_NAME = "wdbc"
+LOGGER_NAME = "model_api"
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -22,10 +22,10 @@ SDK_LOGGERS = ("boto3", "botocore", "urllib3")
 
 def configure() -> None:
     """Our own stdout handler: Lambda sends stdout to CloudWatch; app.log only logs errors."""
-    if not any(getattr(handler, "_wdbc", False) for handler in logger.handlers):
+    if not any(getattr(handler, "_access_log", False) for handler in logger.handlers):
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter("%(message)s"))
-        handler._wdbc = True  # type: ignore[attr-defined]
+        handler._access_log = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False

@@ -19,8 +19,6 @@ from chalicelib.payload import ACCEPTED_CONTENT_TYPES
 from chalicelib.service import Endpoint, PredictionService
 from chalicelib.settings import Settings
 
-APP_NAME = "wdbc-predictor"
-
 
 def create_app(
     settings: Settings, endpoint: Endpoint | None = None, contract: Contract | None = None
@@ -43,7 +41,7 @@ def create_app(
     predict_path = contract.route
     infer_path = f"{oip.model_path(contract)}/infer"
 
-    app = Chalice(app_name=APP_NAME)
+    app = Chalice(app_name=f"{contract.name}-api")
     # Outermost, so that every answer (errors too) carries the same CORS headers.
     app.register_middleware(cors.CorsMiddleware(settings.cors), "http")
     app.register_middleware(functools.partial(web.answer_and_log, routes=app.routes), "http")

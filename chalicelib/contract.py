@@ -137,7 +137,7 @@ class Contract:
 
     @property
     def probability_field(self) -> str:
-        """A binary answer's probability: `probability_malignant` for WDBC."""
+        """A binary answer's probability: `probability_<the positive class's name>`."""
         return f"probability_{self.classes[self.positive_index].name.replace(' ', '_')}"
 
 
@@ -183,7 +183,9 @@ def parse_contract(document: Any, source: str) -> Contract:
     contract = Contract(
         name=name,
         task=task,
-        target=check.text(top, "target", pattern=_FEATURE_NAME, hint="a name like diagnosis"),
+        target=check.text(
+            top, "target", pattern=_FEATURE_NAME, hint="a name of letters, digits and _"
+        ),
         features=features,
         answer=check.answer(top, task, classes),
         examples=check.examples(top, len(features)),

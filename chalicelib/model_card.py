@@ -15,7 +15,7 @@ from typing import Any
 from chalicelib.errors import ConfigurationError
 
 CARDS_DIR = Path(__file__).resolve().parent / "model_cards"
-CARD_FORMAT = "wdbc-model-card/1"
+CARD_FORMAT = "model-card/1"
 
 
 def load_model_card(file_name: str, feature_names: Sequence[str]) -> dict[str, Any]:

@@ -29,8 +29,7 @@ class Reply(NamedTuple):
 class PredictionWriter:
     """Predictions in each answer type, for one contract's task and classes.
 
-    Binary: `{"prediction": code, <target>: name, "probability_<positive class>": p}` (WDBC's
-    `{"prediction": "B", "diagnosis": "benign", "probability_malignant": 0.25}`); multiclass:
+    Binary: `{"prediction": code, <target>: name, "probability_<positive class>": p}`; multiclass:
     `{"prediction": code, <target>: name, "probabilities": {code: p, ...}}`; regression:
     `{"prediction": value}`. CSV: `code,p`, `code,p1,...,pK` or `value`; plain text: the code or
     the value.

@@ -140,7 +140,7 @@ class RowReader:
         return self._within_limits(row, field)
 
     def from_named(self, features: Mapping[str, Any], field: str = "features") -> Row:
-        """`{"radius_mean": 13.49, ...}`: every feature by name, nothing else."""
+        """`{"<name>": 13.49, ...}`: every feature by name, nothing else."""
         if features.keys() == self._name_set:
             return self.from_numbers(list(self._in_order(features)), field)
         unknown = [name for name in features if name not in self._positions]

@@ -8,7 +8,7 @@ from typing import Protocol
 from chalicelib import content_types
 from chalicelib.access_log import log_unexpected
 from chalicelib.contract import Contract
-from chalicelib.errors import ApiError, InternalError
+from chalicelib.errors import ApiError, InternalError, InvalidModelAnswer
 from chalicelib.model_answer import AnswerReader, EndpointAnswer, Prediction
 from chalicelib.negotiation import choose_media_type
 from chalicelib.oip import OpenInference
@@ -37,6 +37,7 @@ class PredictionService:
 
     def __init__(self, endpoint: Endpoint, contract: Contract) -> None:
         self._endpoint = endpoint
+        self.contract = contract
         rows = RowReader(contract)
         self.payloads = PayloadReader(rows)
         self.answers = AnswerReader(contract)
@@ -91,6 +92,27 @@ class PredictionService:
         except Exception as error:  # noqa: BLE001 - as in predict()
             log_unexpected(error, request_id)
             return oip_error_reply(InternalError("an internal error occurred"), rows)
+
+    def check_examples(self) -> None:
+        """The contract's example rows through the endpoint, read as the contract says; raises
+        the ApiError of the first thing that does not (a deployment's check, not a request's).
+
+        Where the endpoint names the label and the probability both, each label must be the
+        one the contract's threshold gives: else the contract does not describe this model.
+        """
+        contract = self.contract
+        predictions, _ = self._score([example.values for example in contract.examples])
+        located = contract.answer.label_attribute or contract.answer.label_index is not None
+        if contract.threshold is None or not located:
+            return
+        positive = contract.positive_index
+        for number, (outcome, probability) in enumerate(predictions, start=1):
+            expected = positive if probability >= contract.threshold else 1 - positive  # type: ignore[operator]
+            if outcome != expected:
+                raise InvalidModelAnswer(
+                    f"the endpoint's label for example {number} is not the one the contract's "
+                    f"threshold {contract.threshold:g} gives its probability"
+                )
 
     def _score(self, rows: Sequence[Sequence[float]]) -> tuple[list[Prediction], ModelIdentity]:
         # One invocation whatever the row count: the containers score every CSV line.

@@ -12,7 +12,6 @@ from chalicelib.errors import ConfigurationError
 ENDPOINT_NAME = "ENDPOINT_NAME"
 MODEL = "MODEL"
 MODEL_CARD = "MODEL_CARD"
-DEFAULT_MODEL = "wdbc"  # the shipped default: chalicelib/contracts/wdbc.json
 
 # SageMaker's own rule for endpoint names (CreateEndpoint's EndpointName pattern).
 _ENDPOINT_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
@@ -21,8 +20,8 @@ _ENDPOINT_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 @dataclass(frozen=True)
 class Settings:
     endpoint_name: str
-    model: str = DEFAULT_MODEL  # the contract in chalicelib/contracts/ the stage serves
-    model_card: str | None = None  # a file in chalicelib/model_cards/; None: GET /model is 404
+    model: str  # the contract in chalicelib/contracts/ the stage serves
+    model_card: str | None = None  # a file in chalicelib/model_cards/; None: no card in /model
     cors: CorsPolicy = field(default_factory=CorsPolicy)  # no origin allowed
 
     @classmethod
@@ -38,10 +37,16 @@ class Settings:
                 f"{ENDPOINT_NAME} is not a valid SageMaker endpoint name "
                 "(1-63 letters, digits and hyphens, starting with a letter or digit)"
             )
+        model = environ.get(MODEL, "").strip()
+        if not model:
+            raise ConfigurationError(
+                f"{MODEL} is not set: name the model's contract (chalicelib/contracts/<name>.json) "
+                "in the environment_variables of .chalice/config.json (or export it)"
+            )
         model_card = environ.get(MODEL_CARD, "").strip() or None
         return cls(
             endpoint_name=endpoint_name,
-            model=environ.get(MODEL, "").strip() or DEFAULT_MODEL,
+            model=model,
             model_card=model_card,
             cors=CorsPolicy.from_environ(environ),
         )

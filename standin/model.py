@@ -56,6 +56,8 @@ class ModelFile:
 
 
 def load_model(path: Path) -> ModelFile:
+    if path.is_dir():
+        path = path / "model.json"
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -97,7 +97,8 @@ def make_client() -> Iterator[MakeClient]:
     with ExitStack() as clients:
 
         def make(endpoint: Endpoint | None = None, **settings: Any) -> Client:
-            app = create_app(Settings(**{"endpoint_name": ENDPOINT_NAME, **settings}), endpoint)
+            defaults = {"endpoint_name": ENDPOINT_NAME, "model": "wdbc"}
+            app = create_app(Settings(**{**defaults, **settings}), endpoint)
             return clients.enter_context(
                 Client(app, stage_name="dev", project_dir=str(PROJECT_DIR))
             )

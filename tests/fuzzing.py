@@ -117,7 +117,7 @@ class _Discard:
 def fuzzed_app() -> Iterator[FuzzedApp]:
     """The app with the twin installed; its access lines are formatted, then discarded."""
     twin = AnsweringEndpoint(score=0.25, label=0)
-    app = create_app(Settings(ENDPOINT_NAME), twin)
+    app = create_app(Settings(ENDPOINT_NAME, "wdbc"), twin)
     log_handlers = [
         handler for handler in access_log.logger.handlers if type(handler) is logging.StreamHandler
     ]

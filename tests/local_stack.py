@@ -66,8 +66,8 @@ def address(url: str) -> tuple[str, int]:
 
 
 @contextmanager
-def running_stack(model: Path = LOCAL_MODEL) -> Iterator[RunningStack]:
-    """`python -m devserver` serving `model`, by default the committed local model."""
+def running_stack(model: str = "wdbc") -> Iterator[RunningStack]:
+    """`python -m devserver --model NAME`, by default the shipped default."""
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
     for variable in ("ENDPOINT_NAME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         environment.pop(variable, None)  # the stage config and the run command provide them
@@ -81,7 +81,7 @@ def running_stack(model: Path = LOCAL_MODEL) -> Iterator[RunningStack]:
             "--standin-port",
             "0",
             "--model",
-            str(model),
+            model,
         ],
         cwd=PROJECT_DIR,
         env=environment,

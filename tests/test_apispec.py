@@ -67,7 +67,7 @@ def test_the_spec_is_valid_openapi_3_1() -> None:
 
 
 def test_the_spec_describes_every_route_of_the_app_and_no_other() -> None:
-    routes = create_app(Settings(ENDPOINT_NAME)).routes
+    routes = create_app(Settings(ENDPOINT_NAME, "wdbc")).routes
     implemented = {(path, method.lower()) for path, methods in routes.items() for method in methods}
     described = {(path, method) for path, item in SPEC["paths"].items() for method in item}
     assert described == implemented

@@ -32,9 +32,9 @@ def access_lines() -> Iterator[AccessLines]:
             lines.append(json.loads(record.getMessage()))
 
     handler = Collect()
-    logging.getLogger("wdbc").addHandler(handler)
+    logging.getLogger("model_api").addHandler(handler)
     yield lines
-    logging.getLogger("wdbc").removeHandler(handler)
+    logging.getLogger("model_api").removeHandler(handler)
 
 
 def test_post_answers_json_with_request_id_and_one_log_line(

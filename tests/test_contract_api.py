@@ -67,7 +67,7 @@ FORMS: dict[str, tuple[str, object, bool]] = {
 def app_for(task: str) -> tuple[Client, LinearLearnerTwin]:
     document, record = TWINS[task]
     twin = LinearLearnerTwin(record)
-    app = create_app(Settings(endpoint_name="toy-twin"), twin, contract(document))
+    app = create_app(Settings("toy-twin", "unused"), twin, contract(document))
     return Client(app), twin
 
 
@@ -202,7 +202,7 @@ def test_a_model_of_one_feature_reads_every_form() -> None:
         examples=[{"summary": "one", "values": [1.0]}],
     )
     twin = LinearLearnerTwin({"score": 2.0})
-    client = Client(create_app(Settings(endpoint_name="toy-twin"), twin, one))
+    client = Client(create_app(Settings("toy-twin", "unused"), twin, one))
     for content_type, body in [
         ("application/json", {"features": {"hue": 1.0}}),
         ("application/json", {"dataframe_split": {"columns": ["hue"], "data": [[1.0]]}}),

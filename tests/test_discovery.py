@@ -76,9 +76,9 @@ def test_a_card_of_another_shape_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("chalicelib.model_card.CARDS_DIR", tmp_path)
-    (tmp_path / "odd.json").write_text(json.dumps({"format": "wdbc-model-card/1", "features": []}))
+    (tmp_path / "odd.json").write_text(json.dumps({"format": "model-card/1", "features": []}))
     (tmp_path / "other.json").write_text("[]")
     with pytest.raises(ConfigurationError, match="does not list the model contract's 30 features"):
         load_model_card("odd.json", FEATURE_NAMES)
-    with pytest.raises(ConfigurationError, match="is not a wdbc-model-card/1 document"):
+    with pytest.raises(ConfigurationError, match="is not a model-card/1 document"):
         load_model_card("other.json", FEATURE_NAMES)

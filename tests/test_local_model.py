@@ -16,6 +16,7 @@ from chalicelib.model_card import CARDS_DIR
 from devserver.__main__ import check_card_matches_model, main
 from standin.model import LinearScorer, ModelFileError
 from tests.local_stack import LOCAL_MODEL
+from tests.rows import WDBC
 from training.artifact import ModelArtifact, save_artifact
 from training.data import load_wdbc
 from training.local import LocalTrainingResult
@@ -59,7 +60,10 @@ def test_no_wdbc_row_sits_on_the_committed_threshold(local_model: ModelArtifact)
 
 
 def test_the_dev_server_refuses_a_card_of_another_version(
-    local_model: ModelArtifact, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    local_model: ModelArtifact,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     other = ModelArtifact(
         name=local_model.name,
@@ -69,9 +73,9 @@ def test_the_dev_server_refuses_a_card_of_another_version(
         intercept=local_model.intercept,
         threshold=math.nextafter(local_model.threshold, 1.0),
     )
-    path = tmp_path / "model.json"
-    save_artifact(other, path)
-    assert main(["--model", str(path), "--port", "0", "--standin-port", "0"]) == 1
+    save_artifact(other, tmp_path / "wdbc" / "model.json")
+    monkeypatch.setattr("devserver.__main__.MODELS_DIR", tmp_path)
+    assert main(["--port", "0", "--standin-port", "0"]) == 1
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("devserver: the model card wdbc.json describes version ")
     assert local_model.version in line
@@ -80,16 +84,16 @@ def test_the_dev_server_refuses_a_card_of_another_version(
 
 
 def test_the_dev_server_names_a_missing_model_in_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    missing = tmp_path / "none.json"
-    assert main(["--model", str(missing), "--port", "0"]) == 1
+    assert main(["--model", "none", "--port", "0"]) == 1
     [line] = capsys.readouterr().err.splitlines()
-    assert line.startswith(f"devserver: no model artifact at {missing}")
+    assert line.startswith("devserver: no model contract at ")
+    assert line.endswith("chalicelib/contracts/none.json")
 
 
 def test_the_committed_model_passes_the_dev_servers_check() -> None:
-    check_card_matches_model(LOCAL_MODEL, "wdbc.json")
-    check_card_matches_model(LOCAL_MODEL, None)  # a stage without a card has nothing to match
+    check_card_matches_model(LOCAL_MODEL.parent, "wdbc.json", WDBC)
+    check_card_matches_model(LOCAL_MODEL.parent, None, WDBC)  # no card: nothing to match
     with pytest.raises(ModelFileError):
-        check_card_matches_model(LOCAL_MODEL.with_name("absent.json"), "wdbc.json")
+        check_card_matches_model(LOCAL_MODEL.with_name("absent.json"), "wdbc.json", WDBC)

@@ -287,7 +287,7 @@ def test_infer_through_the_app(client: Client) -> None:
 
 
 def test_the_infer_route_wants_the_api_key_and_the_others_not() -> None:
-    routes = create_app(Settings(ENDPOINT_NAME)).routes
+    routes = create_app(Settings(ENDPOINT_NAME, "wdbc")).routes
     assert routes[INFER]["POST"].api_key_required
     assert not routes[INFER]["OPTIONS"].api_key_required
     assert not routes["/v2/health/ready"]["GET"].api_key_required

@@ -85,7 +85,12 @@ def test_the_app_refuses_to_start_with_a_bad_origin() -> None:
     result = subprocess.run(
         [sys.executable, "-c", "import app"],
         cwd=PROJECT_DIR,
-        env={**os.environ, "ENDPOINT_NAME": "wdbc-test", CORS_ALLOWED_ORIGINS: "*"},
+        env={
+            **os.environ,
+            "ENDPOINT_NAME": "wdbc-test",
+            "MODEL": "wdbc",
+            CORS_ALLOWED_ORIGINS: "*",
+        },
         capture_output=True,
         text=True,
         check=False,
@@ -192,12 +197,11 @@ def test_vary_is_extended_not_replaced() -> None:
 
 
 @pytest.fixture
-def local_api(local_model_file: Path) -> Iterator[tuple[str, int]]:
+def local_api() -> Iterator[tuple[str, int]]:
     """`python -m devserver` with the local stage's settings, as `make run` starts it."""
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
     environment.pop("ENDPOINT_NAME", None)  # the stage config provides it, and the origins
     command = [sys.executable, "-m", "devserver", "--port", "0", "--standin-port", "0"]
-    command += ["--model", str(local_model_file)]
     process = subprocess.Popen(
         command, cwd=PROJECT_DIR, env=environment, stdout=subprocess.PIPE, text=True
     )

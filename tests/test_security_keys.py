@@ -16,7 +16,7 @@ from tests.rows import EXAMPLE_ROW, body_for
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 OPEN_PATHS = ("/health", "/openapi.json", "/")
-ROUTES = create_app(Settings(ENDPOINT_NAME)).routes
+ROUTES = create_app(Settings(ENDPOINT_NAME, "wdbc")).routes
 
 
 def test_every_route_that_takes_a_body_wants_the_key() -> None:

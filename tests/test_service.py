@@ -97,7 +97,7 @@ def test_an_unexpected_exception_is_a_generic_500_logged_without_its_message(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     secret = "could not convert string to float: '123.456'"
-    logger = logging.getLogger("wdbc")
+    logger = logging.getLogger("model_api")
     logger.addHandler(caplog.handler)
     try:
         reply = PredictionService(FailingEndpoint(ValueError(secret)), WDBC).predict(

@@ -16,7 +16,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def test_the_endpoint_name_comes_from_the_environment() -> None:
-    assert Settings.from_environ({"ENDPOINT_NAME": "wdbc-prod"}).endpoint_name == "wdbc-prod"
+    settings = Settings.from_environ({"ENDPOINT_NAME": "wdbc-prod", "MODEL": "wdbc"})
+    assert (settings.endpoint_name, settings.model) == ("wdbc-prod", "wdbc")
 
 
 @pytest.mark.parametrize(
@@ -27,6 +28,8 @@ def test_the_endpoint_name_comes_from_the_environment() -> None:
         ({"ENDPOINT_NAME": "no_underscores"}, "ENDPOINT_NAME is not a valid"),
         ({"ENDPOINT_NAME": "-leading-hyphen"}, "ENDPOINT_NAME is not a valid"),
         ({"ENDPOINT_NAME": "a" * 64}, "ENDPOINT_NAME is not a valid"),
+        ({"ENDPOINT_NAME": "e"}, "MODEL is not set"),
+        ({"ENDPOINT_NAME": "e", "MODEL": " "}, "MODEL is not set"),
     ],
 )
 def test_a_bad_setting_names_its_key(environ: dict[str, str], message_part: str) -> None:
@@ -50,7 +53,12 @@ def test_the_app_refuses_to_start_without_an_endpoint_name() -> None:
 
 def test_app_py_builds_the_stages_app_from_its_environment() -> None:
     """What Chalice deploys is `create_app` of the stage's settings: the same routes, one app."""
-    environment = {**os.environ, "ENDPOINT_NAME": "wdbc-prod", "MODEL_CARD": "wdbc.json"}
+    environment = {
+        **os.environ,
+        "ENDPOINT_NAME": "wdbc-prod",
+        "MODEL": "wdbc",
+        "MODEL_CARD": "wdbc.json",
+    }
     script = "import app, json; print(json.dumps([sorted(app.app.routes), app.app.app_name]))"
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -61,5 +69,5 @@ def test_app_py_builds_the_stages_app_from_its_environment() -> None:
         check=True,
     )
     routes, name = json.loads(result.stdout.splitlines()[-1])
-    expected = create_app(Settings("wdbc-prod", model_card="wdbc.json"))
+    expected = create_app(Settings("wdbc-prod", "wdbc", model_card="wdbc.json"))
     assert (routes, name) == (sorted(expected.routes), expected.app_name)

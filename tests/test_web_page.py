@@ -68,7 +68,7 @@ class _Markup(HTMLParser):
 
 @pytest.fixture(scope="module")
 def served() -> Any:
-    app = create_app(Settings(ENDPOINT_NAME))
+    app = create_app(Settings(ENDPOINT_NAME, "wdbc"))
     with Client(app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
         return client.http.get("/", headers={"Accept": "text/html"})
 
@@ -130,7 +130,7 @@ def test_every_field_has_a_visible_label_in_a_named_group(served: Any) -> None:
 
 
 def test_the_page_needs_no_key_and_is_built_from_the_static_files(tmp_path: Path) -> None:
-    assert not create_app(Settings(ENDPOINT_NAME)).routes["/"]["GET"].api_key_required
+    assert not create_app(Settings(ENDPOINT_NAME, "wdbc")).routes["/"]["GET"].api_key_required
     for name in ("index.html", "app.js"):
         (tmp_path / name).write_text((STATIC_DIR / name).read_text(encoding="utf-8"))
     (tmp_path / "app.css").write_text("p{color:red}</style><script>")
