@@ -42,9 +42,10 @@ $(CHECKOV): requirements-checkov.txt
 	.venv-checkov/bin/pip install --quiet -r requirements-checkov.txt
 	touch $(CHECKOV)
 
-## run: the API on http://127.0.0.1:8000 in front of the local SageMaker stand-in serving the committed model
+## run: the API on http://127.0.0.1:8000 in front of the local SageMaker stand-in serving the committed
+## model (MODEL=NAME serves models/NAME/ instead of the default, wdbc)
 run: $(RUN_INSTALLED)
-	$(BIN)/python -m devserver
+	$(BIN)/python -m devserver $(if $(MODEL),--model $(MODEL))
 
 ## train: refit the local model; rewrites models/wdbc/ and its card chalicelib/model_cards/wdbc.json together
 train: $(INSTALLED)
