@@ -7,6 +7,8 @@ contract and endpoint twin it needs, so no test swaps a module global.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import NamedTuple
 
 from chalice.app import Chalice
 
@@ -16,8 +18,43 @@ from chalicelib.discovery import Discovery
 from chalicelib.endpoint import ModelEndpoint, OnceClient, create_runtime_client
 from chalicelib.model_card import load_model_card
 from chalicelib.payload import ACCEPTED_CONTENT_TYPES
-from chalicelib.service import Endpoint, PredictionService
+from chalicelib.replies import Reply
+from chalicelib.service import ApiRequest, Endpoint, PredictionService
 from chalicelib.settings import Settings
+
+
+class Route(NamedTuple):
+    """One operation of the API: what Chalice routes, API Gateway guards and the spec lists."""
+
+    name: str  # the view's name, the spec's operationId
+    path: str
+    method: str
+    # A route that takes a body is handed the request; one that does not answers from what it has.
+    answer: Callable[[ApiRequest], Reply] | Callable[[], Reply]
+    api_key_required: bool = False
+    content_types: tuple[str, ...] = ()  # the bodies a POST takes
+
+
+def route_table(
+    contract: Contract, predictions: PredictionService, discovery: Discovery
+) -> list[Route]:
+    """Every route of the API, once. Patient data (the body-taking routes) needs API Gateway's
+    key (`x-api-key`); `chalice local` does not check it. The rest answer without a key."""
+    infer_path = f"{oip.model_path(contract)}/infer"
+    body_taking = [
+        Route("predict", contract.route, "POST", predictions.predict, True, ACCEPTED_CONTENT_TYPES),
+        Route("oipInfer", infer_path, "POST", predictions.infer, True, (content_types.JSON,)),
+    ]
+    return [
+        *body_taking,
+        Route("oipReady", f"{oip.PREFIX}/health/ready", "GET", discovery.oip_ready),
+        Route("oipModelMetadata", oip.model_path(contract), "GET", discovery.oip_model_metadata),
+        Route("health", "/health", "GET", discovery.health),
+        Route("model", "/model", "GET", discovery.model),
+        Route("openapiSpec", "/openapi.json", "GET", discovery.spec),
+        # The demo page: no patient data in it, so no key; its script sends the key typed into it.
+        Route("demoPage", "/", "GET", discovery.page),
+    ]
 
 
 def create_app(
@@ -38,65 +75,38 @@ def create_app(
         else None
     )
     discovery = Discovery(settings.endpoint_name, contract, predictions.oip, card)
-    predict_path = contract.route
-    infer_path = f"{oip.model_path(contract)}/infer"
 
     app = Chalice(app_name=f"{contract.name}-api")
     # Outermost, so that every answer (errors too) carries the same CORS headers.
     app.register_middleware(cors.CorsMiddleware(settings.cors), "http")
     app.register_middleware(functools.partial(web.answer_and_log, routes=app.routes), "http")
-
-    # Patient data: API Gateway wants the stage's API key (`x-api-key`); `chalice local` does not.
-    @app.route(
-        predict_path,
-        methods=["POST"],
-        content_types=list(ACCEPTED_CONTENT_TYPES),
-        api_key_required=True,
-    )
-    def predict() -> web.ReplyResponse:
-        return web.respond(app.current_request, predictions.predict)
-
-    # Browsers send preflights without the key, so the OPTIONS routes stay keyless.
-    @app.route(predict_path, methods=["OPTIONS"])
-    def predict_options() -> web.ReplyResponse:
-        return web.ReplyResponse(cors.options_reply(app.routes[predict_path]))
-
-    @app.route(
-        infer_path, methods=["POST"], content_types=[content_types.JSON], api_key_required=True
-    )
-    def oip_infer() -> web.ReplyResponse:
-        return web.respond(app.current_request, predictions.infer)
-
-    @app.route(infer_path, methods=["OPTIONS"])
-    def oip_infer_options() -> web.ReplyResponse:
-        return web.ReplyResponse(cors.options_reply(app.routes[infer_path]))
-
-    @app.route(f"{oip.PREFIX}/health/ready", methods=["GET"])
-    def oip_ready() -> web.ReplyResponse:
-        return web.ReplyResponse(discovery.oip_ready())
-
-    @app.route(oip.model_path(contract), methods=["GET"])
-    def oip_model_metadata() -> web.ReplyResponse:
-        return web.ReplyResponse(discovery.oip_model_metadata())
-
-    @app.route("/health", methods=["GET"])
-    def health() -> web.ReplyResponse:
-        return web.ReplyResponse(discovery.health())
-
-    @app.route("/model", methods=["GET"])
-    def model() -> web.ReplyResponse:
-        return web.ReplyResponse(discovery.model())
-
-    @app.route("/openapi.json", methods=["GET"])
-    def openapi_spec() -> web.ReplyResponse:
-        return web.ReplyResponse(discovery.spec())
-
-    # The demo page: no patient data in it, so no key; its script sends the key typed into it.
-    # Rendered on its first request, not at start-up: few cold starts are for the page.
-    @app.route("/", methods=["GET"])
-    def index() -> web.ReplyResponse:
-        from chalicelib.pages import demo_page
-
-        return web.ReplyResponse(demo_page(contract).reply())
-
+    for route in route_table(contract, predictions, discovery):
+        _register(app, route)
     return app
+
+
+def _register(app: Chalice, route: Route) -> None:
+    if route.content_types:
+        handle: Callable[[ApiRequest], Reply] = route.answer  # type: ignore[assignment]
+
+        def view() -> web.ReplyResponse:
+            return web.respond(app.current_request, handle)
+
+        def preflight() -> web.ReplyResponse:
+            # Browsers send preflights without the key, so the OPTIONS routes stay keyless.
+            return web.ReplyResponse(cors.options_reply(app.routes[route.path]))
+
+        app.route(route.path, methods=["OPTIONS"], name=f"{route.name}Preflight")(preflight)
+    else:
+        answer: Callable[[], Reply] = route.answer  # type: ignore[assignment]
+
+        def view() -> web.ReplyResponse:
+            return web.ReplyResponse(answer())
+
+    app.route(
+        route.path,
+        methods=[route.method],
+        name=route.name,
+        api_key_required=route.api_key_required,
+        content_types=list(route.content_types or (content_types.JSON,)),
+    )(view)

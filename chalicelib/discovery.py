@@ -28,6 +28,7 @@ class Discovery:
         openinference: oip.OpenInference,
         model_card: Mapping[str, Any] | None,
     ) -> None:
+        self._contract = contract
         version = model_card.get("version") if model_card else None
         self._health_body = json.dumps(
             {"status": "ok", "endpoint": endpoint_name, "model_version": version}
@@ -51,6 +52,12 @@ class Discovery:
 
     def oip_model_metadata(self) -> Reply:
         return Reply(200, self._oip_metadata_body, content_types.JSON)
+
+    def page(self) -> Reply:
+        # Rendered on its first request, not at start-up: few cold starts are for the page.
+        from chalicelib.pages import demo_page
+
+        return demo_page(self._contract).reply()
 
 
 @functools.cache

@@ -23,6 +23,7 @@ class ApiError(Exception):
         super().__init__(message)
         self.message = message
         self.details: Mapping[str, Any] = details or {}
+        self.rows = 0  # the rows a request held when it failed, for the access log
 
     def in_row(self, row: int) -> ApiError:
         """The same error, located in row `row` (from 1) of a batch."""

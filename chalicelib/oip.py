@@ -200,8 +200,9 @@ def _echoable_id(request_id: Any) -> str | None:
     return None
 
 
-def error_reply(error: ApiError, rows: int = 0) -> Reply:
-    """OIP's error shape: the message only; the code goes to the access log, the id in a header."""
+def error_reply(error: ApiError, request_id: str = "", rows: int = 0) -> Reply:
+    """OIP's error shape: the message only; the code goes to the access log, the id in a header
+    (`request_id` is not in the body)."""
     return Reply(
         status=error.STATUS_CODE,
         body=json.dumps({"error": error.message}),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import NamedTuple, Protocol
 
 from chalicelib import content_types
 from chalicelib.access_log import log_unexpected
@@ -26,6 +26,17 @@ SINGLE_ROW_MEDIA_TYPES = (
 BATCH_MEDIA_TYPES = (content_types.JSON, content_types.CSV, content_types.JSON_LINES)
 
 
+class ApiRequest(NamedTuple):
+    """What a route hands the service: the body, the headers that say how to read and answer
+    it, and the request id."""
+
+    body: bytes
+    content_type: str | None = None
+    accept: str | None = None
+    content_encoding: str | None = None
+    request_id: str = ""
+
+
 class Endpoint(Protocol):
     name: str
 
@@ -44,54 +55,45 @@ class PredictionService:
         self.writer = PredictionWriter(contract)
         self.oip = OpenInference(contract, rows)
 
-    def predict(
-        self,
-        body: bytes,
-        content_type: str | None,
-        accept: str | None,
-        request_id: str,
-        content_encoding: str | None = None,
-    ) -> Reply:
+    def predict(self, request: ApiRequest) -> Reply:
         """The model's route: any JSON or CSV form in; JSON, CSV, JSON Lines, plain text out."""
-        rows = 0
-        try:
-            # Refuse an Accept nothing can satisfy before reading the body.
-            choose_media_type(accept, SINGLE_ROW_MEDIA_TYPES)
-            content_types.check_identity_encoding(content_encoding)
-            payload = self.payloads.parse(body, content_type)
-            rows = len(payload.rows)
-            offered = SINGLE_ROW_MEDIA_TYPES if payload.single else BATCH_MEDIA_TYPES
-            media_type = choose_media_type(accept, offered)
-            predictions, model = self._score(payload.rows)
-            return self.writer.reply(predictions, model, media_type, payload.single)
-        except ApiError as error:
-            return error_reply(error, request_id, rows)
-        except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback leaves
-            log_unexpected(error, request_id)
-            return error_reply(InternalError("an internal error occurred"), request_id, rows)
+        return self._answer(request, self._predict, error_reply)
 
-    def infer(
-        self,
-        body: bytes,
-        content_type: str | None,
-        accept: str | None,
-        request_id: str,
-        content_encoding: str | None = None,
-    ) -> Reply:
+    def infer(self, request: ApiRequest) -> Reply:
         """`POST /v2/models/<model>/infer`: the Open Inference Protocol, in its own shapes."""
-        rows = 0
+        return self._answer(request, self._infer, oip_error_reply)
+
+    def _predict(self, request: ApiRequest) -> Reply:
+        # Refuse an Accept nothing can satisfy before reading the body.
+        choose_media_type(request.accept, SINGLE_ROW_MEDIA_TYPES)
+        content_types.check_identity_encoding(request.content_encoding)
+        payload = self.payloads.parse(request.body, request.content_type)
+        offered = SINGLE_ROW_MEDIA_TYPES if payload.single else BATCH_MEDIA_TYPES
+        media_type = choose_media_type(request.accept, offered)
+        predictions, model = self._score(payload.rows)
+        return self.writer.reply(predictions, model, media_type, payload.single)
+
+    def _infer(self, request: ApiRequest) -> Reply:
+        choose_media_type(request.accept, (content_types.JSON,))
+        content_types.check_identity_encoding(request.content_encoding)
+        infer = self.oip.parse_infer_request(request.body, request.content_type)
+        predictions, model = self._score(infer.rows)
+        return self.oip.infer_reply(infer, predictions, model)
+
+    @staticmethod
+    def _answer(
+        request: ApiRequest,
+        handle: Callable[[ApiRequest], Reply],
+        refuse: Callable[[ApiError, str, int], Reply],
+    ) -> Reply:
+        """Never raising: an ApiError in its route's shape; anything else, a generic 500."""
         try:
-            choose_media_type(accept, (content_types.JSON,))
-            content_types.check_identity_encoding(content_encoding)
-            request = self.oip.parse_infer_request(body, content_type)
-            rows = len(request.rows)
-            predictions, model = self._score(request.rows)
-            return self.oip.infer_reply(request, predictions, model)
+            return handle(request)
         except ApiError as error:
-            return oip_error_reply(error, rows)
-        except Exception as error:  # noqa: BLE001 - as in predict()
-            log_unexpected(error, request_id)
-            return oip_error_reply(InternalError("an internal error occurred"), rows)
+            return refuse(error, request.request_id, error.rows)
+        except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback leaves
+            log_unexpected(error, request.request_id)
+            return refuse(InternalError("an internal error occurred"), request.request_id, 0)
 
     def check_examples(self) -> None:
         """The contract's example rows through the endpoint, read as the contract says; raises
@@ -116,6 +118,10 @@ class PredictionService:
 
     def _score(self, rows: Sequence[Sequence[float]]) -> tuple[list[Prediction], ModelIdentity]:
         # One invocation whatever the row count: the containers score every CSV line.
-        answer = self._endpoint.invoke(rows)
-        predictions = self.answers.read(answer, expected_rows=len(rows))
+        try:
+            answer = self._endpoint.invoke(rows)
+            predictions = self.answers.read(answer, expected_rows=len(rows))
+        except ApiError as error:
+            error.rows = len(rows)  # for the access log: how many rows the failure cost
+            raise
         return predictions, ModelIdentity(name=self._endpoint.name, version=answer.variant)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from chalice.app import Request, Response
 
@@ -23,6 +23,7 @@ from chalicelib.errors import (
     UnsupportedMediaType,
 )
 from chalicelib.replies import Reply, error_reply
+from chalicelib.service import ApiRequest
 
 REQUEST_ID_HEADER = "X-Request-Id"
 
@@ -114,32 +115,20 @@ def answer_and_log(
     return response
 
 
-class BodyHandler(Protocol):
-    def __call__(
-        self,
-        body: bytes,
-        content_type: str | None,
-        accept: str | None,
-        request_id: str,
-        content_encoding: str | None = None,
-    ) -> Reply: ...
-
-
-def respond(request: Request | None, handle: BodyHandler) -> ReplyResponse:
-    """What a body-taking route does: hand body, its headers and the request id over."""
+def respond(request: Request | None, handle: Callable[[ApiRequest], Reply]) -> ReplyResponse:
+    """What a body-taking route does: hand the body, its headers and the request id over."""
     if request is None:
         raise RuntimeError("Chalice called a route outside a request")
     raw_body = request.raw_body
-    body = raw_body if isinstance(raw_body, bytes) else raw_body.encode("utf-8")
     headers = request.headers
-    reply = handle(
-        body,
-        headers.get("content-type"),
-        headers.get("accept"),
-        request_id(request),
-        headers.get("content-encoding"),
+    incoming = ApiRequest(
+        body=raw_body if isinstance(raw_body, bytes) else raw_body.encode("utf-8"),
+        content_type=headers.get("content-type"),
+        accept=headers.get("accept"),
+        content_encoding=headers.get("content-encoding"),
+        request_id=request_id(request),
     )
-    return ReplyResponse(reply)
+    return ReplyResponse(handle(incoming))
 
 
 def _route(event: Request) -> str:

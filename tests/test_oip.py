@@ -22,7 +22,7 @@ from chalicelib.errors import (
     UnsupportedMediaType,
 )
 from chalicelib.model_card import load_model_card
-from chalicelib.service import PredictionService
+from chalicelib.service import ApiRequest, PredictionService
 from chalicelib.settings import Settings
 from tests.conftest import ENDPOINT_NAME, MakeClient
 from tests.endpoint_twins import AnsweringEndpoint, FailingEndpoint
@@ -207,7 +207,9 @@ def test_only_utf8_json_is_read(content_type: str) -> None:
 def test_the_service_answers_both_outputs_in_one_call() -> None:
     endpoint = AnsweringEndpoint(score=0.83, label=1)
     body = request(tensor([EXAMPLE_VALUES, OTHER]), id="req-7")
-    reply = PredictionService(endpoint, WDBC).infer(body, JSON, None, "rid")
+    reply = PredictionService(endpoint, WDBC).infer(
+        ApiRequest(body=body, content_type=JSON, accept=None, request_id="rid")
+    )
     assert endpoint.calls == [[EXAMPLE_VALUES, OTHER]]
     assert (reply.status, reply.content_type, reply.rows) == (200, JSON, 2)
     assert json.loads(reply.body) == {
@@ -224,7 +226,7 @@ def test_the_service_answers_both_outputs_in_one_call() -> None:
 def test_outputs_asked_for_are_the_ones_answered() -> None:
     body = request(tensor([EXAMPLE_VALUES]), outputs=[{"name": "probability_malignant"}])
     reply = PredictionService(AnsweringEndpoint(score=0.2, label=0), WDBC).infer(
-        body, JSON, None, "r"
+        ApiRequest(body=body, content_type=JSON, accept=None, request_id="r")
     )
     document = json.loads(reply.body)
     assert "id" not in document
@@ -243,7 +245,11 @@ def test_errors_have_oips_shape_and_never_reach_the_endpoint(
     body: bytes, accept: str | None, encoding: str | None, status: int
 ) -> None:
     endpoint = AnsweringEndpoint(score=0.2, label=0)
-    reply = PredictionService(endpoint, WDBC).infer(body, JSON, accept, "rid", encoding)
+    reply = PredictionService(endpoint, WDBC).infer(
+        ApiRequest(
+            body=body, content_type=JSON, accept=accept, request_id="rid", content_encoding=encoding
+        )
+    )
     assert reply.status == status
     assert list(json.loads(reply.body)) == ["error"]
     assert endpoint.calls == []
@@ -252,7 +258,9 @@ def test_errors_have_oips_shape_and_never_reach_the_endpoint(
 def test_a_platform_failure_keeps_its_status_and_retry_after() -> None:
     failing = FailingEndpoint(EndpointNotReady("the model endpoint is still starting"))
     reply = PredictionService(failing, WDBC).infer(
-        request(tensor([EXAMPLE_VALUES])), JSON, None, "r"
+        ApiRequest(
+            body=request(tensor([EXAMPLE_VALUES])), content_type=JSON, accept=None, request_id="r"
+        )
     )
     assert (reply.status, reply.headers, reply.error_code) == (
         503,
@@ -264,7 +272,9 @@ def test_a_platform_failure_keeps_its_status_and_retry_after() -> None:
 
 def test_an_unexpected_exception_is_a_generic_oip_500() -> None:
     reply = PredictionService(FailingEndpoint(KeyError("secret")), WDBC).infer(
-        request(tensor([EXAMPLE_VALUES])), JSON, None, "r"
+        ApiRequest(
+            body=request(tensor([EXAMPLE_VALUES])), content_type=JSON, accept=None, request_id="r"
+        )
     )
     assert (reply.status, json.loads(reply.body)) == (500, {"error": "an internal error occurred"})
 

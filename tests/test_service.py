@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from chalicelib.errors import EndpointNotReady, ModelFailed
-from chalicelib.service import PredictionService
+from chalicelib.service import ApiRequest, PredictionService
 from tests.endpoint_twins import AnsweringEndpoint, FailingEndpoint, RawEndpoint
 from tests.rows import (
     EXAMPLE_ROW,
@@ -22,7 +22,9 @@ JSON = "application/json"
 
 def test_a_valid_row_is_one_call_and_a_full_answer() -> None:
     endpoint = AnsweringEndpoint(score=0.83, label=1)
-    reply = PredictionService(endpoint, WDBC).predict(body_for(EXAMPLE_ROW), JSON, None, "rid-1")
+    reply = PredictionService(endpoint, WDBC).predict(
+        ApiRequest(body=body_for(EXAMPLE_ROW), content_type=JSON, accept=None, request_id="rid-1")
+    )
     assert endpoint.calls == [[EXAMPLE_VALUES]]
     assert reply.status == 200
     assert reply.content_type == "application/json"
@@ -38,7 +40,9 @@ def test_a_valid_row_is_one_call_and_a_full_answer() -> None:
 def test_text_plain_gets_the_bare_letter() -> None:
     endpoint = AnsweringEndpoint(score=0.02, label=0)
     reply = PredictionService(endpoint, WDBC).predict(
-        body_for(EXAMPLE_ROW), JSON, "text/plain", "rid"
+        ApiRequest(
+            body=body_for(EXAMPLE_ROW), content_type=JSON, accept="text/plain", request_id="rid"
+        )
     )
     assert (reply.status, reply.body, reply.content_type) == (200, "B", "text/plain")
 
@@ -46,7 +50,9 @@ def test_text_plain_gets_the_bare_letter() -> None:
 def test_bad_input_never_reaches_the_endpoint() -> None:
     endpoint = AnsweringEndpoint(score=0.5, label=1)
     reply = PredictionService(endpoint, WDBC).predict(
-        body_for(row_with(2, "nan")), JSON, None, "rid-2"
+        ApiRequest(
+            body=body_for(row_with(2, "nan")), content_type=JSON, accept=None, request_id="rid-2"
+        )
     )
     assert endpoint.calls == []
     assert reply.status == 400
@@ -64,7 +70,9 @@ def test_bad_input_never_reaches_the_endpoint() -> None:
 
 def test_an_unacceptable_accept_is_406_before_anything_else() -> None:
     endpoint = AnsweringEndpoint(score=0.5, label=1)
-    reply = PredictionService(endpoint, WDBC).predict(b"garbage", JSON, "image/png", "rid")
+    reply = PredictionService(endpoint, WDBC).predict(
+        ApiRequest(body=b"garbage", content_type=JSON, accept="image/png", request_id="rid")
+    )
     assert (reply.status, reply.error_code) == (406, "not_acceptable")
     assert endpoint.calls == []
 
@@ -80,7 +88,7 @@ def test_endpoint_failures_become_error_replies(
     error: Exception, status: int, code: str, headers: dict[str, str]
 ) -> None:
     reply = PredictionService(FailingEndpoint(error), WDBC).predict(
-        body_for(EXAMPLE_ROW), JSON, None, "r"
+        ApiRequest(body=body_for(EXAMPLE_ROW), content_type=JSON, accept=None, request_id="r")
     )
     assert (reply.status, reply.error_code, dict(reply.headers)) == (status, code, headers)
     assert reply.rows == 1
@@ -88,7 +96,9 @@ def test_endpoint_failures_become_error_replies(
 
 def test_a_malformed_answer_is_502_not_a_pass_through() -> None:
     endpoint = RawEndpoint(b'{"predictions": [{"score": 0.5, "predicted_label": 7}]}')
-    reply = PredictionService(endpoint, WDBC).predict(body_for(EXAMPLE_ROW), JSON, None, "r")
+    reply = PredictionService(endpoint, WDBC).predict(
+        ApiRequest(body=body_for(EXAMPLE_ROW), content_type=JSON, accept=None, request_id="r")
+    )
     assert (reply.status, reply.error_code) == (502, "invalid_model_answer")
     assert "7" not in json.loads(reply.body)["error"]["message"]
 
@@ -101,7 +111,9 @@ def test_an_unexpected_exception_is_a_generic_500_logged_without_its_message(
     logger.addHandler(caplog.handler)
     try:
         reply = PredictionService(FailingEndpoint(ValueError(secret)), WDBC).predict(
-            body_for(EXAMPLE_ROW), JSON, None, "rid-3"
+            ApiRequest(
+                body=body_for(EXAMPLE_ROW), content_type=JSON, accept=None, request_id="rid-3"
+            )
         )
     finally:
         logger.removeHandler(caplog.handler)
@@ -120,7 +132,9 @@ def test_a_batch_is_one_invocation_answered_in_order() -> None:
     endpoint = AnsweringEndpoint(score=0.7, label=1)
     rows = [{"data": EXAMPLE_ROW}, {"data": list(EXAMPLE_VALUES)}, {"data": EXAMPLE_ROW}]
     body = json.dumps({"instances": rows}).encode()
-    reply = PredictionService(endpoint, WDBC).predict(body, JSON, None, "r")
+    reply = PredictionService(endpoint, WDBC).predict(
+        ApiRequest(body=body, content_type=JSON, accept=None, request_id="r")
+    )
     assert endpoint.calls == [[EXAMPLE_VALUES] * 3]
     document = json.loads(reply.body)
     assert [item["prediction"] for item in document["predictions"]] == ["M", "M", "M"]
@@ -132,7 +146,9 @@ def test_a_batch_is_one_invocation_answered_in_order() -> None:
 def test_any_csv_batch_is_exactly_one_invocation(rows: int) -> None:
     endpoint = AnsweringEndpoint(score=0.2, label=0)
     body = "\n".join([EXAMPLE_ROW] * rows).encode()
-    reply = PredictionService(endpoint, WDBC).predict(body, "text/csv", "text/csv", "r")
+    reply = PredictionService(endpoint, WDBC).predict(
+        ApiRequest(body=body, content_type="text/csv", accept="text/csv", request_id="r")
+    )
     assert len(endpoint.calls) == 1
     assert len(endpoint.calls[0]) == rows
     assert reply.body == "B,0.2\n" * rows
@@ -142,7 +158,7 @@ def test_any_csv_batch_is_exactly_one_invocation(rows: int) -> None:
 def test_text_plain_is_for_single_rows_only() -> None:
     body = json.dumps({"instances": [{"data": EXAMPLE_ROW}]}).encode()
     reply = PredictionService(AnsweringEndpoint(0.2, 0), WDBC).predict(
-        body, JSON, "text/plain", "r"
+        ApiRequest(body=body, content_type=JSON, accept="text/plain", request_id="r")
     )
     assert (reply.status, reply.error_code) == (406, "not_acceptable")
 
@@ -150,7 +166,9 @@ def test_text_plain_is_for_single_rows_only() -> None:
 def test_a_short_answer_to_a_batch_is_502() -> None:
     endpoint = RawEndpoint(b'{"predictions": [{"score": 0.5, "predicted_label": 1}]}')
     body = "\n".join([EXAMPLE_ROW] * 2).encode()
-    reply = PredictionService(endpoint, WDBC).predict(body, "text/csv", None, "r")
+    reply = PredictionService(endpoint, WDBC).predict(
+        ApiRequest(body=body, content_type="text/csv", accept=None, request_id="r")
+    )
     assert (reply.status, reply.error_code, reply.rows) == (502, "invalid_model_answer", 2)
 
 
@@ -166,7 +184,9 @@ def test_a_short_answer_to_a_batch_is_502() -> None:
 def test_every_batch_form_is_one_invocation(document: object) -> None:
     endpoint = AnsweringEndpoint(score=0.7, label=1)
     reply = PredictionService(endpoint, WDBC).predict(
-        json.dumps(document).encode(), JSON, None, "r"
+        ApiRequest(
+            body=json.dumps(document).encode(), content_type=JSON, accept=None, request_id="r"
+        )
     )
     assert endpoint.calls == [[EXAMPLE_VALUES] * 3]
     assert len(json.loads(reply.body)["predictions"]) == 3
@@ -179,7 +199,9 @@ def test_every_batch_form_is_one_invocation(document: object) -> None:
 def test_json_lines_answer_one_object_per_row(body: bytes, content_type: str) -> None:
     endpoint = AnsweringEndpoint(score=0.25, label=0)
     reply = PredictionService(endpoint, WDBC).predict(
-        body, content_type, "application/jsonlines", "r"
+        ApiRequest(
+            body=body, content_type=content_type, accept="application/jsonlines", request_id="r"
+        )
     )
     assert (reply.status, reply.content_type) == (200, "application/jsonlines")
     assert reply.body.endswith("\n")
@@ -193,7 +215,13 @@ def test_json_lines_answer_one_object_per_row(body: bytes, content_type: str) ->
 def test_a_compressed_body_is_415_before_it_is_read(encoding: str) -> None:
     endpoint = AnsweringEndpoint(score=0.25, label=0)
     reply = PredictionService(endpoint, WDBC).predict(
-        body_for(EXAMPLE_ROW), JSON, None, "r", encoding
+        ApiRequest(
+            body=body_for(EXAMPLE_ROW),
+            content_type=JSON,
+            accept=None,
+            request_id="r",
+            content_encoding=encoding,
+        )
     )
     assert (reply.status, reply.error_code) == (415, "unsupported_media_type")
     assert "uncompressed" in json.loads(reply.body)["error"]["message"]
@@ -204,6 +232,12 @@ def test_a_compressed_body_is_415_before_it_is_read(encoding: str) -> None:
 def test_an_identity_encoding_is_read(encoding: str | None) -> None:
     endpoint = AnsweringEndpoint(score=0.25, label=0)
     reply = PredictionService(endpoint, WDBC).predict(
-        body_for(EXAMPLE_ROW), JSON, None, "r", encoding
+        ApiRequest(
+            body=body_for(EXAMPLE_ROW),
+            content_type=JSON,
+            accept=None,
+            request_id="r",
+            content_encoding=encoding,
+        )
     )
     assert reply.status == 200
