@@ -2,7 +2,9 @@
 
 newman sends every request with the collection's variables and API-key auth and runs each
 request's test script; its JSON report says which assertions held. `make newman` installs the
-pinned newman into node_modules/ (it needs node and npm); without it these tests skip.
+pinned newman into node_modules/ (it needs node and npm); without it these tests skip. The
+collection is written by `python -m postman` from WDBC's contract; the committed file must be
+the written one.
 """
 
 from __future__ import annotations
@@ -16,12 +18,10 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from postman.__main__ import main
+from postman.collection import COLLECTION_FILE, render
 from tests.local_stack import PROJECT_DIR, RunningStack
 
-pytestmark = pytest.mark.integration
-
-
-COLLECTION_FILE = PROJECT_DIR / "postman" / "wdbc.postman_collection.json"
 SCHEMA_V21 = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 NEWMAN = PROJECT_DIR / "node_modules" / ".bin" / "newman"
 # Sent as on a deployed stage; the local gateway does not check it.
@@ -120,6 +120,25 @@ def collection_run(
 ) -> NewmanRun:
     report = tmp_path_factory.mktemp("newman") / "run.json"
     return run_newman(newman, COLLECTION_FILE, stack, report)
+
+
+def test_the_committed_collection_is_the_one_the_contract_writes() -> None:
+    assert COLLECTION_FILE.read_text(encoding="utf-8") == render(), (
+        "postman/wdbc.postman_collection.json is out of date: run `python -m postman`"
+    )
+
+
+def test_python_m_postman_writes_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "collection.json"
+    assert main(["--output", str(output)]) == 0
+    assert main(["--output", str(output)]) == 0
+    assert output.read_text(encoding="utf-8") == render()
+    assert capsys.readouterr().out.splitlines() == [
+        f"postman: {output} written",
+        f"postman: {output} unchanged",
+    ]
 
 
 def test_the_collection_is_v21_with_base_url_and_api_key_variables() -> None:
