@@ -74,9 +74,8 @@ def create_app(
         if settings.model_card
         else None
     )
-    discovery = Discovery(settings.endpoint_name, contract, predictions.oip, card)
-
     app = Chalice(app_name=f"{contract.name}-api")
+    discovery = Discovery(settings.endpoint_name, contract, predictions.oip, card, app.routes)
     # Outermost, so that every answer (errors too) carries the same CORS headers.
     app.register_middleware(cors.CorsMiddleware(settings.cors), "http")
     app.register_middleware(functools.partial(web.answer_and_log, routes=app.routes), "http")

@@ -1,25 +1,21 @@
-"""The read-only routes: health, the model and its card, the spec, OIP's readiness and metadata.
-
-None of them touches the endpoint.
+"""The read-only routes: health, the model and its card, the OpenAPI document, OIP's readiness
+and metadata, the demo page. None of them touches the endpoint.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from chalicelib import content_types, oip
 from chalicelib.contract import Contract
 from chalicelib.replies import Reply
 
-SPEC_FILE = Path(__file__).resolve().parent / "openapi.json"
-
 
 class Discovery:
-    """Answers built once (at start-up, the spec on its first request): a lookup per request."""
+    """Answers built once: at start-up, or (the OpenAPI document, the page) on their first
+    request, which few cold starts are for."""
 
     def __init__(
         self,
@@ -27,9 +23,12 @@ class Discovery:
         contract: Contract,
         openinference: oip.OpenInference,
         model_card: Mapping[str, Any] | None,
+        routes: Mapping[str, Mapping[str, Any]],
     ) -> None:
-        self._contract = contract
         version = model_card.get("version") if model_card else None
+        # The app's routes (Chalice's app.routes, filled as they are registered), for the spec.
+        self._contract, self._version, self._routes = contract, version, routes
+        self._spec_body: str | None = None
         self._health_body = json.dumps(
             {"status": "ok", "endpoint": endpoint_name, "model_version": version}
         )
@@ -44,7 +43,12 @@ class Discovery:
         return Reply(200, self._model_body, content_types.JSON)
 
     def spec(self) -> Reply:
-        return Reply(200, _spec_text(), content_types.JSON)
+        if self._spec_body is None:
+            from chalicelib.openapi import openapi_document
+
+            document = openapi_document(self._contract, self._routes, self._version)
+            self._spec_body = json.dumps(document)
+        return Reply(200, self._spec_body, content_types.JSON)
 
     def oip_ready(self) -> Reply:
         # Ready as /health is up: the API answers; the endpoint is asked only by an inference.
@@ -54,13 +58,6 @@ class Discovery:
         return Reply(200, self._oip_metadata_body, content_types.JSON)
 
     def page(self) -> Reply:
-        # Rendered on its first request, not at start-up: few cold starts are for the page.
         from chalicelib.pages import demo_page
 
         return demo_page(self._contract).reply()
-
-
-@functools.cache
-def _spec_text() -> str:
-    # Read on its first request, not at start-up (96 KB): few cold starts are for the spec.
-    return SPEC_FILE.read_text(encoding="utf-8")

@@ -42,12 +42,21 @@ class ApiError(Exception):
 
 
 class InvalidJson(ApiError):
+    """The JSON body is not UTF-8 JSON: malformed, `NaN`/`Infinity` literals, a repeated key,
+    nesting too deep, or empty.
+    """
+
     STATUS_CODE = 400
     CODE = "invalid_json"
 
 
 class InvalidPayload(ApiError):
-    """The body is JSON, but not of the shape the route takes."""
+    """JSON of another shape than the route takes: not an object, not exactly one of `data`,
+    `features`, `instances`, `dataframe_split` or `dataframe_records`, an unknown key or feature
+    name, a missing feature, `columns` that do not name the features once each, an empty batch,
+    an OIP tensor that is not one FP32 or FP64 `[N, features]`; a CSV body that is empty, not
+    UTF-8, or a header without rows.
+    """
 
     STATUS_CODE = 400
     CODE = "invalid_payload"
@@ -57,6 +66,10 @@ class InvalidPayload(ApiError):
 
 
 class WrongValueCount(ApiError):
+    """A row without exactly one value per feature (one short, one too many, a trailing comma, a
+    blank line).
+    """
+
     STATUS_CODE = 400
     CODE = "wrong_value_count"
 
@@ -76,7 +89,10 @@ class WrongValueCount(ApiError):
 
 
 class InvalidValue(ApiError):
-    """One of a row's values is unusable; `position` counts from 1, as people do."""
+    """A value that is empty, not a plain ASCII decimal (`nan`, `inf`, `1_000`, hex, non-ASCII
+    digits), not a JSON number, not finite (`1e309`), or beyond a limit the contract sets;
+    `position` counts from 1, as people do.
+    """
 
     STATUS_CODE = 400
     CODE = "invalid_value"
@@ -89,33 +105,47 @@ class InvalidValue(ApiError):
 
 
 class InvalidHeader(ApiError):
-    """A CSV header line that does not name the model's features once each."""
+    """A CSV first line without a number (so a header) that does not name the features once
+    each, in any case.
+    """
 
     STATUS_CODE = 400
     CODE = "invalid_header"
 
 
 class TooManyRows(ApiError):
+    """More rows in one request than the API takes."""
+
     STATUS_CODE = 413
     CODE = "too_many_rows"
 
 
 class PayloadTooLarge(ApiError):
+    """A body larger than the API takes."""
+
     STATUS_CODE = 413
     CODE = "payload_too_large"
 
 
 class NotAcceptable(ApiError):
+    """An Accept the answer cannot be given in (`text/plain` is for single rows only)."""
+
     STATUS_CODE = 406
     CODE = "not_acceptable"
 
 
 class UnsupportedMediaType(ApiError):
+    """A Content-Type the route does not take, a `charset` other than UTF-8, or a
+    `Content-Encoding` other than `identity`.
+    """
+
     STATUS_CODE = 415
     CODE = "unsupported_media_type"
 
 
 class MethodNotAllowed(ApiError):
+    """A method the path does not take (the answer has `Allow`)."""
+
     STATUS_CODE = 405
     CODE = "method_not_allowed"
 
@@ -124,20 +154,27 @@ class MethodNotAllowed(ApiError):
 
 
 class ModelFailed(ApiError):
-    """The model container answered the invocation with an error of its own."""
+    """The model container answered the invocation with an error of its own (SageMaker
+    `ModelError`).
+    """
 
     STATUS_CODE = 502
     CODE = "model_error"
 
 
 class InvalidModelAnswer(ApiError):
-    """The endpoint answered, but with something this API will not pass on."""
+    """The endpoint answered, but with something this API will not pass on: another media type,
+    not its format, a wrong count, a label the contract does not declare, a probability outside
+    [0, 1].
+    """
 
     STATUS_CODE = 502
     CODE = "invalid_model_answer"
 
 
 class EndpointRejectedRequest(ApiError):
+    """SageMaker refused the request for another reason than a missing endpoint."""
+
     STATUS_CODE = 502
     CODE = "endpoint_rejected_request"
 
@@ -146,41 +183,53 @@ class EndpointRejectedRequest(ApiError):
 
 
 class EndpointNotFound(ApiError):
+    """No endpoint of that name (yet)."""
+
     STATUS_CODE = 503
     CODE = "endpoint_not_found"
 
 
 class EndpointNotReady(ApiError):
+    """The endpoint is still starting."""
+
     STATUS_CODE = 503
     CODE = "endpoint_not_ready"
     RETRY_AFTER = RETRY_LATER
 
 
 class EndpointUnavailable(ApiError):
+    """SageMaker `ServiceUnavailable`, `InternalFailure` or `InternalDependencyException`."""
+
     STATUS_CODE = 503
     CODE = "endpoint_unavailable"
     RETRY_AFTER = RETRY_SOON
 
 
 class EndpointUnreachable(ApiError):
+    """The connection to the endpoint was refused, reset or cut off."""
+
     STATUS_CODE = 503
     CODE = "endpoint_unreachable"
     RETRY_AFTER = RETRY_SOON
 
 
 class Throttled(ApiError):
+    """SageMaker throttled the call."""
+
     STATUS_CODE = 429
     CODE = "throttled"
     RETRY_AFTER = RETRY_SOON
 
 
 class EndpointTimeout(ApiError):
+    """No answer within the client's timeouts."""
+
     STATUS_CODE = 504
     CODE = "endpoint_timeout"
 
 
 class InternalError(ApiError):
-    """Our own fault (a bug, missing permissions): a generic answer, details only in logs."""
+    """Our own fault (a bug, a missing permission): a generic answer, details only in logs."""
 
     STATUS_CODE = 500
     CODE = "internal_error"

@@ -4,7 +4,9 @@
 Inlining them makes the page one request that works wherever the stage is mounted (`/api/` on
 API Gateway, `/` locally) and keeps API Gateway to one text route. The Content-Security-Policy
 still allows no inline code but these two, named by their SHA-256 hashes, and lets the page
-talk to its own origin only.
+talk to its own origin only. Everything about the model comes from its contract: the fields,
+their training ranges, the examples, and (in a JSON data block, which no browser runs) the
+route, task and classes the script shows an answer by.
 """
 
 from __future__ import annotations
@@ -13,16 +15,16 @@ import base64
 import functools
 import hashlib
 import html
+import json
 import re
 from pathlib import Path
+from typing import Any
 
-from chalicelib.contract import Contract
+from chalicelib.contract import BINARY, Contract, Feature
 from chalicelib.replies import Reply
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 HTML = "text/html; charset=utf-8"
-
-
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 
@@ -48,20 +50,47 @@ def content_security_policy(style: str, script: str) -> str:
 
 
 def fields(contract: Contract) -> str:
-    """One labelled field per feature, in the contract's order; ids follow the positions."""
-    return "".join(
-        f'<div><label for="f{n}">{html.escape(feature.name.replace("_", " ").capitalize())}'
-        f'</label><input id="f{n}" name="{feature.name}" inputmode="decimal" required></div>'
+    """A labelled field per feature, in the contract's order, with its training range (and
+    unit) and an empty slot for the API's message about it (the script ties both to the field:
+    `aria-describedby`); ids follow the positions."""
+    return "\n".join(
+        f'<div><label for="f{n}">{html.escape(feature.name.replace("_", " "))}</label>'
+        f'<input id="f{n}" name="{feature.name}" inputmode="decimal" required>'
+        f'<small id="h{n}">{_range(feature)}</small>'
+        f'<span id="e{n}"></span></div>'
         for n, feature in enumerate(contract.features, start=1)
     )
 
 
+def _range(feature: Feature) -> str:
+    low, high = (repr(bound).removesuffix(".0") for bound in feature.training_range)
+    return html.escape(f"{low} to {high} {feature.unit or ''}".rstrip())
+
+
 def example_buttons(contract: Contract) -> str:
     return "\n".join(
-        f'<button type="button" data-row="{html.escape(",".join(map(repr, example.values)))}">'
-        f"Load an example: {html.escape(example.summary)}</button>"
+        f'<button type="button" data-row="{",".join(map(repr, example.values))}">'
+        f"Example: {html.escape(example.summary)}</button>"
         for example in contract.examples
     )
+
+
+def script_model(contract: Contract) -> str:
+    """What the script needs to send a row and show the answer, as JSON that cannot close the
+    script element it is in."""
+    model: dict[str, Any] = {
+        "route": contract.route.lstrip("/"),
+        "task": contract.task,
+        "target": contract.target,
+        "classes": {model_class.code: model_class.name for model_class in contract.classes},
+    }
+    if contract.task == BINARY:
+        model |= {
+            "positive": contract.positive_class,
+            "probability": contract.probability_field,
+            "threshold": contract.threshold,
+        }
+    return json.dumps(model).replace("<", "\\u003c")
 
 
 class WebPage:
@@ -75,12 +104,16 @@ class WebPage:
         values = {
             "style": style,
             "script": script,
-            "title": html.escape(contract.name),
-            "description": html.escape(contract.description or ""),
+            "name": html.escape(contract.name),
+            "description": f"<p>{html.escape(contract.description)}</p>"
+            if contract.description
+            else "",
             "count": str(contract.feature_count),
-            "route": contract.route.lstrip("/"),
+            "first": html.escape(contract.feature_names[0]),
+            "last": html.escape(contract.feature_names[-1]),
             "fields": fields(contract),
             "examples": example_buttons(contract),
+            "model": script_model(contract),
         }
         template = (static_dir / "index.html").read_text(encoding="utf-8")
         # One pass: text put in is never searched for placeholders again.

@@ -1,1 +1,1 @@
-"""`python -m client`: score a CSV file of WDBC rows through the API, in batches."""
+"""`python -m client`: score a CSV file of rows through the API, in batches."""

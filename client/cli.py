@@ -1,4 +1,8 @@
-"""`python -m client score INPUT.csv`: predictions for every row of a CSV file, through the API."""
+"""`python -m client score INPUT.csv`: predictions for every row of a CSV file, through the API.
+
+The API says which model it serves (its `GET /model`): the client reads the file's rows as that
+contract has them and writes the answers' columns as its task has them.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from pathlib import Path
 import click
 
 from chalicelib.limits import MAX_ROWS
-from client.api import PredictionApi
+from client.api import PredictionApi, answer_columns
 from client.errors import ApiUnusable
 from client.input_file import BadLine, HeaderError, NotUtf8, decode_input, read_input
 from client.output_file import OutputCsv
@@ -21,10 +25,10 @@ API_KEY_VARIABLE = "WDBC_API_KEY"
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
-    """A batch client for the WDBC prediction API."""
+    """A batch client for the prediction API, for whichever model it serves."""
 
 
-@cli.command(short_help="Score a CSV file of WDBC rows through the API.")
+@cli.command(short_help="Score a CSV file of rows through the API.")
 @click.argument(
     "input_file", metavar="INPUT.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
@@ -64,11 +68,14 @@ def score(
     max_attempts: int,
     output: Path | None,
 ) -> None:
-    """Score INPUT.csv: 30 values a line, in WDBC order or under a header naming them.
+    """Score INPUT.csv: a value per feature of the API's model a line, in its order or under a
+    header naming the features.
 
-    Writes each scored row with its input line number, `prediction` (B or M) and
-    `probability_malignant`. Bad lines are reported on standard error by line number and do not
-    stop the run; the exit status is 1 if any line was not scored.
+    Writes each scored row with its input line number and the answer: `prediction` (the class
+    code or the predicted value) and, for a classifier, the probability of its positive class
+    (`probability_<name>`) or of each class (`probability_<code>`). Bad lines are reported on
+    standard error by line number and do not stop the run; the exit status is 1 if any line was
+    not scored.
     """
     started = time.monotonic()
     try:
@@ -76,13 +83,17 @@ def score(
     except ApiUnusable as error:
         raise click.BadParameter(str(error), param_hint="--url") from None
     try:
-        parsed = read_input(decode_input(input_file.read_bytes()))
+        text = decode_input(input_file.read_bytes())
+        contract = api.contract
+        parsed = read_input(text, contract)
     except (HeaderError, NotUtf8) as error:
         raise click.ClickException(f"{input_file}: {error}") from None
+    except ApiUnusable as error:
+        raise click.ClickException(str(error)) from None
     bad_lines: list[BadLine] = list(parsed.bad_lines)
     scored_rows = 0
     with click.open_file(str(output) if output else "-", "w", encoding="utf-8") as stream:
-        writer = OutputCsv(stream, parsed.columns)
+        writer = OutputCsv(stream, parsed.columns, answer_columns(contract))
         progress = click.progressbar(length=len(parsed.rows), label="scoring", file=sys.stderr)
         with progress as bar:
             for batch in batches(parsed.rows, batch_size):

@@ -1,27 +1,25 @@
-"""The input CSV: an optional header naming the 30 features in any order, then one row a line.
+"""The input CSV: an optional header naming the model's features in any order, then one row a
+line.
 
-Each line is checked with the API's own parser (`chalicelib.rows.row_from_text`), so that a bad
-line is reported by its line number and never sent to spoil a batch.
+Each line is checked with the API's own row reader (`chalicelib.rows`), built from the API's own
+contract, so that a bad line is reported by its line number and never sent to spoil a batch.
 """
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import NamedTuple
 
-from chalicelib.contract import load_contract
+from chalicelib.contract import Contract
 from chalicelib.errors import ApiError
 from chalicelib.payload import is_header_line
 from chalicelib.rows import LINE_ENDS, Row, RowReader
-
-_WDBC = load_contract("wdbc")  # until this module reads the stage's contract
-FEATURE_NAMES, FEATURE_COUNT = _WDBC.feature_names, _WDBC.feature_count
-_ROWS = RowReader(_WDBC)
 
 
 class InputRow(NamedTuple):
     line: int  # in the input file, from 1
     fields: tuple[str, ...]  # as written, in the file's column order
-    values: Row  # in WDBC order
+    values: Row  # in the contract's order
 
 
 class BadLine(NamedTuple):
@@ -30,14 +28,14 @@ class BadLine(NamedTuple):
 
 
 class InputFile(NamedTuple):
-    columns: tuple[str, ...]  # the header's names, or the WDBC order when there is none
+    columns: tuple[str, ...]  # the header's names, or the contract's order when there is none
     has_header: bool
     rows: list[InputRow]
     bad_lines: list[BadLine]
 
 
 class HeaderError(ValueError):
-    """A header line that does not name the 30 features once each: nothing can be read."""
+    """A header line that does not name the model's features once each: nothing can be read."""
 
 
 class NotUtf8(ValueError):
@@ -55,40 +53,46 @@ def decode_input(data: bytes) -> str:
         raise NotUtf8(data.count(b"\n", 0, error.start) + 1) from None
 
 
-def read_input(text: str) -> InputFile:
+def read_input(text: str, contract: Contract) -> InputFile:
     # Lines end at "\n" only, as the API's CSV reader has them: str.splitlines() would also end
     # one at a form feed, NEL or U+2028 inside it, and every later line number would be off.
     lines = text.removeprefix("\ufeff").split("\n")
     if lines and not lines[-1].strip():
         lines.pop()
-    columns, has_header = FEATURE_NAMES, False
+    names = contract.feature_names
+    columns, has_header = names, False
     if lines and is_header_line(lines[0]):
-        columns, has_header = header_columns(lines[0]), True
-    matched = [name.lower() for name in columns]
-    order = [matched.index(name) for name in FEATURE_NAMES]
+        columns, has_header = header_columns(lines[0], contract), True
+    # The header's names as the contract spells them, and the way from its order to the
+    # contract's: the reader checks each value against its feature's limits and names it.
+    spelled = {name.lower(): name for name in names}
+    named = tuple(spelled[column.lower()] for column in columns)
+    order = None if named == names else itemgetter(*map(named.index, names))
+    reader = RowReader(contract)
     rows, bad_lines = [], []
     for line_number, line in enumerate(lines, start=1):
         if (has_header and line_number == 1) or not line.strip():
             continue
         try:
-            values = _ROWS.from_text(line, "row", columns)
+            values = reader.from_text(line, "row", named, order)
         except ApiError as error:
             bad_lines.append(BadLine(line_number, error.message))
             continue
         fields = tuple(field.strip(LINE_ENDS) for field in line.split(","))
-        rows.append(InputRow(line_number, fields, tuple(values[index] for index in order)))
+        rows.append(InputRow(line_number, fields, values))
     return InputFile(columns, has_header, rows, bad_lines)
 
 
-def header_columns(line: str) -> tuple[str, ...]:
+def header_columns(line: str, contract: Contract) -> tuple[str, ...]:
     """The header's names as written; matched to the features in any case, as the API does."""
     names = tuple(name.strip(LINE_ENDS) for name in line.split(","))
     matched = tuple(name.lower() for name in names)
-    if len(matched) != FEATURE_COUNT or set(matched) != set(FEATURE_NAMES):
-        unknown = len([name for name in matched if name not in FEATURE_NAMES])
-        missing = [name for name in FEATURE_NAMES if name not in matched]
+    known = [name.lower() for name in contract.feature_names]
+    if len(matched) != len(known) or set(matched) != set(known):
+        unknown = len([name for name in matched if name not in known])
+        missing = [name for name in contract.feature_names if name.lower() not in matched]
         raise HeaderError(
-            f"line 1: the header must name the {FEATURE_COUNT} features once each; it has "
+            f"line 1: the header must name the {len(known)} features once each; it has "
             f"{len(names)} names, {unknown} unknown, {len(missing)} missing"
             + (f" ({', '.join(missing[:3])}{'...' if len(missing) > 3 else ''})" if missing else "")
         )

@@ -1,4 +1,4 @@
-"""The output CSV: each scored row as written, with its line, prediction and probability."""
+"""The output CSV: each scored row as written, with its line and the answer's columns."""
 
 from __future__ import annotations
 
@@ -8,17 +8,15 @@ from typing import IO
 
 from client.scoring import Scored
 
-ADDED_COLUMNS = ("prediction", "probability_malignant")
-
 
 class OutputCsv:
-    """`line`, the input's columns (its header's order, or WDBC's), then the two answers."""
+    """`line`, the input's columns (its header's order, or the contract's), then the answer's
+    (client.api.answer_columns)."""
 
-    def __init__(self, stream: IO[str], columns: Sequence[str]) -> None:
+    def __init__(self, stream: IO[str], columns: Sequence[str], answer: Sequence[str]) -> None:
         self._writer = csv.writer(stream, lineterminator="\n")
-        self._writer.writerow(["line", *columns, *ADDED_COLUMNS])
+        self._writer.writerow(["line", *columns, *answer])
 
     def write(self, scored: Iterable[Scored]) -> None:
         for item in scored:
-            label, probability = item.prediction
-            self._writer.writerow([item.row.line, *item.row.fields, label, repr(probability)])
+            self._writer.writerow([item.row.line, *item.row.fields, *item.prediction])

@@ -1,8 +1,11 @@
-"""`python -m client score`: the held-out rows through the real stack, and each way a batch fails.
+"""`python -m client score`: the held-out rows through the real stack, a multiclass and a
+regression model's rows, and each way a batch fails.
 
 The stack is the run command's (the app behind Chalice's local gateway, the SageMaker stand-in)
-on 127.0.0.1; the failures come from a scripted HTTP server, also on 127.0.0.1, that answers
-each request with the next answer of its script and records what it was sent.
+on 127.0.0.1; the other models are served by the same gateway in front of twins of their
+endpoints; the failures come from a scripted HTTP server, also on 127.0.0.1, that answers
+`GET /model` with WDBC's contract and each POST with the next answer of its script, and records
+what it was sent.
 """
 
 from __future__ import annotations
@@ -21,18 +24,18 @@ from typing import Any, NamedTuple
 import pytest
 from click.testing import CliRunner
 
+from chalicelib.contract import Contract
 from client.api import PredictionApi
 from client.cli import cli
 from client.errors import ApiUnusable, BatchFailed
 from client.input_file import HeaderError, header_columns, read_input
 from standin.model import LinearScorer
 from tests.local_stack import PROJECT_DIR, RunningStack
-from tests.rows import EXAMPLE_ROW, FEATURE_NAMES, row_with
+from tests.rows import EXAMPLE_ROW, FEATURE_NAMES, WDBC, row_with
+from tests.twin_app import MULTICLASS, RECORDS, REGRESSION, serve
 from training.local import LocalTrainingResult
 
 pytestmark = pytest.mark.integration
-
-LETTERS = {0: "B", 1: "M"}
 
 
 def _score(*arguments: str) -> subprocess.CompletedProcess[str]:
@@ -70,13 +73,13 @@ def test_the_held_out_rows_score_as_the_model_scores_them(
 
     assert result.returncode == 0, result.stderr
     rows = len(test_part.labels)
-    assert f"{rows} rows: {rows} scored, 0 errors; 3 requests in " in result.stderr
+    assert f"{rows} rows: {rows} scored, 0 errors; 4 requests in " in result.stderr
     scored = _read_csv(output)
     expected = LinearScorer(trained.artifact).predict(test_part.features.tolist())
     assert [int(item["line"]) for item in scored] == list(range(2, rows + 2))
     assert list(scored[0]) == ["line", *columns, "prediction", "probability_malignant"]
     assert [item["prediction"] for item in scored] == [
-        LETTERS[answer.predicted_label] for answer in expected
+        WDBC.classes[answer.predicted_label].code for answer in expected
     ]
     assert [float(item["probability_malignant"]) for item in scored] == pytest.approx(
         [answer.score for answer in expected], rel=1e-12
@@ -107,10 +110,46 @@ def test_bad_lines_are_reported_by_line_number_and_the_rest_scored(
     assert f"{source}:3: row must hold 30" in result.stderr
     assert f"{source}:5: value 30 of 30 (fractal_dimension_worst) is too large" in result.stderr
     assert "eighty" not in result.stderr
-    assert "5 rows: 2 scored, 3 errors; 1 request in " in result.stderr
+    assert "5 rows: 2 scored, 3 errors; 2 requests in " in result.stderr
     scored = _read_csv(output)
     assert [item["line"] for item in scored] == ["1", "6"]
     assert {item["prediction"] for item in scored} == {"B"}
+
+
+@pytest.mark.parametrize(
+    ("contract", "answers"),
+    [
+        (MULTICLASS, ["c2", *map(repr, RECORDS[MULTICLASS.name]["score"])]),
+        (REGRESSION, [repr(RECORDS[REGRESSION.name]["score"])]),
+    ],
+    ids=["multiclass", "regression"],
+)
+def test_another_models_rows_are_read_and_answered_as_its_contract_says(
+    tmp_path: Path, contract: Contract, answers: list[str]
+) -> None:
+    source = tmp_path / "rows.csv"
+    # A header may name the features in any order and case; a limit is the feature's own.
+    columns = [name.upper() for name in reversed(contract.feature_names)]
+    rows = [list(reversed(example.values)) for example in contract.examples]
+    lines = [",".join(map(repr, row)) for row in rows]
+    bad = ["1,2", "0.96,2.3,101"]
+    source.write_text("\n".join([",".join(columns), *lines, *bad]) + "\n", encoding="utf-8")
+    output = tmp_path / "scored.csv"
+    with serve(contract) as url:
+        result = _score(str(source), "--url", url, "--output", str(output))
+    assert result.returncode == 1, result.stderr
+    first_bad = len(rows) + 2
+    assert f"{source}:{first_bad}: row must hold 3 comma-separated" in result.stderr
+    assert f"{source}:{first_bad + 1}: value 3 of 3 (alcohol) is above its upper limit 100" in (
+        result.stderr
+    )
+    scored = _read_csv(output)
+    extra = ["prediction"] + [f"probability_{c.code}" for c in contract.classes]
+    assert list(scored[0]) == ["line", *columns, *extra]
+    assert [[item[key] for key in extra] for item in scored] == [answers] * len(rows)
+    assert [[item[name] for name in columns] for item in scored] == [
+        line.split(",") for line in lines
+    ]
 
 
 # --- Each way a batch can fail, from a scripted server --------------------------------------
@@ -127,13 +166,20 @@ class Received(NamedTuple):
     body: str
 
 
+WDBC_MODEL = Scripted(200, {**WDBC.document, "version": "1", "card": None})
+
+
 class ScriptedServer:
-    def __init__(self, script: list[Scripted]) -> None:
+    def __init__(self, script: list[Scripted], model: Scripted = WDBC_MODEL) -> None:
         self.script = list(script)
         self.received: list[Received] = []
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                assert self.path == "/model", self.path
+                self.answer(model)
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 owner.received.append(
@@ -142,7 +188,9 @@ class ScriptedServer:
                         self.rfile.read(length).decode(),
                     )
                 )
-                answer = owner.script.pop(0)
+                self.answer(owner.script.pop(0))
+
+            def answer(self, answer: Scripted) -> None:
                 body = answer.body
                 payload = json.dumps(body).encode() if isinstance(body, dict) else body
                 self.send_response(answer.status)
@@ -165,15 +213,15 @@ class ScriptedServer:
         return f"http://{host!s}:{port}"
 
 
-StartServer = Callable[[list[Scripted]], ScriptedServer]
+StartServer = Callable[..., ScriptedServer]
 
 
 @pytest.fixture
 def scripted() -> Iterator[StartServer]:
     started: list[ScriptedServer] = []
 
-    def start(script: list[Scripted]) -> ScriptedServer:
-        server = ScriptedServer(script)
+    def start(script: list[Scripted], model: Scripted = WDBC_MODEL) -> ScriptedServer:
+        server = ScriptedServer(script, model)
         server.thread.start()
         started.append(server)
         return server
@@ -206,9 +254,9 @@ def test_throttling_and_busy_answers_are_retried_after_retry_after(scripted: Sta
         ]
     )
     waits: list[float] = []
-    api = PredictionApi(server.url, "k-1", max_attempts=3, sleep=waits.append)
+    api = PredictionApi(server.url, "k-1", max_attempts=3, sleep=waits.append, contract=WDBC)
     answers = api.predict(_rows(2))
-    assert [answer.label for answer in answers] == ["B", "M"]
+    assert answers == [("B", "0.25"), ("M", "0.25")]
     assert waits == [5.0, 1.0]  # the server's Retry-After, then the backoff of a second try
     assert api.requests == 3
     first = server.received[0]
@@ -220,7 +268,7 @@ def test_throttling_and_busy_answers_are_retried_after_retry_after(scripted: Sta
 def test_retries_are_bounded(scripted: StartServer) -> None:
     server = scripted([Scripted(503, _refusal("endpoint_unavailable"))] * 3)
     waits: list[float] = []
-    api = PredictionApi(server.url, max_attempts=3, sleep=waits.append)
+    api = PredictionApi(server.url, max_attempts=3, sleep=waits.append, contract=WDBC)
     with pytest.raises(BatchFailed, match="HTTP 503 endpoint_unavailable on each of 3 attempts"):
         api.predict(_rows(1))
     assert waits == [0.5, 1.0]
@@ -233,7 +281,7 @@ def test_an_unreachable_api_stops_the_run_after_its_attempts(tmp_path: Path) -> 
     closed.server_close()
     waits: list[float] = []
     api = PredictionApi(f"http://{host!s}:{port}", max_attempts=2, sleep=waits.append)
-    with pytest.raises(ApiUnusable, match="cannot reach"):
+    with pytest.raises(ApiUnusable, match=r"cannot reach .*/model"):
         api.predict(_rows(1))
     assert waits == [0.5]
 
@@ -252,7 +300,7 @@ def test_a_row_the_api_refuses_is_reported_and_the_rest_resent(
     result = CliRunner().invoke(cli, ["score", str(source), "--url", server.url])
     assert result.exit_code == 1
     assert f"{source}:2: refused by the API: row 2: value 1 of 30 is odd" in result.output
-    assert "3 rows: 2 scored, 1 errors; 2 requests" in result.output
+    assert "3 rows: 2 scored, 1 errors; 3 requests" in result.output
     assert [received.body.count("\n") for received in server.received] == [3, 2]
     assert [line.split(",")[0] for line in result.stdout.splitlines()[1:]] == [
         "1",
@@ -307,7 +355,7 @@ def test_what_no_batch_can_escape_stops_the_run(
 def test_a_malformed_prediction_fails_its_batch(scripted: StartServer) -> None:
     server = scripted([Scripted(200, {"predictions": [{"prediction": "B"}]})])
     with pytest.raises(BatchFailed, match="malformed prediction"):
-        PredictionApi(server.url).predict(_rows(1))
+        PredictionApi(server.url, contract=WDBC).predict(_rows(1))
 
 
 def test_a_refusal_of_a_row_the_batch_has_not_got_fails_the_batch(
@@ -327,7 +375,7 @@ def test_a_header_is_read_in_any_order_and_a_bom_is_ignored() -> None:
     columns = list(reversed(FEATURE_NAMES))
     values = EXAMPLE_ROW.split(",")
     text = "\ufeff" + ",".join(columns) + "\n" + ",".join(reversed(values)) + "\n"
-    parsed = read_input(text)
+    parsed = read_input(text, WDBC)
     assert parsed.has_header
     (row,) = parsed.rows
     assert row.line == 2
@@ -336,15 +384,18 @@ def test_a_header_is_read_in_any_order_and_a_bom_is_ignored() -> None:
 
 def test_a_bad_header_names_what_is_wrong_but_no_value() -> None:
     with pytest.raises(HeaderError, match=r"31 names, 1 unknown, 0 missing"):
-        header_columns(",".join([*FEATURE_NAMES, "13.49"]))
+        header_columns(",".join([*FEATURE_NAMES, "13.49"]), WDBC)
     with pytest.raises(HeaderError, match=r"missing \(radius_mean, texture_mean, perimeter_mean"):
-        header_columns("area_mean")
+        header_columns("area_mean", WDBC)
 
 
-def test_the_command_line_refuses_a_bad_header_and_a_bad_url(tmp_path: Path) -> None:
+def test_the_command_line_refuses_a_bad_header_and_a_bad_url(
+    scripted: StartServer, tmp_path: Path
+) -> None:
+    server = scripted([])
     source = tmp_path / "header.csv"
     source.write_text("radius_mean,colour\n1,2\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["score", str(source)])
+    result = CliRunner().invoke(cli, ["score", str(source), "--url", server.url])
     assert result.exit_code == 1
     assert "the header must name the 30 features" in result.output
     result = CliRunner().invoke(cli, ["score", str(source), "--url", "file:///etc/passwd"])
@@ -372,7 +423,7 @@ def test_a_busy_answer_that_is_not_json_is_still_retried_and_named(
 ) -> None:
     server = scripted([Scripted(503, b"busy")])
     with pytest.raises(BatchFailed, match=r"HTTP 503 \(no error code\) on each of 1 attempts"):
-        PredictionApi(server.url, max_attempts=1).predict(_rows(1))
+        PredictionApi(server.url, max_attempts=1, contract=WDBC).predict(_rows(1))
 
 
 def test_a_batch_whose_every_row_is_refused_scores_nothing(
@@ -383,11 +434,11 @@ def test_a_batch_whose_every_row_is_refused_scores_nothing(
     source.write_text(EXAMPLE_ROW + "\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["score", str(source), "--url", server.url])
     assert result.exit_code == 1
-    assert "1 rows: 0 scored, 1 errors; 1 request in " in result.output
+    assert "1 rows: 0 scored, 1 errors; 2 requests in " in result.output
 
 
 def test_bad_lines_are_found_before_anything_is_sent() -> None:
-    parsed = read_input(f"1,2\n\n{EXAMPLE_ROW}\n{row_with(2, '')}\n")
+    parsed = read_input(f"1,2\n\n{EXAMPLE_ROW}\n{row_with(2, '')}\n", WDBC)
     assert not parsed.has_header
     assert [row.line for row in parsed.rows] == [3]
     assert [bad.line for bad in parsed.bad_lines] == [1, 4]
@@ -418,7 +469,7 @@ def test_a_malformed_url_is_a_usage_error(tmp_path: Path, url: str, problem: str
 def test_line_numbers_count_newlines_only() -> None:
     odd = "\x0c\x85\u2028\x1c"
     text = f"{EXAMPLE_ROW}\n{row_with(2, '1' + odd)}\n{EXAMPLE_ROW}\r\n{row_with(3, 'x')}\n"
-    parsed = read_input(text)
+    parsed = read_input(text, WDBC)
     assert [row.line for row in parsed.rows] == [1, 3]
     assert [bad.line for bad in parsed.bad_lines] == [2, 4]
 
@@ -433,7 +484,37 @@ def test_a_file_that_is_not_utf8_names_its_first_bad_line(tmp_path: Path) -> Non
 
 def test_a_header_in_any_case_is_the_apis_header_and_is_written_back_as_given() -> None:
     columns = [name.upper() for name in FEATURE_NAMES]
-    parsed = read_input(",".join(columns) + "\n" + EXAMPLE_ROW + "\n")
+    parsed = read_input(",".join(columns) + "\n" + EXAMPLE_ROW + "\n", WDBC)
     assert parsed.has_header
     assert parsed.columns == tuple(columns)
     assert parsed.rows[0].values == tuple(float(value) for value in EXAMPLE_ROW.split(","))
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        (Scripted(404, {"message": "Missing Authentication Token"}), "no route /model there"),
+        (Scripted(200, {"name": "wdbc"}), "the API's answer is not a model contract: "),
+        (Scripted(200, b"<html>"), "the API's answer is not a model contract: "),
+        (Scripted(503, {"error": {"code": "x"}}), "GET /model: HTTP 503 x on each of 1 attempts"),
+    ],
+)
+def test_an_api_that_does_not_say_its_model_stops_the_run_before_any_row(
+    scripted: StartServer, tmp_path: Path, model: Scripted, expected: str
+) -> None:
+    server = scripted([], model)
+    source = tmp_path / "one.csv"
+    source.write_text(EXAMPLE_ROW + "\n", encoding="utf-8")
+    arguments = ["score", str(source), "--url", server.url, "--max-attempts", "1"]
+    result = CliRunner().invoke(cli, arguments)
+    assert result.exit_code == 1
+    assert expected in result.output
+    assert server.received == []
+
+
+def test_a_prediction_that_is_not_a_class_of_the_contract_fails_its_batch(
+    scripted: StartServer,
+) -> None:
+    server = scripted([Scripted(200, _predictions("X"))])
+    with pytest.raises(BatchFailed, match="malformed prediction"):
+        PredictionApi(server.url).predict(_rows(1))

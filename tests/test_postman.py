@@ -2,26 +2,26 @@
 
 newman sends every request with the collection's variables and API-key auth and runs each
 request's test script; its JSON report says which assertions held. `make newman` installs the
-pinned newman into node_modules/ (it needs node and npm); without it these tests skip.
+pinned newman into node_modules/ (it needs node and npm); without it these tests skip. The
+collection is written by `python -m postman` from WDBC's contract; the committed file must be
+the written one.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
 
-from chalicelib.discovery import SPEC_FILE
+from postman.__main__ import main
+from postman.collection import COLLECTION_FILE, render
 from tests.local_stack import PROJECT_DIR, RunningStack
 
-pytestmark = pytest.mark.integration
-
-
-COLLECTION_FILE = PROJECT_DIR / "postman" / "wdbc.postman_collection.json"
 SCHEMA_V21 = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 NEWMAN = PROJECT_DIR / "node_modules" / ".bin" / "newman"
 # Sent as on a deployed stage; the local gateway does not check it.
@@ -122,6 +122,25 @@ def collection_run(
     return run_newman(newman, COLLECTION_FILE, stack, report)
 
 
+def test_the_committed_collection_is_the_one_the_contract_writes() -> None:
+    assert COLLECTION_FILE.read_text(encoding="utf-8") == render(), (
+        "postman/wdbc.postman_collection.json is out of date: run `python -m postman`"
+    )
+
+
+def test_python_m_postman_writes_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "collection.json"
+    assert main(["--output", str(output)]) == 0
+    assert main(["--output", str(output)]) == 0
+    assert output.read_text(encoding="utf-8") == render()
+    assert capsys.readouterr().out.splitlines() == [
+        f"postman: {output} written",
+        f"postman: {output} unchanged",
+    ]
+
+
 def test_the_collection_is_v21_with_base_url_and_api_key_variables() -> None:
     assert COLLECTION["info"]["schema"] == SCHEMA_V21
     variables = {variable["key"]: variable["value"] for variable in COLLECTION["variable"]}
@@ -177,8 +196,11 @@ def test_it_holds_the_forms_and_each_refusal_a_caller_can_cause(
     assert forms >= {"data", "features", "instances", "text/csv"}
 
 
-def test_each_answer_is_one_the_openapi_document_gives(collection_run: NewmanRun) -> None:
-    spec = _load(SPEC_FILE)
+def test_each_answer_is_one_the_openapi_document_gives(
+    collection_run: NewmanRun, stack: RunningStack
+) -> None:
+    with urllib.request.urlopen(f"{stack.api_url}/openapi.json", timeout=10) as answer:
+        spec = json.load(answer)
     for request, status, body in collection_run.answers():
         path = "/" + "/".join(request["url"]["path"])
         response = spec["paths"][path][request["method"].lower()]["responses"][str(status)]

@@ -1,10 +1,12 @@
-"""The demo page at `GET /`: its markup and headers, its examples, and a real headless Chromium.
+"""The demo page at `GET /`: its markup and headers from each contract, WDBC's examples, and a
+real headless Chromium.
 
 The browser tests drive Chromium through Playwright (Debian's where it is installed, else
 Playwright's own; `make chromium` gets one) against the run command's stack (the app behind
 Chalice's local gateway, the SageMaker stand-in) on 127.0.0.1, as a person would: load an
 example, press Predict, read the answer; paste a bad row and find the API's message at the field
-it names. Screenshots go to test-results/.
+it names. A multiclass and a regression contract are served the same way, in front of twins of
+their endpoints, to show their answers. Screenshots go to test-results/.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.application import create_app
-from chalicelib.model_card import load_model_card
-from chalicelib.pages import BENIGN_EXAMPLE, MALIGNANT_EXAMPLE, STATIC_DIR, WebPage, csp_hash
+from chalicelib.contract import Contract, parse_contract
+from chalicelib.pages import STATIC_DIR, WebPage, csp_hash
 from chalicelib.settings import Settings
-from standin.model import BENIGN, MALIGNANT, LinearScorer
+from standin.model import LinearScorer
 from tests.conftest import ENDPOINT_NAME
+from tests.endpoint_twins import AnsweringEndpoint
 from tests.local_stack import RunningStack
-from tests.rows import FEATURE_NAMES
+from tests.rows import FEATURE_NAMES, WDBC
+from tests.twin_app import BINARY, MULTICLASS, RECORDS, REGRESSION, serve, twin_app
 from training.artifact import ModelArtifact
 from training.data import load_wdbc
 from training.local import LocalTrainingResult
@@ -47,30 +51,53 @@ CHROMIUM_ARGS = [
 ]
 PAGE_BUDGET_BYTES = 15 * 1024
 TIMEOUT_MS = 10_000
+CONTRACTS = [WDBC, BINARY, MULTICLASS, REGRESSION]
+# WDBC's examples: the README's row, then a benign and a malignant row held out from training.
+README_ROW, BENIGN_ROW, MALIGNANT_ROW = (example.values for example in WDBC.examples)
+
+
+def _csv(values: tuple[float, ...]) -> str:
+    return ",".join(map(repr, values))
 
 
 # --- The page as served ---------------------------------------------------------------------
 
 
 class _Markup(HTMLParser):
-    """Collects what the accessibility checks need: inputs, labels, legends, live regions."""
+    """Collects what the accessibility checks need: elements, their attributes and text."""
 
     def __init__(self) -> None:
         super().__init__()
         self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.text: dict[str, str] = {}  # by the id of the element it is in
+        self._open: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.elements.append((tag, dict(attrs)))
+        self._open = dict(attrs).get("id")
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self.text[self._open] = self.text.get(self._open, "") + data
 
     def all(self, tag: str) -> list[dict[str, str | None]]:
         return [attrs for name, attrs in self.elements if name == tag]
 
 
-@pytest.fixture(scope="module")
-def served() -> Any:
-    app = create_app(Settings(ENDPOINT_NAME, "wdbc"))
+def _get_page(contract: Contract) -> Any:
+    wdbc = contract is WDBC
+    app = (
+        create_app(Settings(ENDPOINT_NAME, "wdbc"), AnsweringEndpoint(0.1, 0))
+        if wdbc
+        else twin_app(contract)
+    )
     with Client(app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
         return client.http.get("/", headers={"Accept": "text/html"})
+
+
+@pytest.fixture(scope="module")
+def served() -> Any:
+    return _get_page(WDBC)
 
 
 def _inline(body: str, tag: str) -> str:
@@ -112,21 +139,59 @@ def test_no_text_reaches_the_page_as_markup() -> None:
     assert "textContent" in script
 
 
-def test_every_field_has_a_visible_label_in_a_named_group(served: Any) -> None:
+@pytest.mark.parametrize("contract", CONTRACTS, ids=[contract.name for contract in CONTRACTS])
+def test_each_feature_has_a_labelled_field_with_its_training_range(contract: Contract) -> None:
+    page = _get_page(contract)
     markup = _Markup()
-    markup.feed(served.body.decode("utf-8"))
+    markup.feed(page.body.decode("utf-8"))
     labelled = {attrs["for"] for attrs in markup.all("label")}
-    inputs = [attrs for attrs in markup.all("input") if attrs.get("name") in FEATURE_NAMES]
-    assert [attrs["name"] for attrs in inputs] == list(FEATURE_NAMES)
-    for position, attrs in enumerate(inputs, start=1):
+    inputs = [attrs for attrs in markup.all("input") if attrs.get("name") in contract.feature_names]
+    assert [attrs["name"] for attrs in inputs] == list(contract.feature_names)
+    for position, (attrs, feature) in enumerate(zip(inputs, contract.features, strict=True), 1):
         assert attrs["id"] == f"f{position}"
         assert attrs["id"] in labelled
         assert "required" in attrs
-    assert len(markup.all("fieldset")) == len(markup.all("legend")) == 3
+        low, high = markup.text[f"h{position}"].split(" ")[0:3:2]
+        assert (float(low), float(high)) == feature.training_range
+        assert f"e{position}" in {attrs.get("id") for _, attrs in markup.elements}
+    assert len(markup.all("fieldset")) == len(markup.all("legend")) == 1
     assert {"row", "key"} <= labelled
     (result,) = [attrs for tag, attrs in markup.elements if attrs.get("id") == "result"]
     assert result["aria-live"] == "polite"
-    assert "not a diagnostic device" in served.body.decode("utf-8")
+    buttons = [markup.text.get(attrs.get("id") or "") for attrs in markup.all("button")]
+    rows = [attrs["data-row"] for attrs in markup.all("button") if "data-row" in attrs]
+    assert rows == [_csv(example.values) for example in contract.examples], buttons
+    assert "not a diagnostic device" in page.body.decode("utf-8")
+
+
+def test_the_script_is_told_the_route_task_and_classes() -> None:
+    markup = _Markup()
+    markup.feed(_get_page(MULTICLASS).body.decode("utf-8"))
+    told = json.loads(markup.text["model"])
+    assert told == {
+        "route": "predict",
+        "task": "multiclass_classification",
+        "target": "cultivar",
+        "classes": {c.code: c.name for c in MULTICLASS.classes},
+    }
+    markup = _Markup()
+    markup.feed(_get_page(BINARY).body.decode("utf-8"))
+    told = json.loads(markup.text["model"])
+    assert (told["positive"], told["probability"], told["threshold"]) == (
+        "yes",
+        "probability_spoiled",
+        0.3,
+    )
+
+
+def test_no_contract_text_can_close_the_data_block() -> None:
+    classes = MULTICLASS.document["classes"]
+    document = {
+        **MULTICLASS.document,
+        "classes": [{**classes[0], "name": "</script>"}, *classes[1:]],
+    }
+    page = WebPage(parse_contract(document, "odd.json")).body
+    assert page.count("</script>") == 2  # the data block's and the script's own
 
 
 def test_the_page_needs_no_key_and_is_built_from_the_static_files(tmp_path: Path) -> None:
@@ -135,33 +200,30 @@ def test_the_page_needs_no_key_and_is_built_from_the_static_files(tmp_path: Path
         (tmp_path / name).write_text((STATIC_DIR / name).read_text(encoding="utf-8"))
     (tmp_path / "app.css").write_text("p{color:red}</style><script>")
     with pytest.raises(ValueError, match="must not close"):
-        WebPage(tmp_path)
+        WebPage(WDBC, tmp_path)
 
 
-@pytest.mark.parametrize(
-    ("example", "label"), [(BENIGN_EXAMPLE, BENIGN), (MALIGNANT_EXAMPLE, MALIGNANT)]
-)
-def test_the_examples_are_held_out_rows_the_model_gets_right(
-    trained: LocalTrainingResult, local_model: ModelArtifact, example: Any, label: int
+@pytest.mark.parametrize("example", WDBC.examples, ids=["readme", "benign", "malignant"])
+def test_wdbcs_examples_are_what_their_summaries_say_and_the_model_gets_right(
+    trained: LocalTrainingResult, local_model: ModelArtifact, example: Any
 ) -> None:
-    values = [float(value) for value in example.row.split(",")]
-    assert len(values) == len(FEATURE_NAMES)
-    test_part = trained.split.test
-    assert example.wdbc_index in test_part.row_indices
-    assert example.wdbc_index not in trained.split.train.row_indices
     data = load_wdbc()
-    assert data.features[example.wdbc_index].tolist() == values
-    assert data.labels[example.wdbc_index] == label
-    (prediction,) = LinearScorer(local_model).predict([values])
+    (index,) = np.flatnonzero(np.all(data.features == np.asarray(example.values), axis=1))
+    label = int(data.labels[index])
+    assert WDBC.classes[label].name in example.summary
+    assert f"row {index}" in example.summary
+    if "held out" in example.summary:
+        assert index in trained.split.test.row_indices
+        assert index not in trained.split.train.row_indices
+    (prediction,) = LinearScorer(local_model).predict([list(example.values)])
     assert prediction.predicted_label == label
-    assert np.any(np.all(test_part.features == np.asarray(values), axis=1))
 
 
 # --- In a real browser ----------------------------------------------------------------------
 
 
 def _bad_row(position: int, text: str) -> str:
-    fields = BENIGN_EXAMPLE.row.split(",")
+    fields = _csv(BENIGN_ROW).split(",")
     fields[position - 1] = text
     return ",".join(fields)
 
@@ -197,7 +259,7 @@ def browser() -> Iterator[Any]:
 class Visit:
     """One page in a fresh context, with its console and its requests to the API recorded."""
 
-    def __init__(self, browser: Any, stack: RunningStack) -> None:
+    def __init__(self, browser: Any, url: str) -> None:
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
         self.context.set_default_timeout(TIMEOUT_MS)
         self.page = self.context.new_page()
@@ -208,53 +270,58 @@ class Visit:
             "request",
             lambda request: self.posted.append(request) if request.method == "POST" else None,
         )
-        self.page.goto(stack.api_url + "/")
-        # The training ranges come from GET /model once the page has loaded.
-        self.page.wait_for_selector("#h30:not(:empty)")
+        self.page.goto(url + "/")
+        # The script has run once it has tied each field to its hint and message slot.
+        self.page.wait_for_selector("#f1[aria-describedby='h1 e1']")
 
     def predict_by_keyboard(self) -> None:
         """Enter in a field submits the form, as it does for any form."""
-        self.page.focus("#f30")
+        self.page.focus("#f1")
         self.page.keyboard.press("Enter")
 
     def screenshot(self, name: str) -> None:
         RESULTS_DIR.mkdir(exist_ok=True)
         self.page.screenshot(path=str(RESULTS_DIR / name), full_page=True)
 
+    def close(self) -> None:
+        self.context.close()
+        assert not [line for line in self.console if "Content Security Policy" in line]
+
 
 @pytest.fixture
 def visit(browser: Any, stack: RunningStack) -> Iterator[Visit]:
-    opened = Visit(browser, stack)
+    opened = Visit(browser, stack.api_url)
     yield opened
-    opened.context.close()
-    assert not [line for line in opened.console if "Content Security Policy" in line]
+    opened.close()
 
 
-def test_the_hints_are_the_training_ranges_of_the_model_card(visit: Visit) -> None:
-    card = load_model_card("wdbc.json", FEATURE_NAMES)
+def test_the_hints_are_the_training_ranges_of_the_contract(visit: Visit) -> None:
     for position in (1, 18, 30):
-        low, high = card["features"][position - 1]["training_range"]
+        low, high = WDBC.features[position - 1].training_range
         shown = (visit.page.text_content(f"#h{position}") or "").split(" to ")
         assert [float(number) for number in shown] == [low, high]
-    assert (
-        visit.page.get_by_label("Concave points standard error", exact=True).get_attribute("id")
-        == "f18"
-    )
+    assert visit.page.get_by_label("concave points se", exact=True).get_attribute("id") == "f18"
+    assert visit.page.get_attribute("#f18", "aria-describedby") == "h18 e18"
 
 
 def test_a_benign_example_by_keyboard_is_benign(visit: Visit, stack: RunningStack) -> None:
     page = visit.page
-    page.get_by_role("button", name=re.compile("benign example")).focus()
+    page.get_by_role("button", name=re.compile("benign row held out")).focus()
     page.keyboard.press("Enter")
-    assert page.input_value("#f1") == BENIGN_EXAMPLE.row.split(",")[0]
-    assert page.input_value("#f30") == BENIGN_EXAMPLE.row.split(",")[-1]
+    assert page.input_value("#f1") == repr(BENIGN_ROW[0])
+    assert page.input_value("#f30") == repr(BENIGN_ROW[-1])
     visit.predict_by_keyboard()
     page.wait_for_selector("#result .verdict")
     assert page.text_content("#result .verdict") == "The model says: benign (B)"
-    probability = float(page.get_attribute("#probability", "value") or "nan")
+    probability = float(page.get_attribute("#p1", "value") or "nan")
     assert 0.0 <= probability < 0.5
+    assert float(page.get_attribute("#p1", "high") or "nan") == WDBC.threshold
+    label = page.text_content("label[for=p1]") or ""
+    assert label.startswith("Probability of malignant (M): ")
+    assert label.endswith(f"; the threshold is {100 * (WDBC.threshold or 0):.1f} %")
     assert "Model wdbc-local, version " in (page.text_content("#result") or "")
     (request,) = visit.posted
+    assert request.url == f"{stack.api_url}{WDBC.route}"
     body = json.loads(request.post_data or "")
     assert list(body) == ["features"]
     assert list(body["features"]) == list(FEATURE_NAMES)
@@ -264,7 +331,7 @@ def test_a_benign_example_by_keyboard_is_benign(visit: Visit, stack: RunningStac
 
 def test_a_malignant_example_is_malignant_and_the_key_is_sent(visit: Visit) -> None:
     page = visit.page
-    page.get_by_role("button", name=re.compile("malignant example")).click()
+    page.get_by_role("button", name=re.compile("malignant row held out")).click()
     page.fill("#key", "demo-key")
     page.get_by_role("button", name="Predict").click()
     page.wait_for_selector("#result .verdict")
@@ -288,7 +355,7 @@ def test_a_bad_value_gets_the_apis_message_at_its_field(visit: Visit) -> None:
     assert all(page.text_content(f"#e{n}") == "" for n in range(1, 31) if n != 3)
     visit.screenshot("web-page-bad-value.png")
     # Corrected, the same row is scored and the message goes.
-    page.fill("#f3", BENIGN_EXAMPLE.row.split(",")[2])
+    page.fill("#f3", repr(BENIGN_ROW[2]))
     page.get_by_role("button", name="Predict").click()
     page.wait_for_selector("#result .verdict")
     assert page.text_content("#e3") == ""
@@ -306,9 +373,61 @@ def test_a_value_too_large_is_named_by_the_api(visit: Visit) -> None:
 
 def test_a_row_of_the_wrong_length_is_refused_before_any_request(visit: Visit) -> None:
     page = visit.page
-    page.fill("#row", ",".join(BENIGN_EXAMPLE.row.split(",")[:29]))
+    page.fill("#row", ",".join(_csv(BENIGN_ROW).split(",")[:29]))
     page.get_by_role("button", name="Fill the fields").click()
     assert page.text_content("#row-error") == "Expected 30 comma-separated values, found 29."
     assert page.get_attribute("#row", "aria-invalid") == "true"
     assert page.input_value("#f1") == ""
     assert visit.posted == []
+
+
+# --- Other tasks, in front of twins ---------------------------------------------------------
+
+
+@pytest.fixture
+def visit_other(browser: Any, request: pytest.FixtureRequest) -> Iterator[Visit]:
+    with serve(request.param) as url:
+        opened = Visit(browser, url)
+        yield opened
+        opened.close()
+
+
+@pytest.mark.parametrize("visit_other", [MULTICLASS], indirect=True)
+def test_a_multiclass_answer_shows_the_class_and_each_probability(visit_other: Visit) -> None:
+    page = visit_other.page
+    page.get_by_role("button", name="Example: a typical row").click()
+    page.get_by_role("button", name="Predict").click()
+    page.wait_for_selector("#result .verdict")
+    assert page.text_content("#result .verdict") == "The model says: Barbera (c2)"
+    for position, (model_class, probability) in enumerate(
+        zip(MULTICLASS.classes, RECORDS[MULTICLASS.name]["score"], strict=True), 1
+    ):
+        label = f"Probability of {model_class.name} ({model_class.code}): {100 * probability:.1f} %"
+        assert page.text_content(f"label[for=p{position}]") == label
+        assert float(page.get_attribute(f"#p{position}", "value") or "nan") == probability
+        assert page.get_attribute(f"#p{position}", "high") is None
+    (request,) = visit_other.posted
+    assert request.url.endswith("/predict")
+    assert json.loads(request.post_data or "")["features"] == dict(
+        zip(MULTICLASS.feature_names, MULTICLASS.examples[0].values, strict=True)
+    )
+    visit_other.screenshot("web-page-multiclass.png")
+
+
+@pytest.mark.parametrize("visit_other", [REGRESSION], indirect=True)
+def test_a_regression_answer_shows_the_value_and_a_limit_is_named(visit_other: Visit) -> None:
+    page = visit_other.page
+    assert page.text_content("#h1") == "11 to 14.8 %"
+    page.get_by_role("button", name="Example: a typical row").click()
+    page.get_by_role("button", name="Predict").click()
+    page.wait_for_selector("#result .verdict")
+    value = RECORDS[REGRESSION.name]["score"]
+    assert page.text_content("#result .verdict") == f"The model says: progression {value}"
+    assert page.locator("#result meter").count() == 0
+    page.fill("#f1", "-1")
+    page.get_by_role("button", name="Predict").click()
+    page.wait_for_selector("#e1:not(:empty)")
+    assert "below its lower limit 0" in (page.text_content("#e1") or "")
+    (first, _) = visit_other.posted
+    assert first.url.endswith("/score")
+    visit_other.screenshot("web-page-regression.png")

@@ -5,20 +5,20 @@
   const root = new URL(path.endsWith("/") ? path : path + "/", location.origin);
   const $ = (id) => document.getElementById(id);
   const form = $("form"), row = $("row"), result = $("result");
+  // The route, task and classes, from the model's contract (chalicelib/pages.py).
+  const model = JSON.parse($("model").textContent);
   const inputs = [...form.querySelectorAll("fieldset input")];
   const byName = (name) => inputs.find((input) => input.name === name);
   // The API's plain decimal (chalicelib.rows); other text is sent as a string for the API to name.
   const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-  let threshold = 0.5;
 
-  const el = (tag, text, className = "", id = "") => {
-    const node = Object.assign(document.createElement(tag), { className, id });
+  const el = (tag, text, className = "") => {
+    const node = Object.assign(document.createElement(tag), { className });
     node.textContent = text;
     return node;
   };
   for (const input of inputs) {
     const n = input.id.slice(1);
-    input.after(el("small", "", "", "h" + n), el("span", "", "error", "e" + n));
     input.setAttribute("aria-describedby", `h${n} e${n}`);
   }
   const show = (...nodes) => result.replaceChildren(...nodes);
@@ -43,33 +43,34 @@
     button.addEventListener("click", () => fill(row.value = button.dataset.row));
   }
 
-  fetch(new URL("model", root), { headers: { Accept: "application/json" } })
-    .then((response) => (response.ok ? response.json() : null))
-    .then((card) => {
-      if (!card || !Array.isArray(card.features)) return;
-      for (const { name, training_range: range } of card.features) {
-        const input = byName(name);
-        if (input && Array.isArray(range)) $(input.id.replace("f", "h")).textContent = `${range[0]} to ${range[1]}`;
-      }
-      if (typeof card.decision_threshold === "number") threshold = card.decision_threshold;
-      $("card").replaceChildren(el("small", `Beside each field: its range in the training data of model ${card.name} ${card.version}.`));
-    })
-    .catch(() => {});
-
   const json = (text) => {
     if (!DECIMAL.test(text)) return JSON.stringify(text);
     const number = Number(text);
     return Number.isFinite(number) ? String(number) : "1e999"; // the API calls it too large
   };
+  const percent = (p) => `${(100 * p).toFixed(1)} %`;
 
-  const showPrediction = ({ prediction, diagnosis, probability_malignant: p, model = {} }) => {
-    const meter = Object.assign(document.createElement("meter"), {
-      id: "probability", min: 0, max: 1, low: threshold, high: threshold, optimum: 0, value: p,
+  // A labelled bar per probability: the positive class's (binary), or each class's.
+  const bars = (answer) => model.task === "binary_classification"
+    ? [[`${model.classes[model.positive]} (${model.positive})`, answer[model.probability], model.threshold]]
+    : Object.entries(answer.probabilities || {}).map(([code, p]) => [`${model.classes[code]} (${code})`, p]);
+
+  const showPrediction = (answer) => {
+    const { prediction, model: identity = {} } = answer;
+    const verdict = model.task === "regression"
+      ? `${model.target} ${prediction}` : `${model.classes[prediction]} (${prediction})`;
+    const nodes = [el("p", `The model says: ${verdict}`, "verdict")];
+    bars(answer).forEach(([name, p, threshold], i) => {
+      const meter = Object.assign(document.createElement("meter"), { id: `p${i + 1}`, min: 0, max: 1, value: p });
+      const label = el("label", `Probability of ${name}: ${percent(p)}`);
+      if (threshold) {
+        Object.assign(meter, { low: threshold, high: threshold, optimum: 0 });
+        label.textContent += `; the threshold is ${percent(threshold)}`;
+      }
+      label.htmlFor = meter.id;
+      nodes.push(label, meter);
     });
-    const label = el("label", `Probability of malignancy: ${(100 * p).toFixed(1)} %`);
-    label.htmlFor = "probability";
-    show(el("p", `The model says: ${diagnosis} (${prediction})`, "verdict"), label, meter,
-      el("p", `Model ${model.name}, version ${model.version}`));
+    show(...nodes, el("p", `Model ${identity.name}, version ${identity.version}`));
   };
 
   const showRefusal = (status, error) => {
@@ -95,14 +96,14 @@
     show(el("p", "Asking the model…"));
     let response, answer;
     try {
-      response = await fetch(new URL(form.querySelector("fieldset").dataset.route, root), {
+      response = await fetch(new URL(model.route, root), {
         method: "POST", headers, body: `{"features":{${members.join(",")}}}`,
       });
       answer = await response.json().catch(() => null);
     } catch {
       return show(el("p", "The API could not be reached.", "refused"));
     }
-    if (response.ok && answer && answer.prediction) showPrediction(answer);
+    if (response.ok && answer instanceof Object && "prediction" in answer) showPrediction(answer);
     else showRefusal(response.status, answer && answer.error);
   });
 })();

@@ -1,0 +1,1 @@
+"""WDBC's Postman collection, written from its model contract: `python -m postman`."""
