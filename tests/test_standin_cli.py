@@ -92,9 +92,9 @@ def test_a_missing_artifact_exits_2_with_one_clear_line(tmp_path: Path) -> None:
     ("contents", "message"),
     [
         ("not json", "JSONDecodeError"),
-        ('{"format": "other"}', "is not a wdbc-linear-model/1 artifact"),
-        ('{"format": "wdbc-linear-model/1", "means": []}', "do not describe a linear model"),
-        (None, "IsADirectoryError"),
+        ('{"format": "other"}', "is not a linear-model/1 artifact"),
+        ('{"format": "linear-model/1", "means": []}', "do not describe a linear model"),
+        (None, "must hold one model: model.json or xgboost-model.json"),
         (b"\xff\xfe", "UnicodeDecodeError"),
     ],
 )
