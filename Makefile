@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # `make run` installs only requirements-run.txt; training and the tests add requirements-dev.txt.
 RUN_INSTALLED := $(VENV)/.installed-run
+# xgboost, for `make run` of a model whose folder holds xgboost-model.json (the tests have it too).
+XGBOOST_INSTALLED := $(VENV)/.installed-xgboost
 INSTALLED := $(VENV)/.installed
 # The sagemaker SDK and moto (about 1 GB): only the tests pull them, never `make run`.
 TRAINING_INSTALLED := $(VENV)/.installed-training
@@ -28,9 +30,13 @@ $(RUN_INSTALLED): requirements.txt requirements-run.txt
 	$(BIN)/pip install --quiet -r requirements.txt -r requirements-run.txt
 	touch $(RUN_INSTALLED)
 
-$(INSTALLED): $(RUN_INSTALLED) requirements-dev.txt
+$(INSTALLED): $(RUN_INSTALLED) requirements-dev.txt requirements-xgboost.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(INSTALLED)
+
+$(XGBOOST_INSTALLED): $(RUN_INSTALLED) requirements-xgboost.txt
+	$(BIN)/pip install --quiet -r requirements-xgboost.txt
+	touch $(XGBOOST_INSTALLED)
 
 # Constrained by the dev pins, so the SDK can never move a package the rest of the tree pins.
 $(TRAINING_INSTALLED): $(INSTALLED) requirements-training.txt
@@ -44,7 +50,7 @@ $(CHECKOV): requirements-checkov.txt
 
 ## run: the API on http://127.0.0.1:8000 in front of the local SageMaker stand-in serving the committed
 ## model (MODEL=NAME serves models/NAME/ instead of the default, wdbc)
-run: $(RUN_INSTALLED)
+run: $(RUN_INSTALLED) $(if $(wildcard models/$(MODEL)/xgboost-model.json),$(XGBOOST_INSTALLED))
 	$(BIN)/python -m devserver $(if $(MODEL),--model $(MODEL))
 
 ## train: refit the local model; rewrites models/wdbc/ and its card chalicelib/model_cards/wdbc.json together

@@ -1,12 +1,13 @@
-"""A local stand-in for the SageMaker Runtime InvokeEndpoint API, serving the JSON model artifact.
+"""A local stand-in for the SageMaker Runtime InvokeEndpoint API, serving a model's folder.
 
-Standard library and uvicorn only: a laptop without an AWS account (or numpy) runs the stack.
+Standard library and uvicorn only for a linear model: a laptop without an AWS account (or numpy)
+runs the stack; xgboost only for an XGBoost model.
 """
 
 from __future__ import annotations
 
 from standin.app import Fault, Standin
-from standin.model import LinearModel
+from standin.model import Container
 from standin.serving import Server
 
 
@@ -22,7 +23,7 @@ class RunningStandin(Server):
 
 
 def start_in_thread(
-    model: LinearModel, endpoint_name: str, host: str = "127.0.0.1", port: int = 0, *,
+    model: Container, endpoint_name: str, host: str = "127.0.0.1", port: int = 0, *,
     variant: str | None = None,
 ) -> RunningStandin:  # fmt: skip
     """Listening when it returns; port 0 picks a free port (read it from `.port` or `.url`)."""

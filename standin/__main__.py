@@ -1,4 +1,4 @@
-"""`python -m standin`: serve a model artifact as a local SageMaker Runtime endpoint."""
+"""`python -m standin`: serve a model folder (models/NAME) as a local SageMaker Runtime endpoint."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from standin.serving import stop_on_signals
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m standin", description=__doc__)
-    parser.add_argument("--model", type=Path, default=Path("models/wdbc/model.json"))
+    parser.add_argument(
+        "--model", type=Path, default=Path("models/wdbc"),
+        help="a model folder holding model.json (linear) or xgboost-model.json (XGBoost)",
+    )  # fmt: skip
     parser.add_argument("--endpoint-name", default="wdbc-local")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=_port, default=8080, help="0 picks a free port")

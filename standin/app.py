@@ -19,8 +19,8 @@ import uuid
 from dataclasses import dataclass
 
 from standin import serving
-from standin.inference import invoke
-from standin.model import ContainerError, LinearModel, LinearScorer
+from standin.inference import JSON, ContainerError
+from standin.model import Container
 from standin.serving import Receive, Scope, Send
 
 ACCOUNT_ID, REGION = "000000000000", "us-east-1"
@@ -52,7 +52,7 @@ class Fault:
     message: str = ""
     body: bytes | None = None  # this exact body instead of the model's answer
     content_type: str = "application/json"
-    predictions_dropped: int = 0  # the model's answer with this many predictions fewer
+    predictions_dropped: int = 0  # the model's answer with this many predictions fewer, any format
     delay: float = 0.0  # seconds before the status line
     body_delay: float = 0.0  # seconds between the headers and the body
     reset: bool = False  # read the request, then close with SO_LINGER 0: the client gets an RST
@@ -86,13 +86,13 @@ Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
 class Standin:
     """The one endpoint a stand-in serves, as an ASGI app."""
 
-    def __init__(self, model: LinearModel, endpoint_name: str, variant: str | None = None) -> None:
+    def __init__(self, model: Container, endpoint_name: str, variant: str | None = None) -> None:
         self.endpoint_name = endpoint_name
         self.variant = model.version if variant is None else variant
         for setting, value in (("endpoint name", endpoint_name), ("variant", self.variant)):
             if not NAME.fullmatch(value):
                 raise ValueError(f"{setting} {value!r}: 1-63 letters, digits and inner hyphens")
-        self.scorer = LinearScorer(model)
+        self.model = model
         self._lock = threading.Lock()
         self._script: tuple[Fault, ...] = ()
         self._bodies: list[bytes] = []
@@ -170,15 +170,14 @@ class Standin:
         if status != 200:
             return self._model_error(status, answer, request_id), fault
         if fault.predictions_dropped:
-            predictions = json.loads(answer)["predictions"][: -fault.predictions_dropped]
-            answer = json.dumps({"predictions": predictions}).encode()
+            answer = _dropped(answer, dict(head)[b"content-type"], fault.predictions_dropped)
         variant = (b"x-Amzn-Invoked-Production-Variant", self.variant.encode())
         return (200, answer, [*head, variant, *identity]), fault
 
     def _container(self, body: bytes, headers: dict[str, str]) -> Answer:
         try:
-            answer, media_type = invoke(
-                self.scorer, body, headers.get("content-type"), headers.get("accept")
+            answer, media_type = self.model.invoke(
+                body, headers.get("content-type"), headers.get("accept")
             )
         except ContainerError as error:
             return error.status, json.dumps({"message": str(error)}).encode(), [JSON_TYPE]
@@ -215,6 +214,13 @@ class Standin:
             "OriginalStatusCode": status,
         }
         return _error(424, "ModelError", document, request_id)
+
+
+def _dropped(answer: bytes, media_type: bytes, count: int) -> bytes:
+    """The answer less its last `count` predictions: list items in JSON, else lines."""
+    if media_type == JSON.encode():
+        return json.dumps({"predictions": json.loads(answer)["predictions"][:-count]}).encode()
+    return b"".join(answer.splitlines(keepends=True)[:-count])
 
 
 def _error(status: int, error_type: str, message: str | dict[str, object],

@@ -1,8 +1,11 @@
 """Linear Learner's documented inference formats for dense rows, as one pure function.
 
 In: CSV rows, `{"instances": [{"features": [...]}]}`, or a `{"features": [...]}` a JSON line.
-Out, by Accept: `{"predictions": [{"score": s, "predicted_label": l}]}` or one such object a
-line. A refusal names the row and the value's position, never the value.
+Out, by Accept, as docs.aws.amazon.com/sagemaker/latest/dg/LL-in-formats.html shows them: JSON
+`{"predictions": [{"score": 0.4, "predicted_label": 0}]}` (binary_classifier), `{"score": [0.1,
+0.2, 0.4, 0.3], "predicted_label": 2}` records (multiclass_classifier), `{"score": 0.4}` records
+(regressor); JSON Lines, one such record a line. A refusal names the row and the value's
+position, never the value. The XGBoost container reads its CSV here too.
 """
 
 from __future__ import annotations
@@ -12,11 +15,23 @@ import math
 import re
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from standin.model import ContainerError, LinearScorer, Prediction
+if TYPE_CHECKING:
+    from standin.model import LinearScorer, Prediction
 
 CSV, JSON, JSONLINES = "text/csv", "application/json", "application/jsonlines"
 Row = tuple[float, ...]
+
+
+class ContainerError(Exception):
+    """What the model container answers itself: a status and a message naming no input value."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 # A C float literal, as the container's CSV reader takes it (no "nan", "inf", "1_000", non-ASCII).
 _NUMBER = r"[ \t]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*"
 _CSV_NUMBER, _CSV_LINE = re.compile(_NUMBER), re.compile(f"{_NUMBER}(?:,{_NUMBER})*")
@@ -26,33 +41,36 @@ def invoke(
     scorer: LinearScorer, body: bytes, content_type: str | None, accept: str | None
 ) -> tuple[bytes, str]:
     """The answer's body and media type; ContainerError with the container's 4xx otherwise."""
-    decode = _DECODERS.get(_media_type(content_type))
+    decode = _DECODERS.get(media_type(content_type))
     if decode is None:
         raise ContainerError(415, f"content type must be one of {', '.join(_DECODERS)}")
     answer_type = _answer_type(accept)
-    if not body.strip():
-        raise ContainerError(400, "the body is empty")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ContainerError(400, "the body is not UTF-8") from None
-    rows = decode(text, scorer.feature_count)
+    rows = decode(body_text(body), scorer.feature_count)
     return _ENCODERS[answer_type](scorer.predict(rows)), answer_type
 
 
-def _media_type(header: str | None) -> str:
+def body_text(body: bytes) -> str:
+    if not body.strip():
+        raise ContainerError(400, "the body is empty")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ContainerError(400, "the body is not UTF-8") from None
+
+
+def media_type(header: str | None) -> str:
     return (header or "").partition(";")[0].strip().lower()
 
 
 def _answer_type(accept: str | None) -> str:
     """The first media range that is one of ours; `*/*`, `application/*` and none mean JSON."""
-    for name in map(_media_type, (accept or "*/*").split(",")):
+    for name in map(media_type, (accept or "*/*").split(",")):
         if name in (*_ENCODERS, "*/*", "application/*"):
             return name if name in _ENCODERS else JSON
     raise ContainerError(406, f"accept must allow one of {', '.join(_ENCODERS)}")
 
 
-def _csv_rows(text: str, width: int) -> list[Row]:
+def csv_rows(text: str, width: int) -> list[Row]:
     lines = text.removesuffix("\n").split("\n")
     return [
         _csv_row(number, line.removesuffix("\r"), width) for number, line in enumerate(lines, 1)
@@ -108,16 +126,22 @@ def _finite(number: int, values: Row) -> Row:
     return values
 
 
+def _record(prediction: Prediction) -> dict[str, object]:
+    if prediction.predicted_label is None:  # a regressor's
+        return {"score": prediction.score}
+    return prediction._asdict()
+
+
 def _json_answer(predictions: Sequence[Prediction]) -> bytes:
-    return json.dumps({"predictions": [p._asdict() for p in predictions]}).encode()
+    return json.dumps({"predictions": list(map(_record, predictions))}).encode()
 
 
 def _jsonlines_answer(predictions: Sequence[Prediction]) -> bytes:
-    return "".join(json.dumps(p._asdict()) + "\n" for p in predictions).encode()
+    return "".join(json.dumps(_record(p)) + "\n" for p in predictions).encode()
 
 
 _DECODERS: dict[str, Callable[[str, int], list[Row]]] = {
-    CSV: _csv_rows,
+    CSV: csv_rows,
     JSON: _json_rows,
     JSONLINES: _jsonlines_rows,
 }

@@ -15,6 +15,7 @@ from chalicelib.application import create_app
 from chalicelib.service import Endpoint
 from chalicelib.settings import Settings
 from standin import RunningStandin, start_in_thread
+from standin.model import load_model
 from tests.local_stack import LOCAL_MODEL, PROJECT_DIR, RunningStack, running_stack
 from training.artifact import ModelArtifact, load_artifact
 
@@ -138,7 +139,7 @@ def stack() -> Iterator[RunningStack]:
 
 
 @pytest.fixture
-def local_standin(local_model: ModelArtifact) -> Iterator[RunningStandin]:
+def local_standin(local_model_file: Path) -> Iterator[RunningStandin]:
     """The SageMaker Runtime stand-in serving the committed model on 127.0.0.1, a free port."""
-    with start_in_thread(local_model, ENDPOINT_NAME) as running:
+    with start_in_thread(load_model(local_model_file), ENDPOINT_NAME) as running:
         yield running

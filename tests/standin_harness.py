@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
+from standin.model import BINARY, FORMAT, parameter_keys, version_of
+from tests.contracts import FEATURES
 from tests.rows import FEATURE_COUNT
 from training.artifact import ModelArtifact
 
@@ -33,6 +36,47 @@ def make_artifact(
         intercept=intercept,
         threshold=threshold,
     )
+
+
+def linear_document(**changes: Any) -> dict[str, Any]:
+    """A linear artifact of the features of tests/contracts.py (binary, margin = the first value,
+    threshold 0.5), with keys changed (None removes one) and the version of what it then holds."""
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "predictor_type": BINARY,
+        "feature_names": [feature["name"] for feature in FEATURES],
+        "means": [0.0] * len(FEATURES),
+        "scales": [1.0] * len(FEATURES),
+        "weights": [1.0] + [0.0] * (len(FEATURES) - 1),
+        "intercept": 0.0,
+        "threshold": 0.5,
+    }
+    document |= changes
+    document = {key: value for key, value in document.items() if value is not None}
+    keys = parameter_keys(document.get("predictor_type"))
+    parameters = {key: document[key] for key in keys if key in document}
+    return {**document, "version": version_of(parameters)}
+
+
+def xgboost_model(folder: Path, objective: str) -> Path:
+    """A few trees of XGBoost's own training on wine's alcohol, malic acid and hue (the features
+    of tests/contracts.py), saved in folder/xgboost-model.json: class 0 or not
+    (binary:logistic), the cultivar (multi:softprob), the colour intensity (reg:squarederror)."""
+    import xgboost
+    from sklearn.datasets import load_wine
+
+    wine = load_wine()
+    targets = {
+        "binary:logistic": wine.target == 0,
+        "multi:softprob": wine.target,
+        "reg:squarederror": wine.data[:, 9],
+    }
+    parameters = {"objective": objective, "max_depth": 2, "nthread": 1}
+    if objective == "multi:softprob":
+        parameters["num_class"] = 3
+    data = xgboost.DMatrix(wine.data[:, [0, 1, 10]], label=targets[objective])
+    xgboost.train(parameters, data, num_boost_round=4).save_model(folder / "xgboost-model.json")
+    return folder
 
 
 def csv_row(first: float | str = 0.0, count: int = FEATURE_COUNT) -> str:

@@ -53,10 +53,10 @@ from deploy.stages import load_config, read_stage, stage_names
 from standin import RunningStandin, start_in_thread
 from standin import app as faults
 from standin.app import Fault
+from standin.model import load_model
 from tests.conftest import ENDPOINT_NAME, MakeClient
 from tests.log_capture import Records, all_records
 from tests.rows import EXAMPLE_ROW, row_with
-from training.artifact import ModelArtifact
 
 pytestmark = pytest.mark.integration
 
@@ -143,8 +143,8 @@ def records() -> Iterator[Records]:
 
 
 @pytest.fixture
-def standin(local_model: ModelArtifact) -> Iterator[RunningStandin]:
-    with start_in_thread(local_model, ENDPOINT_NAME) as running:
+def standin(local_model_file: Path) -> Iterator[RunningStandin]:
+    with start_in_thread(load_model(local_model_file), ENDPOINT_NAME) as running:
         yield running
 
 

@@ -15,15 +15,16 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from standin import RunningStandin, start_in_thread
+from standin.model import load_model
 from tests.conftest import ENDPOINT_NAME
 from tests.local_stack import PROJECT_DIR, RunningStack, running_stack
 from tests.log_capture import Records, all_records
 from tests.rows import EXAMPLE_ROW, body_for
-from training.artifact import ModelArtifact
 
 pytestmark = pytest.mark.integration
 
@@ -40,8 +41,8 @@ def stack() -> Iterator[RunningStack]:
 
 
 @pytest.fixture(scope="module")
-def standin(local_model: ModelArtifact) -> Iterator[RunningStandin]:
-    with start_in_thread(local_model, ENDPOINT_NAME) as running:
+def standin(local_model_file: Path) -> Iterator[RunningStandin]:
+    with start_in_thread(load_model(local_model_file), ENDPOINT_NAME) as running:
         yield running
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from standin import RunningStandin, start_in_thread
 from standin.app import MAX_PAYLOAD_BYTES
+from standin.model import LinearLearner
 from tests.rows import FEATURE_COUNT
 from tests.standin_harness import (
     ENDPOINT_NAME,
@@ -28,7 +29,7 @@ CODING = "http://internal.amazon.com/coral/com.amazon.sagemaker/"
 
 @pytest.fixture(scope="module")
 def standin() -> Iterator[RunningStandin]:
-    with start_in_thread(make_artifact(), ENDPOINT_NAME) as running:
+    with start_in_thread(LinearLearner(make_artifact()), ENDPOINT_NAME) as running:
         yield running
 
 
@@ -201,7 +202,9 @@ def test_headers_this_endpoint_can_honour_are_accepted(client: Any) -> None:
 
 
 def test_a_configured_variant_is_reported() -> None:
-    with start_in_thread(make_artifact(), ENDPOINT_NAME, variant="AllTraffic") as running:
+    with start_in_thread(
+        LinearLearner(make_artifact()), ENDPOINT_NAME, variant="AllTraffic"
+    ) as running:
         answer = runtime_client(running.url).invoke_endpoint(
             EndpointName=ENDPOINT_NAME, Body=csv_row(), ContentType="text/csv"
         )

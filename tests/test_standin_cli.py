@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import select
@@ -15,7 +16,14 @@ from pathlib import Path
 import pytest
 
 from standin.__main__ import main
-from tests.standin_harness import ENDPOINT_NAME, csv_row, make_artifact, runtime_client
+from standin.model import ModelFileError, load_model
+from tests.standin_harness import (
+    ENDPOINT_NAME,
+    csv_row,
+    make_artifact,
+    runtime_client,
+    xgboost_model,
+)
 from training.artifact import save_artifact
 
 pytestmark = pytest.mark.integration
@@ -76,6 +84,52 @@ def test_serves_on_the_printed_port_and_stops_cleanly_on_a_signal(
     assert "POST /endpoints/{name}/invocations 200 " in stderr
 
 
+def test_serves_an_xgboost_folder_as_its_container(tmp_path: Path) -> None:
+    folder = xgboost_model(tmp_path, "binary:logistic")
+    content = (folder / "xgboost-model.json").read_bytes()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "standin", "--model", str(folder), "--port", "0",
+         "--endpoint-name", ENDPOINT_NAME, "--stop-with-stdin"],
+        cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        announced = ANNOUNCEMENT.fullmatch(first_line(process))
+        assert announced is not None
+        assert announced["version"] == hashlib.sha256(content).hexdigest()[:12]
+        answer = runtime_client(announced["url"]).invoke_endpoint(
+            EndpointName=ENDPOINT_NAME, Body="13.0,2.3,0.96\n12.2,1.1,1.3\n", ContentType="text/csv"
+        )
+    finally:
+        process.communicate("", timeout=10)
+    assert process.returncode == 0
+    assert answer["ContentType"] == "text/csv; charset=utf-8"
+    assert [0 < float(line) < 1 for line in answer["Body"].read().decode().splitlines()] == [
+        True, True
+    ]  # fmt: skip
+
+
+def test_serving_a_linear_model_imports_neither_xgboost_nor_numpy() -> None:
+    script = (
+        "import sys; from pathlib import Path; from standin.model import load_model; "
+        "load_model(Path('models/wdbc')); print(sorted({'xgboost', 'numpy'} & set(sys.modules)))"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True,
+        timeout=30, check=True,
+    )  # fmt: skip
+    assert finished.stdout == "[]\n"
+
+
+def test_an_xgboost_model_without_xgboost_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "xgboost-model.json").write_text("{}")
+    monkeypatch.delitem(sys.modules, "standin.xgboost_model", raising=False)
+    monkeypatch.setitem(sys.modules, "xgboost", None)  # import xgboost raises ImportError
+    with pytest.raises(ModelFileError, match="needs xgboost: pip install -r requirements-xgboost"):
+        load_model(tmp_path)
+
+
 def test_a_missing_artifact_exits_2_with_one_clear_line(tmp_path: Path) -> None:
     finished = subprocess.run(
         [sys.executable, "-m", "standin", "--model", str(tmp_path / "absent.json"), "--port", "0"],
@@ -92,9 +146,9 @@ def test_a_missing_artifact_exits_2_with_one_clear_line(tmp_path: Path) -> None:
     ("contents", "message"),
     [
         ("not json", "JSONDecodeError"),
-        ('{"format": "other"}', "is not a wdbc-linear-model/1 artifact"),
-        ('{"format": "wdbc-linear-model/1", "means": []}', "do not describe a linear model"),
-        (None, "IsADirectoryError"),
+        ('{"format": "other"}', "is not a linear-model/1 artifact"),
+        ('{"format": "linear-model/1", "means": []}', "do not describe a linear model"),
+        (None, "must hold one model: model.json or xgboost-model.json"),
         (b"\xff\xfe", "UnicodeDecodeError"),
     ],
 )

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from standin.inference import CSV, JSON, JSONLINES, invoke
-from standin.model import ContainerError, LinearScorer
+from standin.inference import CSV, JSON, JSONLINES, ContainerError, invoke
+from standin.model import LinearScorer
 from tests.rows import FEATURE_COUNT
 from tests.standin_harness import SENTINEL, csv_row, make_artifact
 

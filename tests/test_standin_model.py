@@ -10,18 +10,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from standin.inference import ContainerError
 from standin.model import (
     FORMAT,
-    ContainerError,
+    MULTICLASS,
+    REGRESSOR,
+    LinearLearner,
     LinearScorer,
+    ModelFile,
     ModelFileError,
     Prediction,
     load_model,
+    read_linear_model,
     sigmoid,
 )
 from tests.rows import FEATURE_COUNT
-from tests.standin_harness import make_artifact
-from training.artifact import ModelArtifact, load_artifact, save_artifact
+from tests.standin_harness import linear_document, make_artifact
+from training.artifact import ModelArtifact, load_artifact, save_artifact, write_json
 
 REST = (0.0,) * (FEATURE_COUNT - 2)
 
@@ -101,6 +106,42 @@ def test_scales_too_small_to_fold_fail_at_start_up() -> None:
         LinearScorer(make_artifact(scales=(5e-324,) * FEATURE_COUNT, weights=(1.0,) * 30))
 
 
+def small_model(predictor_type: str, weights: Any, intercept: Any) -> ModelFile:
+    """Two features, each standardised as (x - 1) / 2."""
+    return ModelFile(
+        predictor_type, ("a", "b"), (1.0, 1.0), (2.0, 2.0), weights, intercept, None, ""
+    )
+
+
+def test_multiclass_is_the_softmax_of_the_margins() -> None:
+    model = small_model(MULTICLASS, ((2.0, 0.0), (0.0, 2.0), (0.0, 0.0)), (0.0, 1.0, 0.0))
+    # (3, 1) standardises to (1, 0): margins 2, 1, 0.
+    [prediction] = LinearScorer(model).predict([(3.0, 1.0)])
+    total = math.e**2 + math.e + 1.0
+    assert prediction.score == pytest.approx((math.e**2 / total, math.e / total, 1 / total))
+    assert prediction.predicted_label == 0
+    [prediction] = LinearScorer(model).predict([(1.0, 2.0)])  # margins 0, 2, 0
+    assert prediction.predicted_label == 1
+
+
+def test_a_regressor_answers_the_margin_and_no_label() -> None:
+    model = small_model(REGRESSOR, (3.0, -1.0), 10.0)
+    # (3, 5) standardises to (1, 2): 10 + 3 * 1 - 1 * 2 = 11.
+    assert LinearScorer(model).predict([(3.0, 5.0)]) == [Prediction(pytest.approx(11.0))]
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        small_model(REGRESSOR, (10.0, 10.0), 0.0),
+        small_model(MULTICLASS, ((10.0, 0.0), (0.0, 0.0), (0.0, 0.0)), (0.0, 0.0, 0.0)),
+    ],
+)
+def test_an_infinite_margin_is_refused_but_by_a_sigmoid(model: ModelFile) -> None:
+    with pytest.raises(ContainerError, match="row 1 cannot be scored"):
+        LinearScorer(model).predict([(1e308, 1e308)])
+
+
 @pytest.mark.parametrize("margin", [-1e308, -800.0, -1.0, 0.0, 1.0, 800.0, 1e308, math.inf])
 def test_sigmoid_is_symmetric_and_bounded(margin: float) -> None:
     assert 0.0 <= sigmoid(margin) <= 1.0
@@ -129,7 +170,7 @@ def test_folding_keeps_the_artifacts_formula(
     assert prediction.score == pytest.approx(sigmoid(unfolded_margin(artifact, row)), abs=1e-6)
 
 
-# The artifact file: training writes it, the stand-in's load_model is the one check of its format.
+# The artifact file: training writes it, the stand-in's reader is the one check of its format.
 
 
 BASE = make_artifact(weights=(0.5,) * FEATURE_COUNT, intercept=0.1)
@@ -153,6 +194,17 @@ def _without(key: str) -> dict[str, Any]:
     document = valid_document()
     del document[key]
     return document
+
+
+def test_the_writer_writes_each_predictor_type_the_standin_reads(tmp_path: Path) -> None:
+    regressor = replace(BASE, predictor_type=REGRESSOR)
+    save_artifact(regressor, tmp_path / "model.json")
+    assert "threshold" not in json.loads((tmp_path / "model.json").read_text())
+    model = read_linear_model(tmp_path / "model.json")
+    assert (model.predictor_type, model.threshold, model.version) == (
+        REGRESSOR, None, regressor.version
+    )  # fmt: skip
+    assert regressor.version != BASE.version  # the predictor type is a parameter
 
 
 PARAMETERS_WRONG = "do not describe a linear model"
@@ -206,8 +258,53 @@ def test_a_bad_file_says_what_is_wrong(
         path.write_bytes(content)
     with pytest.raises(ModelFileError, match=message_part):
         load_artifact(path)
-    with pytest.raises(ModelFileError, match="cannot read"):
-        load_model(tmp_path)  # a directory
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"predictor_type": "classifier"},
+        {"predictor_type": REGRESSOR},  # and a threshold
+        {"threshold": None},
+        {"threshold": 1.0},
+        {"predictor_type": MULTICLASS, "threshold": None},  # one output
+        {"predictor_type": MULTICLASS, "threshold": None, "weights": [[1, 2, 3]] * 2,
+         "intercept": [0, 0]},
+        {"predictor_type": MULTICLASS, "threshold": None, "weights": [[1, 2]] * 3,
+         "intercept": [0, 0, 0]},
+        {"predictor_type": MULTICLASS, "threshold": None, "weights": [[1, 2, 3]] * 3},
+        {"predictor_type": REGRESSOR, "threshold": None, "intercept": [1.0]},
+        {"feature_names": [], "means": [], "scales": [], "weights": []},
+        {"weights": [1.0, math.nan, 1.0]},
+    ],
+)  # fmt: skip
+def test_parameters_of_no_linear_model_are_refused(tmp_path: Path, changes: dict[str, Any]) -> None:
+    write_json(linear_document(**changes), tmp_path / "model.json")
+    with pytest.raises(ModelFileError, match=PARAMETERS_WRONG):
+        load_model(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"predictor_type": MULTICLASS, "threshold": None, "weights": [[1, 2, 3]] * 3,
+         "intercept": [0, 0, 0]},
+        {"predictor_type": REGRESSOR, "threshold": None},
+    ],
+)  # fmt: skip
+def test_each_predictor_type_loads(tmp_path: Path, changes: dict[str, Any]) -> None:
+    write_json(linear_document(**changes), tmp_path / "model.json")
+    assert read_linear_model(tmp_path / "model.json").predictor_type == changes["predictor_type"]
+
+
+def test_a_folder_is_served_by_the_container_of_the_one_model_it_holds(tmp_path: Path) -> None:
+    with pytest.raises(ModelFileError, match=r"must hold one model: model\.json or xgboost-model"):
+        load_model(tmp_path)
+    write_json(linear_document(), tmp_path / "model.json")
+    assert isinstance(load_model(tmp_path), LinearLearner)
+    (tmp_path / "xgboost-model.json").write_text("{}")
+    with pytest.raises(ModelFileError, match="must hold one model"):
+        load_model(tmp_path)
 
 
 def test_the_version_is_a_content_hash_of_the_parameters_alone() -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from standin import RunningStandin, start_in_thread
+from standin.model import LinearLearner
 from tests.standin_harness import ENDPOINT_NAME, SENTINEL, bad_csv_row, csv_row, make_artifact
 
 pytestmark = pytest.mark.integration
@@ -23,7 +24,7 @@ STALL_MS = 40.0
 
 @pytest.fixture(scope="module")
 def standin() -> Iterator[RunningStandin]:
-    with start_in_thread(make_artifact(), ENDPOINT_NAME) as running:
+    with start_in_thread(LinearLearner(make_artifact()), ENDPOINT_NAME) as running:
         yield running
 
 
@@ -125,7 +126,7 @@ def posts(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 def test_serves_on_ipv6_loopback() -> None:
-    with start_in_thread(make_artifact(), ENDPOINT_NAME, host="::1") as running:
+    with start_in_thread(LinearLearner(make_artifact()), ENDPOINT_NAME, host="::1") as running:
         assert running.url.startswith("http://[::1]:")
         connection = http.client.HTTPConnection("::1", running.port, timeout=10)
         assert ask(connection, "GET", "/ping")[0] == 200

@@ -1,20 +1,26 @@
 """The local model as JSON data, never pickle: training writes it, the stand-in serves it.
 
-The stand-in's ``load_model`` is the one check of the format (the format is the contract);
+The stand-in's ``read_linear_model`` is the one check of the format (the format is the contract);
 ``load_artifact`` adds the descriptive keys beside it. Standard library only, so the dev server
 reads a model without scikit-learn or numpy.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from standin.model import FORMAT, PARAMETERS, ModelFileError, load_model
+from standin.model import (
+    BINARY,
+    FORMAT,
+    ModelFileError,
+    parameters,
+    read_linear_model,
+    version_of,
+)
 from training.data import FEATURE_NAMES
 
 _DESCRIPTIVE = ("metrics", "feature_ranges", "training")
@@ -22,7 +28,8 @@ _DESCRIPTIVE = ("metrics", "feature_ranges", "training")
 
 @dataclass(frozen=True)
 class ModelArtifact:
-    """Standardisation followed by logistic regression; label 1 means malignant.
+    """Standardisation followed by a linear model of Linear Learner's `predictor_type`, as
+    standin.model.LinearScorer computes it; for WDBC's binary_classifier, label 1 means malignant:
 
     probability_malignant = sigmoid(intercept + sum(w_i * (x_i - mean_i) / scale_i))
     predicted_label = 1 if probability_malignant >= threshold else 0
@@ -35,6 +42,7 @@ class ModelArtifact:
     intercept: float
     threshold: float
     feature_names: tuple[str, ...] = FEATURE_NAMES
+    predictor_type: str = BINARY
     # Test and validation metrics, cross-validation summaries, the training ranges of each
     # feature: data about the model, never rows of patient data.
     metrics: Mapping[str, Any] = field(default_factory=dict)
@@ -47,16 +55,12 @@ class ModelArtifact:
         return str(self.to_json()["version"])
 
     def to_json(self) -> dict[str, Any]:
-        parameters = {
-            key: list(value) if isinstance(value, tuple) else value
-            for key, value in ((key, getattr(self, key)) for key in PARAMETERS)
-        }
-        canonical = json.dumps(parameters, sort_keys=True, separators=(",", ":"))
+        stored = parameters(self)
         return {
             "format": FORMAT,
             "name": self.name,
-            "version": hashlib.sha256(canonical.encode("ascii")).hexdigest()[:12],
-            **parameters,
+            "version": version_of(stored),
+            **stored,
             "metrics": dict(self.metrics),
             "feature_ranges": {name: list(bounds) for name, bounds in self.feature_ranges.items()},
             "training": dict(self.training),
@@ -65,7 +69,7 @@ class ModelArtifact:
 
 def load_artifact(path: Path) -> ModelArtifact:
     """The artifact at ``path``; raises ModelFileError, whose message says what is wrong."""
-    load_model(path)  # the format, the parameters and the version, as the stand-in checks them
+    read_linear_model(path)  # the format, parameters and version, as the stand-in checks them
     document = json.loads(path.read_text(encoding="utf-8"))
     descriptive = [document.get(key, {}) for key in _DESCRIPTIVE]
     if not (
@@ -81,8 +85,10 @@ def load_artifact(path: Path) -> ModelArtifact:
     means, scales, weights = (tuple(document[key]) for key in ("means", "scales", "weights"))
     metrics, ranges, training = descriptive
     intercept, threshold = document["intercept"], document["threshold"]
-    return ModelArtifact(document["name"], means, scales, weights, intercept, threshold,
-                         FEATURE_NAMES, metrics, ranges, training)  # fmt: skip
+    return ModelArtifact(
+        document["name"], means, scales, weights, intercept, threshold, FEATURE_NAMES,
+        document["predictor_type"], metrics, ranges, training,
+    )  # fmt: skip
 
 
 def save_artifact(artifact: ModelArtifact, path: Path) -> None:
