@@ -48,7 +48,8 @@ _EXAMPLE_KEYS = frozenset({"summary", "values"})
 # What each format can be asked for (the containers' own lists).
 _ACCEPTS = {
     LINEAR_LEARNER: (content_types.JSON, content_types.JSON_LINES),
-    XGBOOST: (content_types.CSV, content_types.JSON, content_types.JSON_LINES),
+    # The single-model XGBoost container encodes only CSV and JSON (its JSON Lines is a 500).
+    XGBOOST: (content_types.CSV, content_types.JSON),
     CUSTOM: (content_types.JSON, content_types.JSON_LINES, content_types.CSV),
 }
 

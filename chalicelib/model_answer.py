@@ -12,7 +12,7 @@ import math
 from typing import Any, NamedTuple, NoReturn
 
 from chalicelib import content_types
-from chalicelib.contract import BINARY, MULTICLASS, REGRESSION, Contract
+from chalicelib.contract import BINARY, MULTICLASS, REGRESSION, XGBOOST, Contract
 from chalicelib.errors import InvalidModelAnswer
 
 # A multiclass row's probabilities, summed in float32 by the container, may miss 1 by a little.
@@ -51,6 +51,12 @@ class AnswerReader:
         self._label_types = frozenset({str}) if self._text_labels else _NUMBER_TYPES
         self._threshold = contract.threshold or 0.5
         self._positive = contract.positive_index if self.task == BINARY else 1
+        # XGBoost's CSV holds exactly the outcome: a value a line, or the K class probabilities.
+        self._csv_width = (
+            (self.class_count if self.task == MULTICLASS else 1)
+            if self.format.format == XGBOOST
+            else None
+        )
         self._records = {
             content_types.JSON: self._json_records,
             content_types.JSON_LINES: self._json_lines_records,
@@ -101,8 +107,7 @@ class AnswerReader:
         return [_json(line, f"line {n} of the model endpoint's answer is not valid JSON")
                 for n, line in enumerate(lines, start=1)]  # fmt: skip
 
-    @staticmethod
-    def _csv_records(body: bytes) -> list[Any]:
+    def _csv_records(self, body: bytes) -> list[Any]:
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -110,7 +115,16 @@ class AnswerReader:
         lines = text.replace("\r\n", "\n").split("\n")
         if lines and not lines[-1].strip():
             lines.pop()
-        return [line.split(",") for line in lines]
+        records = [line.split(",") for line in lines]
+        width = self._csv_width
+        if width is not None:
+            for row, record in enumerate(records, start=1):
+                if len(record) != width:
+                    raise InvalidModelAnswer(
+                        f"prediction {row} of the model endpoint has {len(record)} values, "
+                        f"not {width}"
+                    )
+        return records
 
     # --- Fields of a record ---------------------------------------------------------------------
 

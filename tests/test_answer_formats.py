@@ -181,13 +181,21 @@ def test_each_documented_format_reads_as_declared(
     ("base", "answer", "body", "content_type", "message"),
     [
         (BINARY_DOCUMENT, XGBOOST, b"0.5\n", JSON, "unexpected media type"),
+        (
+            BINARY_DOCUMENT,
+            XGBOOST,
+            b"0.5,0.3,0.2\n",
+            CSV,
+            "prediction 1 of the model endpoint has 3 values, not 1",
+        ),
+        (REGRESSION_DOCUMENT, XGBOOST, b"1.5,2\n", CSV, "has 2 values, not 1"),
+        (MULTICLASS_DOCUMENT, XGBOOST, b"0.5,0.5\n", CSV, "has 2 values, not 3"),
         (BINARY_DOCUMENT, XGBOOST, b"0.5\n0.5\n", CSV, "answered 2 predictions for 1 rows"),
         (BINARY_DOCUMENT, XGBOOST, b"nan\n", CSV, "no probability in [0, 1]"),
         (BINARY_DOCUMENT, XGBOOST, b"inf\n", CSV, "no probability in [0, 1]"),
         (BINARY_DOCUMENT, XGBOOST, b"1.5\n", CSV, "no probability in [0, 1]"),
         (BINARY_DOCUMENT, XGBOOST, b"\xff\n", CSV, "not UTF-8"),
         (BINARY_DOCUMENT, XGBOOST, b"\n", CSV, "no probability in [0, 1]"),
-        (MULTICLASS_DOCUMENT, XGBOOST, b"0.5,0.5\n", CSV, "no 3 class probabilities"),
         (MULTICLASS_DOCUMENT, XGBOOST, b"0.5,0.5,0.5\n", CSV, "summing to 1"),
         (MULTICLASS_DOCUMENT, XGBOOST, b"0.5,0.5,x\n", CSV, "no 3 class probabilities"),
         (

@@ -198,6 +198,10 @@ BAD_CONTRACTS: list[tuple[dict[str, Any], str]] = [
         "answer.accept must be one of application/json, application/jsonlines for linear-learner",
     ),
     (
+        document(BINARY_DOCUMENT, answer={"format": "xgboost", "accept": "application/jsonlines"}),
+        "answer.accept must be one of text/csv, application/json for xgboost",
+    ),
+    (
         document(BINARY_DOCUMENT, answer={"format": "xgboost", "records": "x"}),
         "answer.records is set by the xgboost format itself",
     ),

@@ -16,7 +16,7 @@ import pytest
 import xgboost
 
 from chalicelib.endpoint import ModelEndpoint
-from chalicelib.errors import InvalidModelAnswer, ModelFailed
+from chalicelib.errors import InvalidModelAnswer
 from chalicelib.model_answer import AnswerReader
 from standin import RunningStandin, start_in_thread
 from standin.app import Fault
@@ -233,12 +233,9 @@ def test_the_apis_reader_reads_the_standins_answers(
         ("multiclass", "binary_classifier", {"format": "linear-learner"}, InvalidModelAnswer),
         ("multiclass", "binary:logistic", {"format": "xgboost"}, InvalidModelAnswer),
         ("regression", "multiclass_classifier", {"format": "linear-learner"}, InvalidModelAnswer),
-        (
-            "binary",
-            "binary:logistic",
-            {"format": "xgboost", "accept": "application/jsonlines"},
-            ModelFailed,
-        ),
+        # A softprob model's lines of K probabilities, behind a binary or regression contract.
+        ("binary", "multi:softprob", {"format": "xgboost"}, InvalidModelAnswer),
+        ("regression", "multi:softprob", {"format": "xgboost"}, InvalidModelAnswer),
     ],
 )
 def test_the_apis_reader_refuses_an_endpoint_the_contract_does_not_describe(
