@@ -13,6 +13,8 @@ from chalicelib.errors import ConfigurationError
 from chalicelib.model_card import load_model_card
 from tests.conftest import MakeClient
 from tests.endpoint_twins import FailingEndpoint
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 from tests.rows import FEATURE_NAMES
 
 
@@ -42,6 +44,19 @@ def test_the_model_is_its_contract_and_card(client: Client) -> None:
     assert model["version"] == model["card"]["version"]
     assert 0.9 <= model["card"]["metrics"]["test"]["accuracy"] <= 1.0
     assert "not a diagnostic device" in model["card"]["intended_use"].lower()
+
+
+def test_the_model_states_the_threshold_and_the_rule_that_chose_it(client: Client) -> None:
+    model = json.loads(client.http.get("/model").body)
+    artifact = json.loads((PROJECT_DIR / "models" / "wdbc" / "model.json").read_text())
+    assert model["threshold"] == model["card"]["decision_threshold"] == artifact["threshold"]
+    assert model["card"]["training"]["threshold_rule"] == {
+        "rule": "f-beta",
+        "beta": 2.0,
+        "description": "the midpoint of the gap between out-of-fold scores with the best F2; "
+        "among ties, the one closest to 0.5",
+    }
+    assert set(model["card"]["metrics"]) == {"test", "out_of_fold"}
 
 
 def test_without_a_card_the_model_is_its_contract(make_client: MakeClient) -> None:
