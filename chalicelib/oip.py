@@ -32,8 +32,9 @@ OUTPUT_DATATYPES = {LABEL_OUTPUT: "BYTES", PROBABILITY_OUTPUT: "FP64"}
 READY_BODY = json.dumps({"ready": True})
 REQUEST_KEYS = ("id", "inputs", "outputs", "parameters")
 TENSOR_KEYS = ("name", "shape", "datatype", "data", "parameters")
-# A request id is echoed only if it cannot be a measurement: no dot, no blank, not all digits.
-_PLAIN_IDENTIFIER = re.compile(r"(?![0-9]+$)[A-Za-z0-9_-]{1,64}")
+# A request id is echoed only if it cannot be a value: letters, digits, `-` and `_`, with a letter
+# other than `e`, so no number (`-1349`, `13e49`) and no digits in groups (`123-45-6789`) is.
+_PLAIN_IDENTIFIER = re.compile(r"(?=[0-9eE_-]*+[A-DF-Za-df-z])[A-Za-z0-9_-]{1,64}")
 
 
 class InferRequest(NamedTuple):
