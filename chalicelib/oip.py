@@ -62,7 +62,7 @@ def parse_infer_request(body: bytes, content_type: str | None) -> InferRequest:
 
 def _only(document: Mapping[str, Any], keys: Sequence[str], where: str) -> None:
     """Only `keys`; OIP's `parameters`, where allowed, an object (none is read)."""
-    others = sorted(set(document) - set(keys))
+    others = [key for key in document if key not in keys]
     if others:
         raise InvalidPayload(f"{where} holds unknown key(s) {quote_names(others)}", "inputs")
     if not isinstance(document.get("parameters", {}), dict):

@@ -18,7 +18,8 @@ from standin.model import ContainerError, LinearScorer, Prediction
 CSV, JSON, JSONLINES = "text/csv", "application/json", "application/jsonlines"
 Row = tuple[float, ...]
 # A C float literal, as the container's CSV reader takes it (no "nan", "inf", "1_000", non-ASCII).
-_NUMBER = r"[ \t]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*"
+# Possessive runs: nothing is given back, so a refusal costs one pass over the line.
+_NUMBER = r"[ \t]*+[+-]?(?:[0-9]++(?:\.[0-9]*+)?|\.[0-9]++)(?:[eE][+-]?[0-9]++)?[ \t]*+"
 _CSV_NUMBER, _CSV_LINE = re.compile(_NUMBER), re.compile(f"{_NUMBER}(?:,{_NUMBER})*")
 
 
