@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from chalice.app import Request, Response
@@ -82,10 +82,7 @@ def answer_and_log(
     route = _route(event)
     framework_error = None if reply else _framework_error(response)
     if framework_error is not None:
-        if route.startswith(oip.PREFIX + "/"):
-            reply = oip.error_reply(framework_error)
-        else:
-            reply = error_reply(framework_error, rid)
+        reply = route_error_reply(route, framework_error, rid)
         kept = {k: str(v) for k, v in response.headers.items() if k.lower() == "allow"}
         response = ReplyResponse(reply._replace(headers={**reply.headers, **kept}))
     response.headers[REQUEST_ID_HEADER] = rid
@@ -99,6 +96,13 @@ def answer_and_log(
         latency_ms=(clock() - started) * 1000.0,
     )
     return response
+
+
+def route_error_reply(route: str, error: ApiError, rid: str) -> Reply:
+    """The error in its route's shape: OIP's under /v2/, ours elsewhere."""
+    if route.startswith(oip.PREFIX + "/"):
+        return oip.error_reply(error)
+    return error_reply(error, rid)
 
 
 class BodyHandler(Protocol):
@@ -118,7 +122,7 @@ def respond(request: Request | None, handle: BodyHandler) -> ReplyResponse:
         raise RuntimeError("Chalice called a route outside a request")
     raw_body = request.raw_body
     body = raw_body if isinstance(raw_body, bytes) else raw_body.encode("utf-8")
-    headers = request.headers
+    headers = _fields(request)
     reply = handle(
         body,
         headers.get("content-type"),
@@ -127,6 +131,15 @@ def respond(request: Request | None, handle: BodyHandler) -> ReplyResponse:
         headers.get("content-encoding"),
     )
     return ReplyResponse(reply)
+
+
+def _fields(request: Request) -> Mapping[str, str]:
+    """Each header once, its lines joined as one list (RFC 9110 5.3): API Gateway's `headers`
+    holds only a field's last line, `multiValueHeaders` all of them (Chalice reads the first)."""
+    lines: dict[str, list[str]] = {}
+    for name, values in (request.to_original_event().get("multiValueHeaders") or {}).items():
+        lines.setdefault(name.lower(), []).extend(values)
+    return {name: ", ".join(values) for name, values in lines.items()} or request.headers
 
 
 def _route(event: Request) -> str:
