@@ -58,14 +58,10 @@ def filled(build: Callable[[int], str]) -> Build:
 
 def repeated(opening: str, unit: str, closing: str) -> Build:
     """`opening`, `unit` as often as fits, `closing`; an `@` in `unit` is a name of its own each
-    time (five letters: a key or name that holds a digit would be counted, not quoted back)."""
+    time, with digits: each is looked at, where a name of letters alone could be quoted back."""
     return filled(
-        lambda n: opening + "".join(unit.replace("@", name(i)) for i in range(n)) + closing
+        lambda n: opening + "".join(unit.replace("@", f"n{i:06}") for i in range(n)) + closing
     )
-
-
-def name(number: int) -> str:
-    return "".join(chr(97 + number // 26**place % 26) for place in range(5))
 
 
 def rows(digits: int, item: str, separator: str) -> str:
