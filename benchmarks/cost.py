@@ -77,6 +77,12 @@ def rows(digits: int, item: str, separator: str) -> str:
 ONES = ",".join(["1"] * FEATURE_COUNT)
 AFTER_FIRST = ONES[1:]  # `,1,1,...`: 29 more values
 NAMED = ", ".join(f'"{name}": 1' for name in FEATURE_NAMES)
+CSV_ROWS = filled(lambda n: rows(n, "{}\n", ""))
+CSV_HOSTILE = {  # both CSV readers'
+    "a long value ending in a letter": repeated("", "1", "x" + AFTER_FIRST + "\n"),
+    "a line of commas": repeated("", ",", "\n"),
+    "a million lines": repeated("", "1\n", ""),
+}
 TENSOR = '{"name": "t", "shape": [1, 30], "datatype": "FP64", "data": [' + ONES + "]}"
 
 FORMS = (
@@ -101,13 +107,11 @@ FORMS = (
         "API text/csv",
         "text/csv",
         PREDICT,
-        filled(lambda n: rows(n, "{}\n", "")),
+        CSV_ROWS,
         {
             "a header repeating a name": repeated("", "area_se,", "x\n" + ONES + "\n"),
             "a header of unknown names": repeated("", "@,", "x\n" + ONES + "\n"),
-            "a long value": repeated("", "1", "x" + AFTER_FIRST + "\n"),
-            "a line of commas": repeated("", ",", "\n"),
-            "a million lines": repeated("", "1\n", ""),
+            **CSV_HOSTILE,
         },
     ),
     Form(
@@ -135,17 +139,7 @@ FORMS = (
             ),
         },
     ),
-    Form(
-        "stand-in text/csv",
-        "text/csv",
-        None,
-        filled(lambda n: rows(n, "{}\n", "")),
-        {
-            "a long value ending in a letter": repeated("", "1", "x" + AFTER_FIRST + "\n"),
-            "a line of commas": repeated("", ",", "\n"),
-            "a million lines": repeated("", "1\n", ""),
-        },
-    ),
+    Form("stand-in text/csv", "text/csv", None, CSV_ROWS, CSV_HOSTILE),
     Form(
         "stand-in application/json",
         "application/json",
