@@ -81,7 +81,7 @@ CSV_ROWS = filled(lambda n: rows(n, "{}\n", ""))
 CSV_HOSTILE = {  # both CSV readers'
     "a long value ending in a letter": repeated("", "1", "x" + AFTER_FIRST + "\n"),
     "a line of commas": repeated("", ",", "\n"),
-    "a million lines": repeated("", "1\n", ""),
+    "short lines filling it": repeated("", "1\n", ""),
 }
 TENSOR = '{"name": "t", "shape": [1, 30], "datatype": "FP64", "data": [' + ONES + "]}"
 
@@ -100,7 +100,7 @@ FORMS = (
             "nesting": repeated('{"data": ', "[", "}"),
             "a long number": repeated('{"data": [1.', "1", AFTER_FIRST + "]}"),
             "a long CSV value": repeated('{"data": "', "1", "x" + AFTER_FIRST + '"}'),
-            "a million instances": repeated('{"instances": [', "[], ", "[]]}"),
+            "empty instances filling it": repeated('{"instances": [', "[], ", "[]]}"),
         },
     ),
     Form(
@@ -161,7 +161,7 @@ FORMS = (
         {
             "nesting": repeated("", "[", ""),
             "a long line of keys": repeated('{"features": [' + ONES + "]", ', "@": 0', "}"),
-            "a million lines": repeated("", "{}\n", ""),
+            "short lines filling it": repeated("", "{}\n", ""),
         },
     ),
 )
