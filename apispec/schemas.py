@@ -287,7 +287,10 @@ def _prediction_properties() -> dict[str, Schema]:
             "type": "number",
             "minimum": 0,
             "maximum": 1,
-            "description": "The model's score; its threshold, not 0.5, makes the label.",
+            "description": (
+                "The model's probability of malignancy. The label is M when it is >= the model's "
+                "decision threshold (GET /model, decision_threshold), not 0.5."
+            ),
         },
     }
 
@@ -522,7 +525,15 @@ def discovery_schemas() -> dict[str, Schema]:
                     {letter: text for letter in sorted(LETTERS.values())},
                     sorted(LETTERS.values()),
                 ),
-                "decision_threshold": {"type": "number", "minimum": 0, "maximum": 1},
+                "decision_threshold": {
+                    "type": ["number", "null"],
+                    "minimum": 0,
+                    "maximum": 1,
+                    "description": (
+                        "A row is malignant when its probability_malignant is >= this. Null for "
+                        "Linear Learner, which keeps the threshold it chose inside its model."
+                    ),
+                },
                 "features": {
                     "type": "array",
                     "minItems": FEATURE_COUNT,
@@ -544,16 +555,21 @@ def discovery_schemas() -> dict[str, Schema]:
                     ),
                 },
                 "metrics": _object(
-                    {"test": ref("Metrics"), "validation": ref("Metrics")},
+                    {part: ref("Metrics") for part in ("test", "validation", "out_of_fold")},
                     [],
-                    description="Held-out results of the model at its threshold.",
+                    description=(
+                        "Results at the threshold: on the held-out test rows; on Linear Learner's "
+                        "validation channel; on the local model's out-of-fold predictions of the "
+                        "rows it was fitted on, where its threshold was chosen."
+                    ),
                 ),
                 "training": {
                     "type": "object",
                     "description": (
                         "How the model was trained; the keys depend on the training target "
-                        "(the local one: seed, C, C_grid, cv_folds, cv_scoring, threshold_rule, "
-                        "split_sizes, sklearn_version)."
+                        "(the local one: seed, C, C_grid, cv_folds, cv_scoring, solver, tolerance, "
+                        "threshold_rule with its rule, beta or target_recall and description, "
+                        "split_sizes, fit_rows, versions)."
                     ),
                 },
             },

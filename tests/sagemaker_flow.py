@@ -18,8 +18,8 @@ from moto import mock_aws
 
 from deploy.endpoint import AwsClients, WaitPolicy
 from training.cli import run_sagemaker
-from training.local import ThresholdRule
 from training.sagemaker import JOB_FILE_NAME, SageMakerTrainingSettings
+from training.threshold import ThresholdRule
 
 from .sagemaker_twin import add_registry_deletes, add_update_endpoint, emit_final_metrics
 

@@ -43,6 +43,19 @@ def test_the_model_card_lists_features_ranges_and_metrics(client: Client) -> Non
     assert "not a diagnostic device" in card["intended_use"].lower()
 
 
+def test_the_model_card_states_the_threshold_and_the_rule_that_chose_it(client: Client) -> None:
+    card = json.loads(client.http.get("/model").body)
+    model = json.loads((PROJECT_DIR / "models" / "wdbc-local" / "model.json").read_text())
+    assert card["decision_threshold"] == model["threshold"]
+    assert card["training"]["threshold_rule"] == {
+        "rule": "f-beta",
+        "beta": 2.0,
+        "description": "the midpoint of the gap between out-of-fold scores with the best F2; "
+        "among ties, the one closest to 0.5",
+    }
+    assert set(card["metrics"]) == {"test", "out_of_fold"}
+
+
 def test_no_card_is_a_404_in_the_error_shape(make_client: MakeClient) -> None:
     response = make_client(model_card=None).http.get("/model")
     assert response.status_code == 404

@@ -1,19 +1,23 @@
 """The committed local model: data in the repository, its card made from it, training reproduces it.
 
 Reproducibility is checked within stated tolerances, never bit for bit: another CPU or BLAS may
-round the last digits of a fit differently.
+round the last digits of a fit differently. The fit is driven to the optimum itself
+(Newton-Cholesky, tolerance 1e-12), so a refit lands at the same point whatever rounds it: the
+rows in another order agree to 5e-14 in the weights, another solver (newton-cg) to 6e-12; lbfgs at
+tol 1e-10 stops 1.5e-5 away, at its default 6e-2. The tolerances below leave two orders of margin.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
 
 from chalicelib.model_card import CARDS_DIR
-from devserver.__main__ import check_card_matches_model, main
+from devserver.__main__ import PROJECT_DIR, check_card_matches_model, main
 from standin.model import LinearScorer, ModelFileError
 from tests.local_stack import LOCAL_MODEL
 from training.artifact import ModelArtifact, save_artifact
@@ -49,6 +53,16 @@ def test_training_reproduces_the_committed_model_within_tolerance(
     assert [p.predicted_label for p in fresh] == [p.predicted_label for p in committed]
     worst = max(abs(a.score - b.score) for a, b in zip(fresh, committed, strict=True))
     assert worst <= PROBABILITY_TOLERANCE
+
+
+def test_the_versions_that_decide_the_weights_are_pinned_and_recorded(
+    local_model: ModelArtifact,
+) -> None:
+    requirements = (PROJECT_DIR / "requirements-dev.txt").read_text(encoding="utf-8")
+    pinned = dict(re.findall(r"^([a-z-]+)==(\S+)$", requirements, flags=re.MULTILINE))
+    recorded = local_model.training["versions"]
+    assert set(recorded) == {"scikit-learn", "scipy", "numpy"}
+    assert recorded == {name: pinned[name] for name in recorded}
 
 
 def test_no_wdbc_row_sits_on_the_committed_threshold(local_model: ModelArtifact) -> None:

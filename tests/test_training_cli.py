@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -10,11 +11,18 @@ import pytest
 from click.testing import CliRunner
 
 from chalicelib.features import FEATURE_NAMES
-from training import TrainingError
+from training import TrainingError, local
 from training.artifact import load_artifact
 from training.cli import cli
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def fewer_outer_folds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process runs cross-validate 2 x 3, not 10 x 5: the real process below runs it all."""
+    small = functools.partial(local.repeated_nested_cv, repeats=2, folds=3)
+    monkeypatch.setattr(local, "repeated_nested_cv", small)
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +101,10 @@ def test_a_training_failure_is_one_line_and_exit_1(
                 "--output",
                 "--seed",
                 "default: 42",
-                "--threshold-rule [accuracy|target-recall]",
+                "--threshold-rule [f-beta|accuracy|target-recall]",
+                "default: f-beta",
+                "--beta",
+                "default: 2.0",
                 "--target-recall",
                 "--role",
                 "--bucket",
@@ -138,12 +149,15 @@ def test_the_local_report_is_a_short_table(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     report = result.output
     assert "341 train / 114 validation / 114 test rows, seed 42" in report
-    assert "chosen     C 1  threshold 0.798096" in report
-    assert "threshold  maximise validation accuracy at the midpoint" in report
-    assert "accuracy             0.9561" in report
-    assert "actual benign                   72                    0" in report
-    assert "actual malignant                 5                   37" in report
-    assert "accuracy             0.9715 ± 0.0147" in report
+    assert "chosen     C 1  threshold 0.315291" in report
+    assert (
+        "threshold  the midpoint of the gap between out-of-fold scores with the best F2" in report
+    )
+    assert "accuracy             0.9825" in report
+    assert "actual benign                   71                    1" in report
+    assert "actual malignant                 1                   41" in report
+    assert "2 x 3 repeated nested cross-validation on train + validation (mean ± std)" in report
+    assert "misses per 212 M    " in report
     assert report.endswith(f"wrote {tmp_path / 'model_card.md'}\n")
 
 
@@ -155,11 +169,11 @@ def test_python_dash_m_training_runs_as_a_real_process(tmp_path: Path) -> None:
         env=environment,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,  # a guard against a hang, not a speed test: the 10 x 5 runs take seconds
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    assert "accuracy" in completed.stdout
+    assert "10 x 5 repeated nested cross-validation" in completed.stdout
     assert completed.stderr == ""
     for name in ("model.json", "metrics.json", "roc_curve.png", "confusion_matrix.png"):
         assert (tmp_path / name).is_file()

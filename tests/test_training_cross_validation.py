@@ -6,22 +6,27 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sklearn.model_selection import RepeatedStratifiedKFold
 
-from training.data import DEFAULT_SEED, SUMMARISED
+from tests.local_stack import LOCAL_MODEL
+from training.data import DEFAULT_SEED, MISSES, SUMMARISED, SplitPart, take
 from training.local import (
     CONFUSION_FILE_NAME,
-    CROSS_VALIDATION_FOLDS,
+    NESTED_FOLDS,
+    NESTED_REPEATS,
     ROC_FILE_NAME,
     LocalTrainingResult,
-    ThresholdRule,
-    cross_validate,
+    classification_metrics,
+    fit_model,
+    probability_malignant,
+    repeated_nested_cv,
     train_local,
     write_outputs,
 )
-
-pytestmark = pytest.mark.integration
+from training.threshold import ThresholdRule
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SMALL = {"repeats": 2, "folds": 3}  # the whole procedure, on fewer folds: seconds, not tens
 
 
 @pytest.fixture(scope="module")
@@ -29,75 +34,57 @@ def result() -> LocalTrainingResult:
     return train_local(DEFAULT_SEED)
 
 
-Folds = list[dict[str, Any]]
-Summary = dict[str, Any]
-
-
 @pytest.fixture(scope="module")
-def folds_and_summary(result: LocalTrainingResult) -> tuple[Folds, Summary]:
-    return cross_validate(result.split, ThresholdRule())
+def small(result: LocalTrainingResult) -> dict[str, Any]:
+    return repeated_nested_cv(result.split, ThresholdRule(), **SMALL)
 
 
-@pytest.fixture(scope="module")
-def folds(folds_and_summary: tuple[Folds, Summary]) -> Folds:
-    return folds_and_summary[0]
+def test_the_summary_names_its_repeats_folds_rows_and_rule(small: dict[str, Any]) -> None:
+    assert (small["repeats"], small["folds"], small["rows"]) == (2, 3, 455)
+    assert small["seed"] == DEFAULT_SEED
+    assert small["threshold_rule"] == ThresholdRule().to_json()
+    for metric in (*SUMMARISED, MISSES, "threshold"):
+        assert set(small[metric]) == {"mean", "std"}
+    recall = small["malignant_recall"]["mean"]
+    assert small[MISSES]["mean"] == pytest.approx((1 - recall) * 212)
 
 
-@pytest.fixture(scope="module")
-def cross_validation(folds_and_summary: tuple[Folds, Summary]) -> Summary:
-    return folds_and_summary[1]
-
-
-def test_ten_folds_score_every_train_and_validation_row_once_and_no_test_row(
-    result: LocalTrainingResult, folds: Folds, cross_validation: Summary
+def test_each_outer_fold_runs_the_whole_procedure_on_the_others_alone(
+    result: LocalTrainingResult, small: dict[str, Any]
 ) -> None:
-    assert len(folds) == cross_validation["folds"] == CROSS_VALIDATION_FOLDS
-    development_rows = len(result.split.train.labels) + len(result.split.validation.labels)
-    assert sum(fold["rows"] for fold in folds) == cross_validation["rows"] == development_rows
-    development_malignant = int(
-        np.count_nonzero(result.split.train.labels)
-        + np.count_nonzero(result.split.validation.labels)
-    )
-    assert sum(fold["malignant_rows"] for fold in folds) == development_malignant
-    missed = sum(fold["confusion_matrix"]["fn"] for fold in folds)
-    assert cross_validation["false_negatives"] == missed
-
-
-def test_the_spread_is_the_mean_and_sample_deviation_over_folds(
-    folds: Folds, cross_validation: Summary
-) -> None:
-    accuracies = [fold["accuracy"] for fold in folds]
-    assert cross_validation["accuracy"]["mean"] == pytest.approx(np.mean(accuracies))
-    assert cross_validation["accuracy"]["std"] == pytest.approx(np.std(accuracies, ddof=1))
+    # The outer loop written out: each fold is scored at the threshold its own fit chose.
+    development, rule = result.split.development(), ThresholdRule()
+    outer = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=DEFAULT_SEED)
+    folds = []
+    for fit_rows, held_rows in outer.split(development.features, development.labels):
+        model = fit_model(take(development, fit_rows), rule, DEFAULT_SEED)
+        held = take(development, held_rows)
+        scores = probability_malignant(model.pipeline, held.features)
+        folds.append(classification_metrics(held.labels, scores >= model.threshold, scores))
+    assert len(folds) == 6
     for metric in SUMMARISED:
-        assert set(cross_validation[metric]) == {"mean", "std"}
+        values = [fold[metric] for fold in folds]
+        assert small[metric]["mean"] == pytest.approx(np.mean(values), rel=1e-12)
+        assert small[metric]["std"] == pytest.approx(np.std(values, ddof=1), rel=1e-12)
 
 
-def test_cross_validated_figures_for_seed_42(cross_validation: Summary) -> None:
-    # The figures the README quotes; cross-validation never touches the test part.
-    assert cross_validation["accuracy"]["mean"] == pytest.approx(0.9715, abs=5e-5)
-    assert cross_validation["accuracy"]["std"] == pytest.approx(0.0147, abs=5e-5)
-    assert cross_validation["roc_auc"]["mean"] == pytest.approx(0.9916, abs=5e-5)
-    assert cross_validation["roc_auc"]["std"] == pytest.approx(0.0141, abs=5e-5)
-
-
-def test_cross_validation_is_the_same_for_the_same_seed(
-    result: LocalTrainingResult, folds_and_summary: tuple[Folds, Summary]
-) -> None:
-    assert cross_validate(result.split, ThresholdRule()) == folds_and_summary
+def test_the_test_rows_take_no_part(result: LocalTrainingResult, small: dict[str, Any]) -> None:
+    # Test rows of NaN: scikit-learn refuses NaN, so any use of them would fail loudly.
+    test = result.split.test
+    poisoned = SplitPart(np.full_like(test.features, np.nan), test.labels, test.row_indices)
+    split = result.split._replace(test=poisoned)
+    assert repeated_nested_cv(split, ThresholdRule(), **SMALL) == small
 
 
 @pytest.fixture(scope="module")
 def written(
-    result: LocalTrainingResult,
-    cross_validation: Summary,
-    tmp_path_factory: pytest.TempPathFactory,
+    result: LocalTrainingResult, small: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, ...]:
-    return write_outputs(result, tmp_path_factory.mktemp("local"), cross_validation)
+    return write_outputs(result, tmp_path_factory.mktemp("local"), small)
 
 
-def test_run_local_writes_pictures_card_and_cross_validation(
-    written: tuple[Path, ...], result: LocalTrainingResult, cross_validation: Summary
+def test_run_local_writes_pictures_card_and_nested_cross_validation(
+    written: tuple[Path, ...], result: LocalTrainingResult, small: dict[str, Any]
 ) -> None:
     tmp_path = written[0].parent
     names = [path.name for path in written]
@@ -111,25 +98,38 @@ def test_run_local_writes_pictures_card_and_cross_validation(
     for picture in (ROC_FILE_NAME, CONFUSION_FILE_NAME):
         assert (tmp_path / picture).read_bytes().startswith(PNG_SIGNATURE)
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    summary = metrics["metrics"]["cross_validation_10_fold"]
-    assert summary == cross_validation
-    assert summary["threshold_rule"]["rule"] == "accuracy"
+    assert metrics["metrics"]["repeated_nested_cv"] == small
+    assert metrics["metrics"]["test"] == result.test_metrics
     card = (tmp_path / "model_card.md").read_text()
     for heading in ("## Data", "## Intended use", "## Metrics", "## Limits"):
         assert heading in card
     assert "not a diagnostic device" in card.lower()
     assert f"version {result.artifact.version}" in card
-    assert "10-fold CV, mean ± std" in card
+    assert f"decision threshold, {result.artifact.threshold:.4f}: the midpoint" in card
+    assert "| 2 x 3 nested CV, mean ± std |" in card
 
 
 def test_the_same_seed_writes_the_same_bytes_every_time(
-    written: tuple[Path, ...],
-    result: LocalTrainingResult,
-    cross_validation: Summary,
-    tmp_path: Path,
+    written: tuple[Path, ...], tmp_path: Path
 ) -> None:
-    again = write_outputs(
-        train_local(DEFAULT_SEED), tmp_path, cross_validate(result.split, ThresholdRule())[1]
+    again = train_local(DEFAULT_SEED)
+    rewritten = write_outputs(
+        again, tmp_path, repeated_nested_cv(again.split, ThresholdRule(), **SMALL)
     )
-    for one, other in zip(written, again, strict=True):
+    for one, other in zip(written, rewritten, strict=True):
         assert one.read_bytes() == other.read_bytes(), one.name
+
+
+@pytest.mark.integration
+def test_the_committed_figures_are_what_the_full_cross_validation_gives(
+    result: LocalTrainingResult,
+) -> None:
+    committed = json.loads(LOCAL_MODEL.with_name("metrics.json").read_text(encoding="utf-8"))
+    recorded = committed["metrics"]["repeated_nested_cv"]
+    fresh = repeated_nested_cv(result.split, ThresholdRule())
+    assert (fresh["repeats"], fresh["folds"]) == (NESTED_REPEATS, NESTED_FOLDS) == (10, 5)
+    for metric in (*SUMMARISED, MISSES, "threshold"):
+        # Counts of rows make all but the thresholds; those are fits' scores, to 1e-9.
+        assert fresh[metric] == pytest.approx(recorded[metric], rel=1e-9), metric
+    rest = {key for key in fresh if not isinstance(fresh[key], dict) or "mean" not in fresh[key]}
+    assert {key: fresh[key] for key in rest} == {key: recorded[key] for key in rest}

@@ -55,7 +55,7 @@ def test_the_cli_prints_the_metrics_training_reported(
     expected = "\n".join(format_metrics(trained.test_metrics, "test (114 held-out rows)"))
     assert expected in result.output
     assert "3 InvokeEndpoint calls of at most 50 rows" in result.output
-    assert "accuracy             0.9561" in result.output
+    assert "accuracy             0.9825" in result.output
 
 
 def test_an_unknown_endpoint_is_one_line(metrics_file: Path, standin_url: str) -> None:

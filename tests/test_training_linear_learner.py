@@ -5,13 +5,13 @@ import pytest
 
 from deploy.endpoint import DeployRequest, is_project_resource, model_version, project_tags
 from training.data import DEFAULT_SEED, MALIGNANT, load_wdbc, split_wdbc
-from training.local import ThresholdRule
 from training.sagemaker import (
     hyperparameters,
     linear_learner_csv,
     linear_learner_metrics,
     metrics_with_counts,
 )
+from training.threshold import ThresholdRule
 
 
 def test_channels_are_label_first_without_a_header() -> None:
@@ -27,10 +27,25 @@ def test_channels_are_label_first_without_a_header() -> None:
     assert malignant == int(np.count_nonzero(part.labels == MALIGNANT))
 
 
-def test_hyperparameters_are_strings_for_linear_learner() -> None:
-    values = hyperparameters(ThresholdRule("target-recall", 0.975))
-    assert values["binary_classifier_model_selection_criteria"] == "precision_at_target_recall"
-    assert values["target_recall"] == "0.975"
+@pytest.mark.parametrize(
+    ("rule", "criterion", "setting"),
+    [
+        (ThresholdRule(), "f_beta", {"f_beta": "2.0"}),
+        (ThresholdRule("f-beta", beta=1.5), "f_beta", {"f_beta": "1.5"}),
+        (ThresholdRule("accuracy", beta=3.0), "accuracy", {}),
+        (ThresholdRule("target-recall", target_recall=0.975), "precision_at_target_recall",
+         {"target_recall": "0.975"}),
+    ],
+)  # fmt: skip
+def test_linear_learner_is_set_to_the_same_rule(
+    rule: ThresholdRule, criterion: str, setting: dict[str, str]
+) -> None:
+    values = hyperparameters(rule)
+    rest = {"predictor_type", "feature_dim", "normalize_data", "mini_batch_size"}
+    assert {key: values[key] for key in set(values) - rest} == {
+        "binary_classifier_model_selection_criteria": criterion,
+        **setting,
+    }
     assert all(isinstance(value, str) for value in values.values())
 
 

@@ -7,10 +7,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy
 import sklearn
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import StandardScaler
 
 from chalicelib.features import FEATURE_NAMES
 from training import TrainingError
@@ -21,14 +23,13 @@ from training.local import (
     METRICS_FILE_NAME,
     MODEL_FILE_NAME,
     MODEL_NAME,
-    THRESHOLD_MARGIN,
     LocalTrainingResult,
-    choose_threshold,
     classification_metrics,
     require_malignant_is_class_one,
     train_local,
     write_outputs,
 )
+from training.threshold import ThresholdRule
 
 
 @pytest.fixture(scope="module")
@@ -41,65 +42,6 @@ def artifact_probability_malignant(artifact: ModelArtifact, features: Any) -> An
     standardised = (features - np.array(artifact.means)) / np.array(artifact.scales)
     logits = artifact.intercept + standardised @ np.array(artifact.weights)
     return 1.0 / (1.0 + np.exp(-logits))
-
-
-# The threshold rule, on validation sets small enough to work out by hand.
-
-
-def test_threshold_is_the_midpoint_of_the_gap_that_separates_the_classes() -> None:
-    probabilities = np.array([0.1, 0.3, 0.6, 0.8])
-    labels = np.array([0, 0, 1, 1])
-    assert choose_threshold(probabilities, labels) == pytest.approx(0.45)
-
-
-def test_threshold_moves_up_to_the_middle_of_the_gap_accuracy_needs() -> None:
-    # Two benign rows above 0.5: only thresholds in (0.67, 0.92] get all four right.
-    probabilities = np.array([0.1, 0.65, 0.67, 0.92])
-    labels = np.array([0, 0, 0, 1])
-    assert choose_threshold(probabilities, labels) == pytest.approx(0.795)
-
-
-def test_threshold_moves_down_to_the_middle_below_the_lowest_malignant_row() -> None:
-    # Malignant rows at 0.3 and 0.4: thresholds in (0.1, 0.3] get all four right.
-    probabilities = np.array([0.1, 0.3, 0.4, 0.9])
-    labels = np.array([0, 1, 1, 1])
-    assert choose_threshold(probabilities, labels) == pytest.approx(0.2)
-
-
-def test_threshold_prefers_accuracy_to_closeness() -> None:
-    # The gap around 0.5 misclassifies the 0.45 malignant row; the gap below it gets all right.
-    probabilities = np.array([0.2, 0.45, 0.9])
-    labels = np.array([0, 1, 1])
-    assert choose_threshold(probabilities, labels) == pytest.approx(0.325)
-
-
-def test_threshold_rejects_mismatched_lengths() -> None:
-    with pytest.raises(ValueError, match="as many"):
-        choose_threshold(np.array([0.2, 0.4]), np.array([1]))
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    rows=st.lists(
-        st.tuples(st.floats(min_value=0.0, max_value=1.0), st.sampled_from([BENIGN, MALIGNANT])),
-        min_size=1,
-        max_size=30,
-    )
-)
-def test_threshold_is_inside_zero_one_and_no_other_threshold_is_more_accurate(
-    rows: list[tuple[float, int]],
-) -> None:
-    probabilities = np.array([probability for probability, _ in rows])
-    labels = np.array([label for _, label in rows])
-    threshold = choose_threshold(probabilities, labels)
-    assert THRESHOLD_MARGIN <= threshold <= 1.0 - THRESHOLD_MARGIN
-
-    def correct(candidate: float) -> int:
-        return int(np.count_nonzero((probabilities >= candidate) == (labels == MALIGNANT)))
-
-    others = np.linspace(THRESHOLD_MARGIN, 1.0 - THRESHOLD_MARGIN, 101).tolist()
-    others += [p for p in probabilities.tolist() if THRESHOLD_MARGIN <= p <= 1 - THRESHOLD_MARGIN]
-    assert all(correct(threshold) >= correct(other) for other in others)
 
 
 # The trained model and its artifact.
@@ -153,14 +95,15 @@ def test_test_metrics_are_those_of_a_sound_model(result: LocalTrainingResult) ->
 
 
 def test_metrics_agree_with_the_artifact_and_the_threshold(result: LocalTrainingResult) -> None:
-    test = result.split.test
+    test, threshold = result.split.test, result.artifact.threshold
     probabilities = artifact_probability_malignant(result.artifact, test.features)
-    recomputed = classification_metrics(
-        test.labels, probabilities >= result.artifact.threshold, probabilities
-    )
+    recomputed = classification_metrics(test.labels, probabilities >= threshold, probabilities)
     assert recomputed == result.test_metrics
     assert result.artifact.metrics["test"] == result.test_metrics
-    assert result.artifact.metrics["validation"] == result.validation_metrics
+    development = result.split.development()
+    assert result.artifact.metrics["out_of_fold"] == classification_metrics(
+        development.labels, result.out_of_fold >= threshold, result.out_of_fold
+    )
     assert result.test_metrics["rows"] == len(test.labels)
     malignant = int(np.count_nonzero(test.labels == MALIGNANT))
     assert result.test_metrics["malignant_rows"] == malignant
@@ -177,21 +120,51 @@ def test_c_is_the_grid_value_with_the_lowest_cross_validated_log_loss(
     assert result.artifact.training["C"] == result.fitted["classifier"].C
 
 
-def test_threshold_is_the_validation_rule_applied(result: LocalTrainingResult) -> None:
-    validation = result.split.validation
-    expected = choose_threshold(
-        result.fitted.predict_proba(validation.features)[:, 1], validation.labels
-    )
-    assert result.artifact.threshold == expected
-    assert 0.0 < result.artifact.threshold < 1.0
+def test_out_of_fold_probabilities_come_from_models_that_never_saw_the_row(
+    result: LocalTrainingResult,
+) -> None:
+    # Written out fold by fold: five fits of the chosen C, each scoring the fifth it left out.
+    development = result.split.development()
+    features, labels = development.features, development.labels
+    expected = np.full(len(labels), np.nan)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=DEFAULT_SEED)
+    for fit_rows, held_rows in folds.split(features, labels):
+        scaler = StandardScaler().fit(features[fit_rows])
+        classifier = LogisticRegression(
+            C=result.artifact.training["C"], solver="newton-cholesky", tol=1e-12
+        ).fit(scaler.transform(features[fit_rows]), labels[fit_rows])
+        expected[held_rows] = classifier.predict_proba(scaler.transform(features[held_rows]))[:, 1]
+    np.testing.assert_allclose(result.out_of_fold, expected, rtol=0, atol=1e-9)
 
 
-def test_feature_ranges_span_the_train_rows_only(result: LocalTrainingResult) -> None:
-    train_features = result.split.train.features
+def test_threshold_is_the_rule_applied_to_the_out_of_fold_probabilities(
+    result: LocalTrainingResult,
+) -> None:
+    labels = result.split.development().labels
+    assert result.artifact.threshold == ThresholdRule().choose(result.out_of_fold, labels)
+    assert 0.0 < result.artifact.threshold < 0.5  # F2 flags more than a coin's threshold would
+
+
+def test_the_fit_reaches_the_optimum_of_its_objective(result: LocalTrainingResult) -> None:
+    # The gradient of C * (sum of log losses) + |w|^2 / 2, at the artifact's own parameters on
+    # the rows it was fitted on: zero at the optimum. lbfgs, whose tolerance scikit-learn floors,
+    # leaves about 2e-6 here at any tol, and 3e-2 at its default.
+    artifact, development = result.artifact, result.split.development()
+    standardised = (development.features - np.array(artifact.means)) / np.array(artifact.scales)
+    residuals = artifact_probability_malignant(artifact, development.features) - development.labels
+    c = artifact.training["C"]
+    gradient = np.r_[
+        np.array(artifact.weights) + c * standardised.T @ residuals, c * residuals.sum()
+    ]
+    assert np.abs(gradient).max() <= 1e-8
+
+
+def test_feature_ranges_span_the_rows_the_model_was_fitted_on(result: LocalTrainingResult) -> None:
+    fitted_on = result.split.development().features
     ranges = result.artifact.feature_ranges
     assert tuple(ranges) == FEATURE_NAMES
-    assert [low for low, _ in ranges.values()] == train_features.min(axis=0).tolist()
-    assert [high for _, high in ranges.values()] == train_features.max(axis=0).tolist()
+    assert [low for low, _ in ranges.values()] == fitted_on.min(axis=0).tolist()
+    assert [high for _, high in ranges.values()] == fitted_on.max(axis=0).tolist()
 
 
 def test_training_record(result: LocalTrainingResult) -> None:
@@ -200,7 +173,13 @@ def test_training_record(result: LocalTrainingResult) -> None:
     assert artifact.training["seed"] == DEFAULT_SEED
     assert artifact.training["C"] == result.fitted["classifier"].C
     assert artifact.training["split_sizes"] == {"train": 341, "validation": 114, "test": 114}
-    assert artifact.training["sklearn_version"] == sklearn.__version__
+    assert artifact.training["fit_rows"] == 455
+    assert artifact.training["threshold_rule"] == ThresholdRule().to_json()
+    assert artifact.training["versions"] == {
+        "scikit-learn": sklearn.__version__,
+        "scipy": scipy.__version__,
+        "numpy": np.__version__,
+    }
 
 
 def test_artifact_holds_only_plain_json_values(result: LocalTrainingResult) -> None:

@@ -32,8 +32,8 @@ from deploy.endpoint import (
 )
 from training.cli import cli
 from training.data import DEFAULT_SEED, load_wdbc, split_wdbc
-from training.local import TARGET_RECALL_RULE, ThresholdRule
 from training.sagemaker import JOB_FILE_NAME, image_uri, linear_learner_csv
+from training.threshold import TARGET_RECALL_RULE, ThresholdRule
 
 from .sagemaker_flow import (
     BUCKET,
@@ -82,7 +82,8 @@ def test_training_uploads_three_csv_channels_and_requests_linear_learner(
         "feature_dim": str(FEATURE_COUNT),
         "normalize_data": "true",
         "mini_batch_size": "100",
-        "binary_classifier_model_selection_criteria": "accuracy",
+        "binary_classifier_model_selection_criteria": "f_beta",
+        "f_beta": "2.0",
     }
     channels = {channel["ChannelName"]: channel for channel in job["InputDataConfig"]}
     assert list(channels) == ["train", "validation", "test"]
@@ -112,7 +113,7 @@ def test_training_uploads_three_csv_channels_and_requests_linear_learner(
 def test_the_target_recall_rule_asks_for_precision_at_target_recall(
     aws: AwsClients, tmp_path: Path
 ) -> None:
-    record = train(tmp_path, ThresholdRule(TARGET_RECALL_RULE, 0.98))
+    record = train(tmp_path, ThresholdRule(TARGET_RECALL_RULE, target_recall=0.98))
     hyperparameters = record["hyperparameters"]
     assert hyperparameters["binary_classifier_model_selection_criteria"] == (
         "precision_at_target_recall"
@@ -293,7 +294,7 @@ def test_the_cli_runs_the_flow_and_status_lists_it(aws: AwsClients, tmp_path: Pa
          "--output", str(tmp_path)],
     )  # fmt: skip
     assert trained.exit_code == 0, trained.output
-    assert "Linear Learner, binary_classifier_model_selection_criteria=accuracy" in trained.output
+    assert "Linear Learner, binary_classifier_model_selection_criteria=f_beta" in trained.output
     assert "malignant recall     0.9524" in trained.output
     job = json.loads((tmp_path / JOB_FILE_NAME).read_text())["training_job"]
     deployed = runner.invoke(

@@ -4,78 +4,132 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.metrics import fbeta_score
 
 from training.data import BENIGN, MALIGNANT
-from training.local import (
+from training.local import train_local
+from training.model_card import RULE_LIMITS, model_card
+from training.threshold import (
     ACCURACY_RULE,
-    DEFAULT_RULE,
+    F_BETA_RULE,
     TARGET_RECALL_RULE,
     THRESHOLD_MARGIN,
     ThresholdRule,
-    choose_threshold,
-    choose_threshold_for_recall,
-    train_local,
 )
-from training.model_card import LIMITS, RECALL_LIMITS, model_card
+
+B, M = BENIGN, MALIGNANT
+ACCURACY = ThresholdRule(ACCURACY_RULE)
+
+
+def choose(rule: ThresholdRule, probabilities: list[float], labels: list[int]) -> float:
+    return rule.choose(np.array(probabilities), np.array(labels))
+
+
+# Each rule on scores small enough to work out by hand.
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "labels", "expected"),
+    [
+        ([0.1, 0.3, 0.6, 0.8], [B, B, M, M], 0.45),  # the gap that separates the classes
+        ([0.1, 0.65, 0.67, 0.92], [B, B, B, M], 0.795),  # up to the middle of the gap it needs
+        ([0.1, 0.3, 0.4, 0.9], [B, M, M, M], 0.2),  # down below the lowest malignant row
+        ([0.2, 0.45, 0.9], [B, M, M], 0.325),  # accuracy before closeness to 0.5
+    ],
+)
+def test_accuracy_rule_takes_the_midpoint_of_the_most_accurate_gap(
+    probabilities: list[float], labels: list[int], expected: float
+) -> None:
+    assert choose(ACCURACY, probabilities, labels) == pytest.approx(expected)
+
+
+def test_f_beta_rule_weighs_recall_by_beta() -> None:
+    # Flagging from 0.8 finds 2 of 3 malignant rows with no false alarm: F1 4/5, F2 10/14.
+    # Flagging from 0.2 finds all 3 with 2 false alarms: F1 6/8, F2 15/17. So F1 keeps the gap
+    # below 0.8, F2 the gap below 0.2.
+    probabilities = [0.1, 0.2, 0.3, 0.4, 0.8, 0.9]
+    labels = [B, M, B, B, M, M]
+    assert choose(ThresholdRule(F_BETA_RULE, beta=1.0), probabilities, labels) == pytest.approx(0.6)
+    assert choose(ThresholdRule(F_BETA_RULE, beta=2.0), probabilities, labels) == pytest.approx(
+        0.15
+    )
 
 
 def test_recall_rule_takes_the_highest_gap_that_reaches_the_target() -> None:
     # Four malignant rows at 0.9, 0.8, 0.4, 0.2: 0.75 recall needs three, so the threshold sits
     # in the gap just below 0.4, halfway to the next row (0.3).
-    probabilities = np.array([0.1, 0.2, 0.3, 0.4, 0.8, 0.9])
-    labels = np.array([BENIGN, MALIGNANT, BENIGN, MALIGNANT, MALIGNANT, MALIGNANT])
-    assert choose_threshold_for_recall(probabilities, labels, 0.75) == pytest.approx(0.35)
-    assert choose_threshold_for_recall(probabilities, labels, 0.76) == pytest.approx(0.15)
-    assert choose_threshold_for_recall(probabilities, labels, 0.5) == pytest.approx(0.6)
+    probabilities = [0.1, 0.2, 0.3, 0.4, 0.8, 0.9]
+    labels = [B, M, B, M, M, M]
+    for target, expected in ((0.75, 0.35), (0.76, 0.15), (0.5, 0.6)):
+        rule = ThresholdRule(TARGET_RECALL_RULE, target_recall=target)
+        assert choose(rule, probabilities, labels) == pytest.approx(expected)
 
 
 def test_recall_rule_counts_in_integers() -> None:
     # 0.98 of 50 rows is 49 rows exactly; a float product must not round it up to 50.
     probabilities = np.linspace(0.02, 0.99, 50)
-    labels = np.full(50, MALIGNANT)
+    rule = ThresholdRule(TARGET_RECALL_RULE, target_recall=0.98)
     expected = (probabilities[0] + probabilities[1]) / 2
-    assert choose_threshold_for_recall(probabilities, labels, 0.98) == pytest.approx(expected)
+    assert rule.choose(probabilities, np.full(50, M)) == pytest.approx(expected)
 
 
-def test_accuracy_rule_takes_the_midpoint_of_the_best_gap() -> None:
-    # Perfect separation anywhere in (0.4, 0.7); the gap's midpoint, not either row's score.
-    probabilities = np.array([0.1, 0.4, 0.7, 0.9])
-    labels = np.array([BENIGN, BENIGN, MALIGNANT, MALIGNANT])
-    assert choose_threshold(probabilities, labels) == pytest.approx(0.55)
+# Every rule against an oracle written another way, on any scores.
+
+rows_with_a_malignant_one = st.lists(
+    st.tuples(st.floats(min_value=0.0, max_value=1.0), st.sampled_from([B, M])),
+    min_size=1,
+    max_size=40,
+).filter(lambda rows: any(label == M for _, label in rows))
 
 
-@pytest.mark.parametrize(
-    ("labels", "target", "message"),
-    [
-        ([BENIGN, BENIGN], 0.9, "no malignant row"),
-        ([MALIGNANT, BENIGN], 0.0, "target recall"),
-        ([MALIGNANT, BENIGN], 1.5, "target recall"),
-    ],
-)
-def test_recall_rule_refuses_what_has_no_answer(
-    labels: list[int], target: float, message: str
-) -> None:
-    with pytest.raises(ValueError, match=message):
-        choose_threshold_for_recall(np.array([0.3, 0.6]), np.array(labels), target)
+def unzipped(rows: list[tuple[float, int]]) -> tuple[np.ndarray, np.ndarray]:
+    return np.array([p for p, _ in rows]), np.array([label for _, label in rows])
+
+
+def other_thresholds(probabilities: np.ndarray) -> list[float]:
+    """Every labelling a threshold can make: flagging from each score, all, or none."""
+    inside = [p for p in probabilities.tolist() if THRESHOLD_MARGIN <= p <= 1 - THRESHOLD_MARGIN]
+    return [THRESHOLD_MARGIN, 1.0 - THRESHOLD_MARGIN, *inside]
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    rows=st.lists(
-        st.tuples(st.floats(min_value=0.0, max_value=1.0), st.sampled_from([BENIGN, MALIGNANT])),
-        min_size=1,
-        max_size=40,
-    ).filter(lambda rows: any(label == MALIGNANT for _, label in rows)),
-    target=st.floats(min_value=0.01, max_value=1.0),
-)
+@given(rows=rows_with_a_malignant_one)
+def test_no_threshold_is_more_accurate(rows: list[tuple[float, int]]) -> None:
+    probabilities, labels = unzipped(rows)
+    threshold = ACCURACY.choose(probabilities, labels)
+
+    def correct(candidate: float) -> int:
+        return int(np.count_nonzero((probabilities >= candidate) == (labels == M)))
+
+    assert all(correct(threshold) >= correct(other) for other in other_thresholds(probabilities))
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=rows_with_a_malignant_one, beta=st.sampled_from([0.5, 1.0, 2.0, 3.0]))
+def test_no_threshold_has_a_better_f_beta_by_scikit_learn(
+    rows: list[tuple[float, int]], beta: float
+) -> None:
+    probabilities, labels = unzipped(rows)
+    threshold = ThresholdRule(F_BETA_RULE, beta=beta).choose(probabilities, labels)
+
+    def f_beta(candidate: float) -> float:
+        flagged = (probabilities >= candidate).astype(int)
+        return float(fbeta_score(labels, flagged, beta=beta, pos_label=M, zero_division=0))
+
+    best = f_beta(threshold)
+    assert all(best >= f_beta(other) - 1e-12 for other in other_thresholds(probabilities))
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=rows_with_a_malignant_one, target=st.floats(min_value=0.01, max_value=1.0))
 def test_recall_rule_reaches_the_target_and_no_higher_threshold_does(
     rows: list[tuple[float, int]], target: float
 ) -> None:
-    probabilities = np.array([probability for probability, _ in rows])
-    labels = np.array([label for _, label in rows])
-    threshold = choose_threshold_for_recall(probabilities, labels, target)
-    assert THRESHOLD_MARGIN <= threshold <= 1.0 - THRESHOLD_MARGIN
-    malignant = probabilities[labels == MALIGNANT]
+    probabilities, labels = unzipped(rows)
+    threshold = ThresholdRule(TARGET_RECALL_RULE, target_recall=target).choose(
+        probabilities, labels
+    )
+    malignant = probabilities[labels == M]
 
     def recall(candidate: float) -> float:
         return float(np.count_nonzero(malignant >= candidate)) / len(malignant)
@@ -87,19 +141,15 @@ def test_recall_rule_reaches_the_target_and_no_higher_threshold_does(
         assert recall(float(np.nextafter(lowest_flagged, 2.0))) < target
 
 
-threshold_rows = st.lists(
-    st.tuples(st.floats(min_value=0.0, max_value=1.0), st.sampled_from([BENIGN, MALIGNANT])),
-    min_size=1,
-    max_size=40,
-).filter(lambda rows: any(label == MALIGNANT for _, label in rows))
-
-
 @settings(max_examples=200, deadline=None)
-@given(rows=threshold_rows, rule=st.sampled_from([ACCURACY_RULE, TARGET_RECALL_RULE]))
-def test_no_rule_lands_on_a_rows_score(rows: list[tuple[float, int]], rule: str) -> None:
-    probabilities = np.array([probability for probability, _ in rows])
-    labels = np.array([label for _, label in rows])
-    threshold = ThresholdRule(rule, 0.9).choose(probabilities, labels)
+@given(
+    rows=rows_with_a_malignant_one,
+    name=st.sampled_from([F_BETA_RULE, ACCURACY_RULE, TARGET_RECALL_RULE]),
+)
+def test_no_rule_lands_on_a_rows_score(rows: list[tuple[float, int]], name: str) -> None:
+    probabilities, labels = unzipped(rows)
+    threshold = ThresholdRule(name, target_recall=0.9).choose(probabilities, labels)
+    assert THRESHOLD_MARGIN <= threshold <= 1.0 - THRESHOLD_MARGIN
     if THRESHOLD_MARGIN < threshold < 1.0 - THRESHOLD_MARGIN:
         # Halfway between its neighbours: the nearest score below and above are equally far.
         below = probabilities[probabilities < threshold]
@@ -111,42 +161,67 @@ def test_no_rule_lands_on_a_rows_score(rows: list[tuple[float, int]], rule: str)
             assert threshold not in probabilities
 
 
-def test_rules_dispatch_and_describe_themselves() -> None:
-    probabilities = np.array([0.1, 0.45, 0.7, 0.9])
-    labels = np.array([BENIGN, MALIGNANT, BENIGN, MALIGNANT])
-    accuracy = ThresholdRule(ACCURACY_RULE)
-    recall = ThresholdRule(TARGET_RECALL_RULE, 1.0)
-    assert accuracy.choose(probabilities, labels) == choose_threshold(probabilities, labels)
-    # Both malignant rows flagged: halfway between 0.45 and the row below it, 0.1.
-    assert recall.choose(probabilities, labels) == pytest.approx(0.275)
-    assert "accuracy" in accuracy.describe()
-    assert recall.to_json() == {
-        "rule": TARGET_RECALL_RULE,
-        "description": "the midpoint of the highest gap between validation scores whose "
-        "validation malignant recall is >= 1",
-        "target_recall": 1.0,
+# Settings, records and cards.
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "labels", "message"),
+    [
+        ([0.3, 0.6], [B, B], "a malignant row"),
+        ([0.3, 0.6], [M], "as many"),
+    ],
+)
+def test_a_rule_refuses_scores_it_cannot_judge(
+    probabilities: list[float], labels: list[int], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        choose(ThresholdRule(), probabilities, labels)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"name": "median"},
+        {"target_recall": 0.0},
+        {"target_recall": 1.5},
+        {"beta": 0.0},
+        {"beta": float("inf")},
+        {"beta": float("nan")},
+    ],
+)
+def test_a_rule_refuses_unknown_settings(changes: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match=r"threshold rule|target recall|beta"):
+        ThresholdRule(**changes)  # type: ignore[arg-type]
+
+
+def test_the_default_is_f2_and_each_rule_records_its_one_setting() -> None:
+    assert (ThresholdRule().name, ThresholdRule().beta) == (F_BETA_RULE, 2.0)
+    assert ThresholdRule().to_json() == {
+        "rule": F_BETA_RULE,
+        "beta": 2.0,
+        "description": "the midpoint of the gap between out-of-fold scores with the best F2; "
+        "among ties, the one closest to 0.5",
     }
-    assert "target_recall" not in accuracy.to_json()
+    assert ThresholdRule(TARGET_RECALL_RULE, target_recall=1.0).to_json() == {
+        "rule": TARGET_RECALL_RULE,
+        "target_recall": 1.0,
+        "description": "the midpoint of the highest gap between out-of-fold scores whose "
+        "malignant recall is >= 1",
+    }
+    assert set(ACCURACY.to_json()) == {"rule", "description"}
 
 
-@pytest.mark.parametrize(("name", "target"), [("median", 0.9), (ACCURACY_RULE, 0.0)])
-def test_a_rule_refuses_unknown_settings(name: str, target: float) -> None:
-    with pytest.raises(ValueError, match=r"threshold rule|target recall"):
-        ThresholdRule(name, target)
-
-
-def test_the_default_is_the_accuracy_rule_decided_on_cross_validation() -> None:
-    assert DEFAULT_RULE == ACCURACY_RULE
-    assert ThresholdRule().name == ACCURACY_RULE
-
-
-def test_a_target_recall_model_says_so_in_its_record_and_card() -> None:
-    result = train_local(rule=ThresholdRule(TARGET_RECALL_RULE, 0.98))
-    validation = result.validation_metrics
-    assert validation["malignant_recall"] >= 0.98
-    assert result.artifact.training["target_recall"] == 0.98
-    assert "recall is >= 0.98" in result.artifact.training["threshold_rule"]
+@pytest.mark.parametrize(
+    "rule", [ThresholdRule(ACCURACY_RULE), ThresholdRule(TARGET_RECALL_RULE, target_recall=0.98)]
+)
+def test_a_model_of_an_old_rule_says_so_in_its_record_and_card(rule: ThresholdRule) -> None:
+    result = train_local(rule=rule)
+    assert result.artifact.training["threshold_rule"] == rule.to_json()
     card = model_card(result.artifact)
-    assert card["limits"] == RECALL_LIMITS
+    assert card["limits"] == RULE_LIMITS[rule.name]
     assert card["decision_threshold"] == result.artifact.threshold
-    assert model_card(train_local().artifact)["limits"] == LIMITS
+    assert card["decision_threshold"] == rule.choose(
+        result.out_of_fold, result.split.development().labels
+    )
+    if rule.name == TARGET_RECALL_RULE:
+        assert result.artifact.metrics["out_of_fold"]["malignant_recall"] >= 0.98

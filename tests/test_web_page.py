@@ -252,7 +252,11 @@ def test_a_benign_example_by_keyboard_is_benign(visit: Visit, stack: RunningStac
     page.wait_for_selector("#result .verdict")
     assert page.text_content("#result .verdict") == "The model says: benign (B)"
     probability = float(page.get_attribute("#probability", "value") or "nan")
-    assert 0.0 <= probability < 0.5
+    threshold = load_model_card("local.json")["decision_threshold"]
+    assert 0.0 <= probability < threshold
+    # The label is the probability against the threshold, and the page says which threshold.
+    shown = f"(malignant from {100 * threshold:.1f} %, the model's threshold)"
+    assert shown in (page.text_content("#result label") or "")
     assert "Model wdbc-local, version " in (page.text_content("#result") or "")
     (request,) = visit.posted
     body = json.loads(request.post_data or "")

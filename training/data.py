@@ -28,6 +28,8 @@ EXPECTED_MALIGNANT_ROWS, EXPECTED_BENIGN_ROWS = 212, 357
 VALIDATION_FRACTION = TEST_FRACTION = 0.2
 # The rates every part's metrics hold, with malignant as the positive class.
 SUMMARISED = ("accuracy", "malignant_recall", "malignant_precision", "roc_auc")
+# Cross-validation's misses as a count: the missed share of the data set's malignant rows.
+MISSES = f"misses_per_{EXPECTED_MALIGNANT_ROWS}_malignant"
 _SKLEARN_NAME = re.compile(r"^(?:(mean|worst) (.+)|(.+) (error))$")
 
 Features = npt.NDArray[np.float64]
@@ -47,6 +49,11 @@ class SplitPart(NamedTuple):
     features: Features
     labels: Labels
     row_indices: RowIndices
+
+    def ranges(self) -> dict[str, tuple[float, float]]:
+        """Each feature's range on these rows, as the model cards show it."""
+        low, high = self.features.min(axis=0).tolist(), self.features.max(axis=0).tolist()
+        return dict(zip(FEATURE_NAMES, zip(low, high, strict=True), strict=True))
 
 
 class WdbcSplit(NamedTuple):
@@ -78,11 +85,6 @@ class WdbcSplit(NamedTuple):
         WDBC, not patient data, so later tools can score exactly the held-out rows."""
         rows = {f"{name}_rows": part.row_indices.tolist() for name, part in self.parts.items()}
         return {"seed": self.seed, **rows}
-
-    def train_ranges(self) -> dict[str, tuple[float, float]]:
-        """Each feature's range on the train rows, as the model cards show it."""
-        low, high = self.train.features.min(axis=0).tolist(), self.train.features.max(axis=0)
-        return dict(zip(FEATURE_NAMES, zip(low, high.tolist(), strict=True), strict=True))
 
 
 def our_feature_name(sklearn_name: str) -> str:

@@ -1,25 +1,35 @@
-"""The ``local`` target: fit, choose the threshold, score and cross-validate with scikit-learn,
+"""The ``local`` target: fit, choose the threshold, cross-validate and score with scikit-learn,
 and write the artifact, metrics, pictures and markdown card; and scoring through an endpoint.
 
 Standardisation plus logistic regression, the counterpart of Linear Learner's binary classifier
 with ``normalize_data``: the artifact's formula is what StandardScaler and LogisticRegression
-compute, so the stand-in serves it with the standard library alone."""
+compute, so the stand-in serves it with the standard library alone.
+
+The procedure, on the train and validation rows together (the test rows take no part): C by
+5-fold cross-validated log loss; the threshold by the rule (``training.threshold``) on the
+out-of-fold probabilities of that C on the same five folds; the model refit on all those rows.
+Repeated stratified nested cross-validation runs all of it inside each outer fold."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+import scipy
 import sklearn
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sklearn import metrics as sklearn_metrics
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
+from sklearn.model_selection import (
+    GridSearchCV,
+    RepeatedStratifiedKFold,
+    StratifiedKFold,
+    cross_val_predict,
+)
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
@@ -33,7 +43,9 @@ from training.artifact import ModelArtifact, save_artifact, write_json
 from training.data import (
     BENIGN,
     DEFAULT_SEED,
+    EXPECTED_MALIGNANT_ROWS,
     MALIGNANT,
+    MISSES,
     SUMMARISED,
     Features,
     Labels,
@@ -45,7 +57,8 @@ from training.data import (
     split_wdbc,
     take,
 )
-from training.model_card import TARGET_RECALL_KEY, write_card_markdown
+from training.model_card import write_card_markdown
+from training.threshold import ThresholdRule
 
 MODEL_NAME = "wdbc-logistic-regression"
 DEFAULT_OUTPUT_DIR = Path("models/wdbc-local")
@@ -59,142 +72,53 @@ CV_FOLDS = 5
 # Log loss rather than ROC AUC: the threshold is chosen on the probability afterwards, so it
 # must be well calibrated, which only log loss rewards; AUC sits near 1.0 for most C on WDBC.
 CV_SCORING, CV_SCORING_NAME = "neg_log_loss", "log_loss"
-CROSS_VALIDATION_FOLDS = 10
-INNER_VALIDATION_SHARE = 0.25  # of a fold's training rows, to choose the threshold: 20 / (60 + 20)
-# lbfgs converges in under 50 iterations even at C = 100; the headroom keeps an unlucky fold from
-# a ConvergenceWarning, which the strict test suite treats as a failure.
-_MAX_ITERATIONS = 10_000
+NESTED_REPEATS, NESTED_FOLDS = 10, 5
+NESTED_PROCEDURE = (
+    "in each outer fold, C by 5-fold CV, the threshold rule on the out-of-fold probabilities "
+    "and the refit, on the other folds alone"
+)
+# Newton-Cholesky rather than lbfgs: scikit-learn fixes lbfgs's ftol at 64 machine epsilons of
+# relative improvement, so on WDBC it stops at a gradient of about 2e-6 whatever its tol, 1e-5
+# from the optimum in the weights, where another scipy may stop elsewhere. Newton's steps reach
+# the optimum itself (gradient about 4e-12) in under 15 iterations, so refits agree far below
+# the tolerance tests/test_local_model.py states.
+SOLVER, TOLERANCE = "newton-cholesky", 1e-12
+# What decides the weights, recorded with every model: scipy solves the Newton steps.
+DECIDING_LIBRARIES = {"scikit-learn": sklearn, "scipy": scipy, "numpy": np}
 # One BLAS thread: on two busy cores OpenBLAS's threads fight (a fit took 50 times longer), and a
 # fixed thread count keeps the floating-point sums, so the version, reproducible.
 _BLAS_THREADS = 1
 DEFAULT_BATCH_ROWS = 100
 
-# The threshold rules, the local counterparts of Linear Learner's model selection criteria:
-# ``accuracy`` and ``target-recall`` (its ``precision_at_target_recall``: the highest threshold,
-# so the best precision, whose recall still reaches the target).
-NEUTRAL_THRESHOLD = 0.5
-# The stand-in requires 0 < threshold < 1; a threshold of exactly 0 or 1 would also mean
-# "always malignant" or "never malignant", which no validation set should talk us into.
-THRESHOLD_MARGIN = 1e-6
-ACCURACY_RULE, TARGET_RECALL_RULE = "accuracy", "target-recall"
-RULE_NAMES = (ACCURACY_RULE, TARGET_RECALL_RULE)
-THRESHOLD_RULE = (
-    "maximise validation accuracy at the midpoint of a gap between validation scores; "
-    "among ties, the midpoint closest to 0.5"
-)
-# Decided on 10-fold cross-validation of the whole training procedure over the train and
-# validation rows, never on the test rows (README, "The local model"). With about 40 malignant
-# validation rows a target up to 0.974 allows one miss and behaves like the accuracy rule; any
-# higher target means "flag every validation malignant row", which one unusual row drags down:
-# cross-validated recall rose from 0.94 to 0.96 while precision fell from 0.99 to 0.77 +- 0.23.
-DEFAULT_RULE = ACCURACY_RULE
-DEFAULT_TARGET_RECALL = 0.98
+
+class FittedModel(NamedTuple):
+    pipeline: Pipeline  # the scaler and the classifier, refit on all the rows
+    threshold: float
+    out_of_fold: Probabilities  # each row's probability from the fold model that did not see it
+    losses: dict[float, float]  # the mean cross-validated log loss of each C
 
 
-@dataclass(frozen=True)
-class ThresholdRule:
-    """How training turns validation probabilities into the shipped threshold."""
-
-    name: str = DEFAULT_RULE
-    target_recall: float = DEFAULT_TARGET_RECALL
-
-    def __post_init__(self) -> None:
-        if self.name not in RULE_NAMES:
-            raise ValueError(f"threshold rule must be one of {', '.join(RULE_NAMES)}")
-        if not 0.0 < self.target_recall <= 1.0:
-            raise ValueError("target recall must be in (0, 1]")
-
-    def choose(self, probabilities: Probabilities, labels: Labels) -> float:
-        if self.name == ACCURACY_RULE:
-            return choose_threshold(probabilities, labels)
-        return choose_threshold_for_recall(probabilities, labels, self.target_recall)
-
-    def describe(self) -> str:
-        if self.name == ACCURACY_RULE:
-            return THRESHOLD_RULE
-        return (
-            f"the midpoint of the highest gap between validation scores whose validation malignant "
-            f"recall is >= {self.target_recall:g}"
-        )
-
-    def to_json(self) -> dict[str, object]:
-        recall = {"target_recall": self.target_recall} if self.name == TARGET_RECALL_RULE else {}
-        return {"rule": self.name, "description": self.describe(), **recall}
-
-
-def choose_threshold(probabilities: Probabilities, labels: Labels) -> float:
-    """The threshold with the best accuracy on these rows; ties go to the one closest to 0.5.
-
-    Every threshold in a gap between neighbouring probabilities predicts the same labels; each
-    gap is represented by its midpoint, as far as the gap allows from every validation row, so
-    no row's label hangs on the last bits of its score.
-    """
-    _require_matching(probabilities, labels)
-    # Clamped before counting, so the accuracy compared is the one the shipped threshold gets.
-    edges = sorted({0.0, 1.0, *np.unique(probabilities).tolist()})
-    candidates = [_clamped(_midpoint(low, high)) for low, high in pairwise(edges)]
-    # Counting correct rows in integers keeps ties exact, where float accuracies might not be.
-    malignant = labels == MALIGNANT
-    correct = {t: int(np.count_nonzero((probabilities >= t) == malignant)) for t in candidates}
-    best = [threshold for threshold, count in correct.items() if count == max(correct.values())]
-    # Should two be exactly as far from 0.5, the lower one flags more rows as malignant: a missed
-    # cancer costs more than a false alarm.
-    return min(best, key=lambda threshold: (abs(threshold - NEUTRAL_THRESHOLD), threshold))
-
-
-def choose_threshold_for_recall(
-    probabilities: Probabilities, labels: Labels, target_recall: float
-) -> float:
-    """The highest gap at which at least ``target_recall`` of the malignant rows are flagged.
-
-    Recall only falls as the threshold rises, so the gap is the one just below the k-th most
-    suspicious malignant row, k being the fewest rows that reach the target: the best precision
-    the target allows.
-    """
-    _require_matching(probabilities, labels)
-    if not 0.0 < target_recall <= 1.0:
-        raise ValueError("target recall must be in (0, 1]")
-    malignant = np.sort(probabilities[labels == MALIGNANT])[::-1]
-    if len(malignant) == 0:
-        raise ValueError("the rows hold no malignant row, so recall is undefined")
-    # Counted in integers: the fewest flagged rows k with k / len(malignant) >= target.
-    needed = next(k for k in range(1, len(malignant) + 1) if k / len(malignant) >= target_recall)
-    lowest_flagged = float(malignant[needed - 1])
-    below = probabilities[probabilities < lowest_flagged]
-    return _clamped(_midpoint(float(below.max()) if below.size else 0.0, lowest_flagged))
-
-
-def _require_matching(probabilities: Probabilities, labels: Labels) -> None:
-    if len(probabilities) != len(labels) or len(labels) == 0:
-        raise ValueError("need as many probabilities as labels, and at least one of each")
-
-
-def _midpoint(low: float, high: float) -> float:
-    """Halfway, or ``high`` when no float lies between them: a row at ``low`` stays below."""
-    middle = (low + high) / 2
-    return middle if low < middle else high
-
-
-def _clamped(threshold: float) -> float:
-    return min(max(threshold, THRESHOLD_MARGIN), 1.0 - THRESHOLD_MARGIN)
-
-
-def fit_logistic_regression(train: SplitPart, seed: int) -> tuple[Pipeline, dict[float, float]]:
-    """C by stratified 5-fold cross-validation on ``train``, refit on all of it; returns the
-    fitted pipeline and the mean log loss of each C."""
+def fit_model(rows: SplitPart, rule: ThresholdRule, seed: int) -> FittedModel:
+    """C by stratified 5-fold cross-validation, the threshold by ``rule`` on the out-of-fold
+    probabilities of that C on the same folds, and the model refit on all of ``rows``."""
+    folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed)
     # The scaler sits inside the pipeline so each fold standardises with its own training rows.
-    pipeline = Pipeline(
-        [("scaler", StandardScaler()), ("classifier", LogisticRegression(max_iter=_MAX_ITERATIONS))]
-    )
+    classifier = LogisticRegression(solver=SOLVER, tol=TOLERANCE)
     search = GridSearchCV(
-        pipeline,
+        Pipeline([("scaler", StandardScaler()), ("classifier", classifier)]),
         param_grid={"classifier__C": list(C_GRID)},
         scoring=CV_SCORING,
-        cv=StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed),
-    ).fit(train.features, train.labels)
-    require_malignant_is_class_one(search.best_estimator_["classifier"].classes_)
+        cv=folds,
+    ).fit(rows.features, rows.labels)
+    fitted = search.best_estimator_
+    require_malignant_is_class_one(fitted["classifier"].classes_)
+    out_of_fold = np.asarray(
+        cross_val_predict(clone(fitted), rows.features, rows.labels, cv=folds,
+                          method="predict_proba")[:, 1], dtype=np.float64
+    )  # fmt: skip
     losses = (-np.asarray(search.cv_results_["mean_test_score"], dtype=np.float64)).tolist()
-    return search.best_estimator_, dict(zip(C_GRID, losses, strict=True))
+    threshold = rule.choose(out_of_fold, rows.labels)
+    return FittedModel(fitted, threshold, out_of_fold, dict(zip(C_GRID, losses, strict=True)))
 
 
 def require_malignant_is_class_one(classes: Any) -> None:
@@ -228,47 +152,44 @@ def classification_metrics(
     )
 
 
-def cross_validate(
-    split: WdbcSplit, rule: ThresholdRule, folds: int = CROSS_VALIDATION_FOLDS
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """10-fold cross-validation of the whole procedure (C by inner 5-fold CV, the threshold on a
-    25% inner validation part) on the train and validation rows: each fold's metrics, and their
-    summary (each metric's mean and sample standard deviation). The test rows take no part, so a
-    threshold rule can be chosen here without ever looking at them."""
+def repeated_nested_cv(
+    split: WdbcSplit,
+    rule: ThresholdRule,
+    repeats: int = NESTED_REPEATS,
+    folds: int = NESTED_FOLDS,
+) -> dict[str, Any]:
+    """Repeated stratified nested cross-validation of the whole procedure on the train and
+    validation rows, each outer fold scored at the threshold its own procedure chose: each
+    metric's mean and sample standard deviation over the repeats x folds, with the misses per 212
+    malignant (the fold's missed share of WDBC's malignant rows) and the thresholds. The test
+    rows take no part, so rules can be compared here without ever looking at them."""
     development = split.development()
-    outer = StratifiedKFold(n_splits=folds, shuffle=True, random_state=split.seed)
-    results = []
+    outer = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=split.seed)
+    scored = []
     with threadpool_limits(limits=_BLAS_THREADS):
         for fit_positions, held_positions in outer.split(development.features, development.labels):
-            train_positions, validation_positions = train_test_split(
-                fit_positions,
-                test_size=INNER_VALIDATION_SHARE,
-                stratify=development.labels[fit_positions],
-                random_state=split.seed,
-            )
-            fitted, _ = fit_logistic_regression(take(development, train_positions), split.seed)
-            validation = take(development, validation_positions)
+            fitted = fit_model(take(development, fit_positions), rule, split.seed)
             held = take(development, held_positions)
-            threshold = rule.choose(
-                probability_malignant(fitted, validation.features), validation.labels
+            probabilities = probability_malignant(fitted.pipeline, held.features)
+            metrics = classification_metrics(
+                held.labels, probabilities >= fitted.threshold, probabilities
             )
-            probabilities = probability_malignant(fitted, held.features)
-            results.append(
-                classification_metrics(held.labels, probabilities >= threshold, probabilities)
-            )
+            missed = metrics["confusion_matrix"]["fn"] / metrics["malignant_rows"]
+            scored.append({**{name: metrics[name] for name in SUMMARISED},
+                           MISSES: missed * EXPECTED_MALIGNANT_ROWS,
+                           "threshold": fitted.threshold})  # fmt: skip
     spreads = {}
-    for metric in SUMMARISED:
-        values = np.array([fold[metric] for fold in results], dtype=np.float64)
-        spreads[metric] = {"mean": float(values.mean()), "std": float(values.std(ddof=1))}
-    return results, {
-        "folds": len(results),
-        "rows": sum(fold["rows"] for fold in results),
+    for name in scored[0]:
+        values = np.array([fold[name] for fold in scored], dtype=np.float64)
+        spreads[name] = {"mean": float(values.mean()), "std": float(values.std(ddof=1))}
+    return {
+        "repeats": repeats,
+        "folds": folds,
+        "rows": len(development.labels),
         "seed": split.seed,
-        "procedure": "C by 5-fold CV and the threshold rule on a 25% inner validation part",
+        "procedure": NESTED_PROCEDURE,
         "threshold_rule": rule.to_json(),
         **spreads,
-        "false_negatives": sum(fold["confusion_matrix"]["fn"] for fold in results),
-        "false_positives": sum(fold["confusion_matrix"]["fp"] for fold in results),
     }
 
 
@@ -276,39 +197,40 @@ class LocalTrainingResult(NamedTuple):
     artifact: ModelArtifact
     split: WdbcSplit
     fitted: Pipeline  # the scaler and the classifier
-    validation_metrics: dict[str, Any]
+    out_of_fold: Probabilities  # of the train and validation rows, in row order
     test_metrics: dict[str, Any]
 
 
 def train_local(seed: int = DEFAULT_SEED, rule: ThresholdRule | None = None) -> LocalTrainingResult:
-    """Split, fit on train, pick the threshold on validation, measure on test. Writes nothing."""
+    """Split, run the procedure on the train and validation rows, measure on test. Writes
+    nothing."""
     rule = rule or ThresholdRule()
     split = split_wdbc(load_wdbc(), seed)
+    development = split.development()
     with threadpool_limits(limits=_BLAS_THREADS):
-        fitted, losses = fit_logistic_regression(split.train, seed)
-        validation_probabilities = probability_malignant(fitted, split.validation.features)
-        test_probabilities = probability_malignant(fitted, split.test.features)
-    threshold = rule.choose(validation_probabilities, split.validation.labels)
-    validation, test = (
-        classification_metrics(part.labels, probabilities >= threshold, probabilities)
-        for part, probabilities in (
-            (split.validation, validation_probabilities),
-            (split.test, test_probabilities),
+        model = fit_model(development, rule, seed)
+        test_probabilities = probability_malignant(model.pipeline, split.test.features)
+    out_of_fold, test = (
+        classification_metrics(labels, probabilities >= model.threshold, probabilities)
+        for labels, probabilities in (
+            (development.labels, model.out_of_fold),
+            (split.test.labels, test_probabilities),
         )
     )
-    scaler, classifier = fitted["scaler"], fitted["classifier"]
+    scaler, classifier = model.pipeline["scaler"], model.pipeline["classifier"]
     training: dict[str, Any] = {
         "seed": split.seed,
         "C": float(classifier.C),
         "C_grid": list(C_GRID),
         "cv_folds": CV_FOLDS,
         "cv_scoring": CV_SCORING_NAME,
-        "threshold_rule": rule.describe(),
+        "solver": SOLVER,
+        "tolerance": TOLERANCE,
+        "threshold_rule": rule.to_json(),
         "split_sizes": split.sizes,
-        "sklearn_version": sklearn.__version__,
+        "fit_rows": len(development.labels),
+        "versions": {name: module.__version__ for name, module in DECIDING_LIBRARIES.items()},
     }
-    if rule.name == TARGET_RECALL_RULE:
-        training[TARGET_RECALL_KEY] = rule.target_recall
     # .tolist() and float(): plain Python numbers, which JSON writes the same way every time.
     artifact = ModelArtifact(
         name=MODEL_NAME,
@@ -316,27 +238,27 @@ def train_local(seed: int = DEFAULT_SEED, rule: ThresholdRule | None = None) -> 
         scales=tuple(scaler.scale_.tolist()),
         weights=tuple(classifier.coef_[0].tolist()),
         intercept=float(classifier.intercept_[0]),
-        threshold=float(threshold),
+        threshold=float(model.threshold),
         metrics={
             "test": test,
-            "validation": validation,
+            "out_of_fold": out_of_fold,
             "cross_validation": {
                 "scoring": CV_SCORING_NAME,
                 "folds": CV_FOLDS,
-                "mean_log_loss_by_C": {repr(c): loss for c, loss in losses.items()},
+                "mean_log_loss_by_C": {repr(c): loss for c, loss in model.losses.items()},
             },
         },
-        feature_ranges=split.train_ranges(),
+        feature_ranges=development.ranges(),
         training=training,
     )
-    return LocalTrainingResult(artifact, split, fitted, validation, test)
+    return LocalTrainingResult(artifact, split, model.pipeline, model.out_of_fold, test)
 
 
 def write_outputs(
-    result: LocalTrainingResult, output_dir: Path, cross_validation: dict[str, Any] | None = None
+    result: LocalTrainingResult, output_dir: Path, nested_cv: dict[str, Any] | None = None
 ) -> tuple[Path, ...]:
-    """``model.json`` and ``metrics.json``, and given cross-validation the pictures and the
-    markdown card; returns the paths in that order."""
+    """``model.json`` and ``metrics.json``, and given the repeated nested cross-validation the
+    pictures and the markdown card; returns the paths in that order."""
     artifact = result.artifact
     model_path = output_dir / MODEL_FILE_NAME
     save_artifact(artifact, model_path)
@@ -345,9 +267,9 @@ def write_outputs(
         "metrics": dict(artifact.metrics),
         "split": result.split.record(),
     }
-    if cross_validation is None:
+    if nested_cv is None:
         return model_path, write_json(document, output_dir / METRICS_FILE_NAME)
-    document["metrics"]["cross_validation_10_fold"] = cross_validation
+    document["metrics"]["repeated_nested_cv"] = nested_cv
     written = [model_path, write_json(document, output_dir / METRICS_FILE_NAME)]
     test, metrics = result.split.test, result.test_metrics
     counts = metrics["confusion_matrix"]
@@ -382,7 +304,7 @@ def write_outputs(
         # No timestamp or software version in the PNG: the same model draws the same bytes.
         figure.savefig(output_dir / name, format="png", metadata={"Software": None})
         written.append(output_dir / name)
-    return (*written, write_card_markdown(artifact, cross_validation, output_dir / CARD_FILE_NAME))
+    return (*written, write_card_markdown(artifact, nested_cv, output_dir / CARD_FILE_NAME))
 
 
 class RemoteEvaluation(NamedTuple):

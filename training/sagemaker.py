@@ -26,13 +26,19 @@ from deploy import endpoint as aws
 from training import data
 from training.artifact import write_json
 from training.data import DEFAULT_SEED, MALIGNANT, SUMMARISED, SplitPart, WdbcSplit
-from training.local import ACCURACY_RULE, TARGET_RECALL_RULE, ThresholdRule
 from training.model_card import LINEAR_LEARNER_LIMITS, card_document, sagemaker_model_card
+from training.threshold import ACCURACY_RULE, F_BETA_RULE, TARGET_RECALL_RULE, ThresholdRule
 
 MODEL_NAME = "wdbc-linear-learner"
 CSV, JSON = "text/csv", "application/json"
 SELECTION_CRITERION = "binary_classifier_model_selection_criteria"
-SELECTION_CRITERIA = {ACCURACY_RULE: "accuracy", TARGET_RECALL_RULE: "precision_at_target_recall"}
+SELECTION_CRITERIA = {
+    F_BETA_RULE: "f_beta",
+    ACCURACY_RULE: "accuracy",
+    TARGET_RECALL_RULE: "precision_at_target_recall",
+}
+# Linear Learner's names for a rule's setting.
+SETTING_NAMES = {"beta": "f_beta", "target_recall": "target_recall"}
 # 341 training rows: the default mini-batch of 1,000 would be one batch per epoch.
 MINI_BATCH_SIZE = 100
 # The SDK's telemetry sends a GET to an AWS bucket for each train() call; a tool that handles
@@ -139,20 +145,21 @@ def sagemaker_card(
     }
     # Linear Learner keeps the threshold it chose inside its model; its answers' predicted_label
     # applies it. The card cannot name it without reading the model.
-    ranges = trained.split.train_ranges()
+    ranges = trained.split.train.ranges()
     return card_document(MODEL_NAME, version, LINEAR_LEARNER_LIMITS, None, ranges,
                          trained.metrics(), training)  # fmt: skip
 
 
 def hyperparameters(rule: ThresholdRule) -> dict[str, str]:
-    recall = {} if rule.name == ACCURACY_RULE else {"target_recall": repr(rule.target_recall)}
+    """The rule as Linear Learner's model selection criterion, which it applies to the
+    validation channel."""
     return {
         "predictor_type": "binary_classifier",
         "feature_dim": str(FEATURE_COUNT),
         "normalize_data": "true",
         "mini_batch_size": str(MINI_BATCH_SIZE),
         SELECTION_CRITERION: SELECTION_CRITERIA[rule.name],
-        **recall,
+        **{SETTING_NAMES[name]: repr(value) for name, value in rule.setting.items()},
     }
 
 

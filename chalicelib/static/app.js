@@ -9,7 +9,8 @@
   const byName = (name) => inputs.find((input) => input.name === name);
   // The API's plain decimal (chalicelib.rows); other text is sent as a string for the API to name.
   const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-  let threshold = 0.5;
+  let threshold = 0.5, cutoff = "";
+  const percent = (share) => `${(100 * share).toFixed(1)} %`;
 
   const el = (tag, text, className = "", id = "") => {
     const node = Object.assign(document.createElement(tag), { className, id });
@@ -51,7 +52,10 @@
         const input = byName(name);
         if (input && Array.isArray(range)) $(input.id.replace("f", "h")).textContent = `${range[0]} to ${range[1]}`;
       }
-      if (typeof card.decision_threshold === "number") threshold = card.decision_threshold;
+      if (typeof card.decision_threshold === "number") {
+        threshold = card.decision_threshold;
+        cutoff = ` (malignant from ${percent(threshold)}, the model's threshold)`;
+      }
       $("card").replaceChildren(el("small", `Beside each field: its range in the training data of model ${card.name} ${card.version}.`));
     })
     .catch(() => {});
@@ -66,7 +70,7 @@
     const meter = Object.assign(document.createElement("meter"), {
       id: "probability", min: 0, max: 1, low: threshold, high: threshold, optimum: 0, value: p,
     });
-    const label = el("label", `Probability of malignancy: ${(100 * p).toFixed(1)} %`);
+    const label = el("label", `Probability of malignancy: ${percent(p)}${cutoff}`);
     label.htmlFor = "probability";
     show(el("p", `The model says: ${diagnosis} (${prediction})`, "verdict"), label, meter,
       el("p", `Model ${model.name}, version ${model.version}`));
