@@ -56,6 +56,7 @@ ROWS = 1000
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SERVER_CPU, LOAD_CPU = 1, 0
 LOCAL_ENDPOINT = "wdbc-local"  # the local stage's, which `python -m devserver` serves
+LOCAL_MODEL = PROJECT_DIR / "models" / "wdbc"
 
 
 class Figure(NamedTuple):
@@ -80,9 +81,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         package = build_package(Path(folder))
         figures = [zip_figure(package / "deployment.zip")]
         figures += import_figures(options.imports, package / "unzipped")
-    figures += in_process_figures(rows, options.repeats)
+    from benchmarks.cost import cost_figures
+
+    with quiet_access_log():
+        figures += in_process_figures(rows, options.repeats)
+        figures += cost_figures(repeats=options.repeats)
     figures += local_stack_figures(rows, options.seconds)
-    print(format_report(figures, options))
+    heading = f"repeats {options.repeats}, imports {options.imports}, wrk {options.seconds} s a run"
+    print(format_report(figures, f"benchmarks.overall: {heading}"))
     return 0
 
 
@@ -362,17 +368,12 @@ def in_process_figures(rows: list[str], repeats: int) -> list[Figure]:
 
     The aims are the issue's: at most 10x the floor for one row, 5x for 1,000 rows.
     """
-    from chalicelib import access_log
     from chalicelib.application import create_app
     from chalicelib.endpoint import ModelEndpoint
     from chalicelib.settings import Settings
 
     runtime = CannedRuntime()
     app = create_app(Settings("wdbc-bench", "wdbc"), ModelEndpoint("wdbc-bench", lambda: runtime))
-    # The access line is still built and written, to a buffer rather than the terminal.
-    for handler in access_log.logger.handlers:
-        if hasattr(handler, "setStream"):
-            handler.setStream(io.StringIO())
     figures = [_framework_figure(rows, repeats)]
     for case in request_cases(rows):
         calls, aim = (1000, 10.0) if case.rows == 1 else (20, 5.0)
@@ -387,11 +388,23 @@ def in_process_figures(rows: list[str], repeats: int) -> list[Figure]:
                 f"<= {aim:.0f} {'met' if ratio <= aim else 'NOT met'}",
             )
         )
-    for handler in access_log.logger.handlers:
-        if hasattr(handler, "setStream"):
-            handler.setStream(sys.stdout)
     figures.append(_float_figure(rows, repeats))
     return figures
+
+
+@contextlib.contextmanager
+def quiet_access_log() -> Iterator[None]:
+    """The access line is still built and written, to a buffer rather than the terminal."""
+    from chalicelib import access_log
+
+    access_log.configure()
+    ours = [handler for handler in access_log.logger.handlers if getattr(handler, "_access_log", 0)]
+    streams = [handler.setStream(io.StringIO()) for handler in ours]  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for handler, stream in zip(ours, streams, strict=True):
+            handler.setStream(stream)  # type: ignore[attr-defined]
 
 
 def _float_figure(rows: list[str], repeats: int) -> Figure:
@@ -612,12 +625,10 @@ def _boto3_calls(port: int, row: str, seconds: int) -> tuple[float, float]:
     return len(durations) / elapsed, statistics.median(durations) * 1000
 
 
-def format_report(figures: list[Figure], options: argparse.Namespace) -> str:
-    cpus = os.cpu_count()
+def format_report(figures: list[Figure], heading: str) -> str:
     lines = [
-        f"benchmarks.overall on {cpus} CPUs, Python {sys.version.split()[0]}; medians, ratios "
-        f"to the floor measured in the same run (repeats {options.repeats}, "
-        f"imports {options.imports}, wrk {options.seconds} s a run)",
+        f"{heading}; {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; medians, ratios "
+        "to the floor measured in the same run",
         "",
         f"{'figure':<64} {'measured':>14} {'floor':>34} {'ratio':>6}  aim",
     ]

@@ -1,17 +1,21 @@
 """One JSON line per request, and nothing a patient sent or the model said about them.
 
-Fields are fixed here: request id, method, route, status, error code, row count, latency.
+Fields are fixed here: request id, method, route, status, error code, row count, latency; a
+method or route the caller made up is logged as a fixed word.
 Bodies, feature values and scores have no field to go into.
 """
 
 from __future__ import annotations
 
+import http
 import json
 import logging
 import sys
 import traceback
 
 LOGGER_NAME = "model_api"
+# RFC 9110's methods: any other is the caller's own word, logged as "other".
+METHODS = frozenset(http.HTTPMethod.__members__)
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -48,7 +52,7 @@ def log_request(
             {
                 "event": "request",
                 "request_id": request_id,
-                "method": method,
+                "method": method if method in METHODS else "other",
                 "route": route,
                 "status": status,
                 "error_code": error_code,

@@ -38,6 +38,8 @@ def body_media_type(content_type: str | None, accepted: Sequence[str]) -> str:
 
 
 def check_identity_encoding(content_encoding: str | None) -> None:
-    """A compressed body is refused, not inflated: its size limit would be the decoded one."""
-    if content_encoding is not None and content_encoding.strip().lower() not in ("", "identity"):
+    """A compressed body is refused, not inflated: its size limit would be the decoded one.
+    The codings are a list, one field or several lines of it: each must be `identity`."""
+    codings = (content_encoding or "").split(",")
+    if any(coding.strip().lower() not in ("", "identity") for coding in codings):
         raise UnsupportedMediaType("send the body uncompressed (no Content-Encoding)")

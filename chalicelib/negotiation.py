@@ -35,9 +35,10 @@ def _parse_range(part: str) -> tuple[str, float]:
         name, _, value = parameter.partition("=")
         if name.strip().lower() == "q":
             try:
-                quality = min(max(float(value), 0.0), 1.0)
+                quality = float(value)
             except ValueError:
                 quality = 0.0
+            quality = min(quality, 1.0) if quality > 0 else 0.0  # NaN is not > 0: refused
     return media_range.lower(), quality
 
 

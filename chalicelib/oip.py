@@ -32,8 +32,9 @@ LABEL_OUTPUT, PROBABILITIES_OUTPUT, VALUE_OUTPUT = "predicted_label", "probabili
 READY_BODY = json.dumps({"ready": True})
 REQUEST_KEYS = ("id", "inputs", "outputs", "parameters")
 TENSOR_KEYS = ("name", "shape", "datatype", "data", "parameters")
-# A request id is echoed only if it cannot be a measurement: no dot, no blank, not all digits.
-_PLAIN_IDENTIFIER = re.compile(r"(?![0-9]+$)[A-Za-z0-9_-]{1,64}")
+# A request id is echoed only if it cannot be a value: letters, digits, `-` and `_`, with a letter
+# other than `e`, so no number (`-1349`, `13e49`) and no digits in groups (`123-45-6789`) is.
+_PLAIN_IDENTIFIER = re.compile(r"(?=[0-9eE_-]*+[A-DF-Za-df-z])[A-Za-z0-9_-]{1,64}")
 
 
 def model_path(contract: Contract) -> str:
@@ -187,7 +188,7 @@ class OpenInference:
 
 def _only(document: Mapping[str, Any], keys: Sequence[str], where: str) -> None:
     """Only `keys`; OIP's `parameters`, where allowed, an object (none is read)."""
-    others = sorted(set(document) - set(keys))
+    others = [key for key in document if key not in keys]
     if others:
         raise InvalidPayload(f"{where} holds unknown key(s) {quote_names(others)}", "inputs")
     if not isinstance(document.get("parameters", {}), dict):

@@ -96,10 +96,7 @@ def answer_and_log(
         None if reply else _framework_error(response, route, event.method, routes or {})
     )
     if framework_error is not None:
-        if route.startswith(oip.PREFIX + "/"):
-            reply = oip.error_reply(framework_error)
-        else:
-            reply = error_reply(framework_error, rid)
+        reply = route_error_reply(route, framework_error, rid)
         kept = {k: str(v) for k, v in response.headers.items() if k.lower() == "allow"}
         response = ReplyResponse(reply._replace(headers={**reply.headers, **kept}))
     response.headers[REQUEST_ID_HEADER] = rid
@@ -115,12 +112,19 @@ def answer_and_log(
     return response
 
 
+def route_error_reply(route: str, error: ApiError, rid: str) -> Reply:
+    """The error in its route's shape: OIP's under /v2/, ours elsewhere."""
+    if route.startswith(oip.PREFIX + "/"):
+        return oip.error_reply(error)
+    return error_reply(error, rid)
+
+
 def respond(request: Request | None, handle: Callable[[ApiRequest], Reply]) -> ReplyResponse:
     """What a body-taking route does: hand the body, its headers and the request id over."""
     if request is None:
         raise RuntimeError("Chalice called a route outside a request")
     raw_body = request.raw_body
-    headers = request.headers
+    headers = _fields(request)
     incoming = ApiRequest(
         body=raw_body if isinstance(raw_body, bytes) else raw_body.encode("utf-8"),
         content_type=headers.get("content-type"),
@@ -129,6 +133,15 @@ def respond(request: Request | None, handle: Callable[[ApiRequest], Reply]) -> R
         request_id=request_id(request),
     )
     return ReplyResponse(handle(incoming))
+
+
+def _fields(request: Request) -> Mapping[str, str]:
+    """Each header once, its lines joined as one list (RFC 9110 5.3): API Gateway's `headers`
+    holds only a field's last line, `multiValueHeaders` all of them (Chalice reads the first)."""
+    lines: dict[str, list[str]] = {}
+    for name, values in (request.to_original_event().get("multiValueHeaders") or {}).items():
+        lines.setdefault(name.lower(), []).extend(values)
+    return {name: ", ".join(values) for name, values in lines.items()} or request.headers
 
 
 def _route(event: Request) -> str:

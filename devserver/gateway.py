@@ -3,6 +3,8 @@
 The gateway routes and translates to and from the API Gateway event exactly as `chalice local`
 does, so a local answer is the Lambda's. Requests run one at a time on one worker thread, as one
 Lambda container runs them: the app's `current_request` is a plain attribute, not per thread.
+What the gateway answers itself (an unknown path, a preflight of its own, a refused framing, a
+request still running when the server stops) gets an `X-Request-Id` and an access-log line too.
 """
 
 from __future__ import annotations
@@ -11,53 +13,104 @@ import asyncio
 import base64
 import json
 import os
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 from chalice.cli.factory import CLIFactory
 from chalice.local import ForbiddenError, LocalGateway, LocalGatewayException
 
+from chalicelib import access_log, web
+from chalicelib.errors import ApiError
 from standin import serving
-from standin.serving import Receive, Scope, Send
+from standin.serving import Answer, Receive, Scope, Send
 
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit; the app's own is smaller
 FORBIDDEN = "Missing Authentication Token"  # API Gateway's answer on a path it does not route
+REQUEST_ID = b"x-request-id"
+
+
+class ShuttingDown(ApiError):
+    """The server stopped, and its grace ran out before the Lambda's answer: local only."""
+
+    STATUS_CODE = 503
+    CODE = "shutting_down"
+
+
+class LambdaWorker:
+    """One thread running one request at a time. A daemon: a request still running when the
+    server stops is answered without it, and never holds the process."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]]] = queue.SimpleQueue()
+        threading.Thread(target=self._work, name="lambda", daemon=True).start()
+
+    def run(self, call: Callable[[], Answer]) -> asyncio.Future[Answer]:
+        job: Future[Answer] = Future()
+        self.jobs.put((job, call))
+        return asyncio.wrap_future(job)
+
+    def _work(self) -> None:
+        while True:
+            job, call = self.jobs.get()
+            if not job.set_running_or_notify_cancel():
+                continue  # cancelled while it waited: the server is stopping
+            try:
+                job.set_result(call())
+            except Exception as error:  # noqa: BLE001 - raised in the awaiting request
+                job.set_exception(error)
 
 
 class GatewayApp:
-    def __init__(self, gateway: LocalGateway) -> None:
-        self.gateway = gateway
-        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda")
+    def __init__(self, gateway: LocalGateway, routes: frozenset[str]) -> None:
+        self.gateway, self.routes = gateway, routes
+        self.worker = LambdaWorker()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started, own_id, error_code = time.perf_counter(), str(uuid.uuid4()), None
+        route = scope["path"] if scope["path"] in self.routes else "other"
         try:
+            headers = serving.header_fields(scope)
             body = await serving.read_body(scope, receive, API_GATEWAY_MAX_BODY)
+            target = scope["raw_path"].decode("latin-1")
+            if scope["query_string"]:
+                target += "?" + scope["query_string"].decode("latin-1")
+            method = scope["method"]
+            answer = await self.worker.run(
+                lambda: self.handle(method, target, headers, body or None)
+            )
         except serving.ClientGone:
             return
         except serving.RequestRefused as refusal:
-            await serving.refuse(send, refusal)
-            return
-        target = scope["raw_path"].decode("latin-1")
-        if scope["query_string"]:
-            target += "?" + scope["query_string"].decode("latin-1")
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        loop = asyncio.get_running_loop()
-        status, answer_headers, answer = await loop.run_in_executor(
-            self.worker, self.handle, scope["method"], target, headers, body or None
-        )
-        await serving.respond(send, status, answer, answer_headers)
+            answer = serving.refusal_answer(refusal)
+        except asyncio.CancelledError:  # the server stopped, and its grace ran out first
+            error = ShuttingDown("the server is shutting down; send the request again later")
+            reply = web.route_error_reply(route, error, own_id)
+            answer, error_code = (reply.status, reply.body.encode(), [serving.JSON]), error.CODE
+        status, answer_body, fields = answer
+        if not any(name == REQUEST_ID for name, _ in fields):  # the app never saw the request
+            fields.append((REQUEST_ID, own_id.encode()))
+            access_log.log_request(
+                request_id=own_id, method=scope["method"], route=route, status=status,
+                error_code=error_code, rows=0, latency_ms=(time.perf_counter() - started) * 1000,
+            )  # fmt: skip
+        await serving.respond(send, status, answer_body, fields)
 
     def handle(
         self, method: str, target: str, headers: dict[str, str], body: bytes | None
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    ) -> Answer:
         try:
             response = self.gateway.handle_request(method, target, headers, body)
         except LocalGatewayException as error:
             # API Gateway's own words, never Chalice's local echo of an Authorization header.
             forbidden = isinstance(error, ForbiddenError)
             document = json.dumps({"message": FORBIDDEN if forbidden else "Error"}).encode()
-            return error.CODE, [(b"content-type", b"application/json")], document
+            return error.CODE, document, [serving.JSON]
         answer = response["body"] or b""
         if response.get("isBase64Encoded"):
             answer = base64.b64decode(answer)
@@ -68,8 +121,8 @@ class GatewayApp:
             for one in value if isinstance(value, list) else [value]:
                 fields.append((name.lower().encode("latin-1"), str(one).encode("latin-1")))
         if not any(name == b"content-type" for name, _ in fields):
-            fields.append((b"content-type", b"application/json"))
-        return response["statusCode"], fields, answer
+            fields.append(serving.JSON)
+        return response["statusCode"], answer, fields
 
 
 def build_app(project_dir: Path, stage: str, overrides: Mapping[str, str]) -> GatewayApp:
@@ -77,7 +130,7 @@ def build_app(project_dir: Path, stage: str, overrides: Mapping[str, str]) -> Ga
     factory = CLIFactory(str(project_dir), environ=os.environ)
     config = factory.create_config_obj(chalice_stage_name=stage)
     app = factory.load_chalice_app({**config.environment_variables, **overrides})
-    return GatewayApp(LocalGateway(app, config))
+    return GatewayApp(LocalGateway(app, config), frozenset(app.routes))
 
 
 def stage_environment(project_dir: Path, stage: str) -> dict[str, str]:

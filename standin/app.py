@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from standin import serving
 from standin.inference import JSON, ContainerError
 from standin.model import Container
-from standin.serving import Receive, Scope, Send
+from standin.serving import Answer, Receive, Scope, Send
 
 ACCOUNT_ID, REGION = "000000000000", "us-east-1"
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # BodyBlob's max in botocore's sagemaker-runtime model
@@ -37,7 +37,6 @@ UNSUPPORTED = {  # features a single-model, single-variant endpoint lacks
     "x-amzn-sagemaker-session-id": "does not support stateful sessions",
     "x-amzn-sagemaker-enable-explanations": "has no explainer configured",
 }
-JSON_TYPE = (b"content-type", b"application/json")
 CONTAINER_ROUTES = {"/ping": ("GET", "HEAD"), "/invocations": ("POST",)}
 request_log = logging.getLogger("standin.requests")
 
@@ -80,9 +79,6 @@ NO_PREDICTIONS = Fault("no predictions", body=b'{"predictions": []}')
 ONE_PREDICTION_SHORT = Fault("one prediction short", predictions_dropped=1)
 
 
-Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
-
-
 class Standin:
     """The one endpoint a stand-in serves, as an ASGI app."""
 
@@ -123,13 +119,15 @@ class Standin:
                 answer = (200, b"", [])
             else:
                 answer, fault = await self._invoke(scope, receive, endpoint and endpoint[1])
+            await self._send(send, answer, fault)
         except serving.ClientGone:
             return
         except serving.RequestRefused as refusal:
-            await serving.refuse(send, refusal)
-            answer = (refusal.status, b"", [])
-        else:
-            await self._send(send, answer, fault)
+            answer = serving.refusal_answer(refusal)
+            await serving.respond(send, *answer)
+        except asyncio.CancelledError:  # the server stopped, and its grace ran out first
+            answer = _error(503, "ServiceUnavailable", "Service is unavailable.", close=True)
+            await serving.respond(send, *answer)
         if request_log.isEnabledFor(logging.INFO):
             # Only names this server defines: an unknown path or method is the caller's text.
             route = "/endpoints/{name}/invocations" if endpoint else (methods and path) or "other"
@@ -141,12 +139,12 @@ class Standin:
         self, scope: Scope, receive: Receive, name: str | None
     ) -> tuple[Answer, Fault]:
         request_id = str(uuid.uuid4())
+        headers = serving.header_fields(scope)
         try:
             body = await serving.read_body(scope, receive, MAX_PAYLOAD_BYTES)
         except serving.BodyTooLarge:
             message = f"Request {request_id} has oversize body."
             return _error(400, "ValidationError", message, request_id, close=True), ANSWER
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         if name is None:
             return self._container(body, headers), ANSWER
         if name != self.endpoint_name:
@@ -180,7 +178,7 @@ class Standin:
                 body, headers.get("content-type"), headers.get("accept")
             )
         except ContainerError as error:
-            return error.status, json.dumps({"message": str(error)}).encode(), [JSON_TYPE]
+            return error.status, json.dumps({"message": str(error)}).encode(), [serving.JSON]
         return 200, answer, [(b"content-type", media_type.encode())]
 
     @staticmethod
@@ -226,7 +224,7 @@ def _dropped(answer: bytes, media_type: bytes, count: int) -> bytes:
 def _error(status: int, error_type: str, message: str | dict[str, object],
            request_id: str | None = None, *, close: bool = False) -> Answer:  # fmt: skip
     document = {"message": message} if isinstance(message, str) else message
-    headers = [JSON_TYPE, (b"x-amzn-ErrorType", f"{error_type}:{CORAL}".encode())]
+    headers = [serving.JSON, (b"x-amzn-ErrorType", f"{error_type}:{CORAL}".encode())]
     headers.append((b"x-amzn-RequestId", (request_id or str(uuid.uuid4())).encode()))
     if close:
         headers.append((b"connection", b"close"))

@@ -33,7 +33,8 @@ class ContainerError(Exception):
 
 
 # A C float literal, as the container's CSV reader takes it (no "nan", "inf", "1_000", non-ASCII).
-_NUMBER = r"[ \t]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*"
+# Possessive runs: nothing is given back, so a refusal costs one pass over the line.
+_NUMBER = r"[ \t]*+[+-]?(?:[0-9]++(?:\.[0-9]*+)?|\.[0-9]++)(?:[eE][+-]?[0-9]++)?[ \t]*+"
 _CSV_NUMBER, _CSV_LINE = re.compile(_NUMBER), re.compile(f"{_NUMBER}(?:,{_NUMBER})*")
 
 
@@ -63,11 +64,27 @@ def media_type(header: str | None) -> str:
 
 
 def _answer_type(accept: str | None) -> str:
-    """The first media range that is one of ours; `*/*`, `application/*` and none mean JSON."""
-    for name in map(media_type, (accept or "*/*").split(",")):
-        if name in (*_ENCODERS, "*/*", "application/*"):
-            return name if name in _ENCODERS else JSON
+    """The first of ours a media range names: `*/*`, `application/*` and none name JSON first;
+    a type given `q=0` is never chosen."""
+    ranges = [(media_type(part), _quality(part)) for part in (accept or "*/*").split(",")]
+    refused = {name for name, quality in ranges if not quality > 0}  # NaN too
+    for name, _ in ranges:
+        named = (name,) if name in _ENCODERS else _WILDCARDS.get(name, ())
+        for answer_type in named:
+            if answer_type not in refused and name not in refused:
+                return answer_type
     raise ContainerError(406, f"accept must allow one of {', '.join(_ENCODERS)}")
+
+
+def _quality(media_range: str) -> float:
+    for parameter in media_range.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
 
 
 def csv_rows(text: str, width: int) -> list[Row]:
@@ -149,3 +166,4 @@ _ENCODERS: dict[str, Callable[[Sequence[Prediction]], bytes]] = {
     JSON: _json_answer,
     JSONLINES: _jsonlines_answer,
 }
+_WILDCARDS = dict.fromkeys(("*/*", "application/*"), tuple(_ENCODERS))

@@ -1,12 +1,15 @@
 """Both local servers' HTTP: uvicorn with h11 parses and frames (README, "The local servers").
 
-Two gaps are closed here: uvicorn never times out a body that stops arriving, and it does not
-close after a request with both Content-Length and Transfer-Encoding (RFC 9112 6.1: it must).
+Gaps closed here: uvicorn times out neither a body nor a request head that stops arriving (nor
+a connection that never sends one), drops a request whose client half-closed after sending it,
+reads two lines of one header field as the last one, and does not close after a request with
+both Content-Length and Transfer-Encoding (RFC 9112 6.1: it must).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import socket
@@ -14,7 +17,9 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any, Self
 
+import h11
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -23,7 +28,13 @@ Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 BODY_SECONDS = 10.0  # a body that stalls longer is answered 408 and its connection closed
+HEAD_SECONDS = 5  # from a connection's opening or its last answer to a whole request head
+GRACE_SECONDS = 3  # a request in flight when the server stops has this long to be answered
 CLOSE = (b"connection", b"close")
+JSON = (b"content-type", b"application/json")
+# Fields a server here reads as one value (RFC 9110 8.3); h11 refuses a second Host itself.
+SINGLETONS = frozenset({"content-type"})
+Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]  # status, body, header fields: respond's
 
 
 class RequestRefused(Exception):
@@ -41,6 +52,41 @@ class BodyTooLarge(RequestRefused):
 
 class ClientGone(Exception):
     """The client closed the connection before its body arrived: there is no one to answer."""
+
+
+class HardenedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol, three methods changed (uvicorn#157). Its keep-alive timer runs from
+    the connection's opening too, and only a whole request head stops it, not any byte: a client
+    that sends nothing, or stops inside its head, is closed. A client that half-closes after its
+    request is answered, then closed, rather than dropped."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.timeout_keep_alive_task = self.loop.call_later(
+            self.timeout_keep_alive, self.timeout_keep_alive_handler
+        )
+
+    def data_received(self, data: bytes) -> None:
+        self.conn.receive_data(data)  # uvicorn stops the timer first; h11.Request stops it here
+        self.handle_events()
+
+    def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio.Protocol's
+        if self.conn.their_state is not h11.DONE or self.cycle is None:
+            return None  # nothing whole to answer: the transport closes, as uvicorn has it
+        self.cycle.keep_alive = False
+        return True  # the writing half stays open for the answer
+
+
+def header_fields(scope: Scope) -> dict[str, str]:
+    """Each field once, its lines joined as one list (RFC 9110 5.3); a singleton sent twice is
+    refused."""
+    lines: dict[str, list[str]] = {}
+    for name, value in scope["headers"]:
+        lines.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
+    for name in SINGLETONS:
+        if len(lines.get(name, ())) > 1:
+            raise RequestRefused(400, f"the {name} header was sent more than once; send it once")
+    return {name: ", ".join(values) for name, values in lines.items()}
 
 
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
@@ -70,14 +116,14 @@ async def respond(
     head = [(b"content-length", str(len(body)).encode()), *headers]
     await send({"type": "http.response.start", "status": status, "headers": head})
     if body_delay:
-        await asyncio.sleep(body_delay)
+        with contextlib.suppress(asyncio.CancelledError):  # the server is stopping: send it now
+            await asyncio.sleep(body_delay)
     await send({"type": "http.response.body", "body": body})
 
 
-async def refuse(send: Send, refusal: RequestRefused) -> None:
+def refusal_answer(refusal: RequestRefused) -> Answer:
     """`{"message": ...}` as API Gateway and SageMaker word their own refusals; then close."""
-    body = json.dumps({"message": refusal.message}).encode()
-    await respond(send, refusal.status, body, [(b"content-type", b"application/json"), CLOSE])
+    return refusal.status, json.dumps({"message": refusal.message}).encode(), [JSON, CLOSE]
 
 
 class Server:
@@ -96,10 +142,11 @@ class Server:
             self.socket.close()
             raise
         config = uvicorn.Config(
-            app, http="h11", loop="asyncio", lifespan="off", log_config=None, server_header=False,
+            app, http=HardenedH11Protocol, loop="asyncio", lifespan="off", log_config=None,
+            server_header=False,
             access_log=False,  # each app logs its own line, never a path or a body
             backlog=2048,  # 256 clients connecting at once wait, never reset
-            timeout_keep_alive=5, timeout_graceful_shutdown=1,
+            timeout_keep_alive=HEAD_SECONDS, timeout_graceful_shutdown=GRACE_SECONDS,
         )  # fmt: skip
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -121,7 +168,9 @@ class Server:
             self._thread.join(0.005)
 
     def stop(self) -> None:
-        self._server.should_exit = self._server.force_exit = True
+        """Stop accepting; a request in flight is answered within GRACE_SECONDS: its app
+        answers the cancellation uvicorn sends when the grace runs out."""
+        self._server.should_exit = True
         self._thread.join()
         self.socket.close()
 

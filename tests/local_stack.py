@@ -7,12 +7,11 @@ Chalice app behind Chalice's local gateway, in front of the SageMaker stand-in) 
 from __future__ import annotations
 
 import os
-import queue
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -22,40 +21,61 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 LOCAL_MODEL = PROJECT_DIR / "models" / "wdbc" / "model.json"
 
 
+class LineReader:
+    """Reads a child's output on a thread, every line into `seen` as it comes (a selector on a
+    buffered text pipe can miss lines)."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        self.seen: list[str] = []
+        self._arrived = threading.Condition()
+        self._next = 0  # where `until` looks next
+        threading.Thread(target=self._read, args=(process.stdout,), daemon=True).start()
+
+    def _read(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            with self._arrived:
+                self.seen.append(line)
+                self._arrived.notify_all()
+
+    def until(self, prefix: str, timeout: float = 60.0) -> str:
+        """The next line, after the last one this returned, that starts with `prefix`."""
+        index = self._wait(lambda line: line.startswith(prefix), self._next, timeout, prefix)
+        self._next = index + 1
+        return self.seen[index]
+
+    def holding(self, text: str, timeout: float = 60.0) -> str:
+        """The line holding `text` (a request's access-log line, by its request id): once it is
+        here, so is every line the server wrote before it."""
+        return self.seen[self._wait(lambda line: text in line, 0, timeout, text)]
+
+    def _wait(self, wanted: Callable[[str], bool], start: int, timeout: float, what: str) -> int:
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while True:
+                found = next(
+                    (i for i in range(start, len(self.seen)) if wanted(self.seen[i])), None
+                )
+                if found is not None:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._arrived.wait(left):
+                    raise AssertionError(f"no line with {what!r}; output so far: {self.seen}")
+
+
 class RunningStack(NamedTuple):
     process: subprocess.Popen[str]
     api: tuple[str, int]
     standin: tuple[str, int]
-    output: list[str]
+    log: LineReader  # stdout and stderr, every line
 
     @property
     def api_url(self) -> str:
         return f"http://{self.api[0]}:{self.api[1]}"
 
-
-class LineReader:
-    """Reads a child's stdout on a thread; a selector on a buffered text pipe can miss lines."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        assert process.stdout is not None
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        self._thread = threading.Thread(
-            target=lambda: [self.lines.put(line) for line in process.stdout or ()], daemon=True
-        )
-        self._thread.start()
-
-    def until(self, prefix: str, timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self.lines.get(timeout=left)
-            except queue.Empty:
-                break
-            self.seen.append(line)
-            if line.startswith(prefix):
-                return line
-        raise AssertionError(f"no line starting {prefix!r}; output so far: {self.seen}")
+    @property
+    def output(self) -> list[str]:
+        return self.log.seen
 
 
 def address(url: str) -> tuple[str, int]:
@@ -86,10 +106,10 @@ def running_stack(model: str = "wdbc") -> Iterator[RunningStack]:
         cwd=PROJECT_DIR,
         env=environment,
         stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # a traceback or a warning is read as any other line
         text=True,
     )
     reader = LineReader(process)
-    output = reader.seen
     try:
         standin_line = reader.until("devserver: standin: serving")
         api_line = reader.until("devserver: API on")
@@ -98,7 +118,7 @@ def running_stack(model: str = "wdbc") -> Iterator[RunningStack]:
             process,
             address(api_line.split()[3]),
             address(standin_line.rsplit(" on ", 1)[-1].strip()),
-            output,
+            reader,
         )
     finally:
         if process.poll() is None:

@@ -6,6 +6,8 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
+from chalicelib import access_log
+
 
 class Records(logging.Handler):
     """Every record, fully formatted: message, arguments, traceback and stack."""
@@ -26,15 +28,20 @@ class Records(logging.Handler):
 def all_records() -> Iterator[Records]:
     """Root at DEBUG, as a deployer who turns the Lambda's log level to DEBUG gets it.
 
-    Loggers that do not propagate (ours writes its own stdout line) are listened to directly.
-    The SDK loggers keep the level the app gives them (INFO, see chalicelib/access_log.py).
+    Loggers that do not propagate (ours writes its own stdout line, set up here if no app has
+    been built yet) are listened to directly; but not uvicorn's access logger, which our servers
+    turn off and a handler on it would turn on. The SDK loggers keep the level the app gives them
+    (INFO, see chalicelib/access_log.py).
     """
     handler = Records()
     root = logging.getLogger()
+    access_log.configure()
     islands = [
         logger
         for logger in logging.root.manager.loggerDict.values()
-        if isinstance(logger, logging.Logger) and not logger.propagate
+        if isinstance(logger, logging.Logger)
+        and not logger.propagate
+        and logger.name != "uvicorn.access"
     ]
     previous_level = root.level
     root.setLevel(logging.DEBUG)

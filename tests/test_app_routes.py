@@ -9,8 +9,11 @@ from collections.abc import Iterator
 import pytest
 from chalice.test import Client
 
+from benchmarks.overall import LambdaContext, proxy_event
+from chalicelib.application import create_app
 from chalicelib.errors import EndpointTimeout
-from tests.conftest import MakeClient
+from chalicelib.settings import Settings
+from tests.conftest import ENDPOINT_NAME, MakeClient
 from tests.endpoint_twins import AnsweringEndpoint, FailingEndpoint
 from tests.rows import EXAMPLE_ROW, body_for, row_with
 
@@ -165,3 +168,23 @@ def test_json_lines_through_the_app(make_client: MakeClient) -> None:
     )
     assert response.headers["Content-Type"] == "application/jsonlines"
     assert [json.loads(line)["prediction"] for line in response.body.splitlines()] == ["M", "M"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "status"),
+    [
+        ({"Content-Type": ["application/json"]}, 200),
+        ({"Content-Type": ["application/json"], "Content-Encoding": ["identity", "IDENTITY"]}, 200),
+        ({"Content-Type": ["application/json"], "Content-Encoding": ["gzip", "identity"]}, 415),
+        ({"Content-Type": ["text/csv", "application/json"]}, 415),
+    ],
+)
+def test_the_lambda_reads_every_line_of_a_header_as_api_gateway_sends_them(
+    lines: dict[str, list[str]], status: int
+) -> None:
+    """API Gateway keeps a field's last line in `headers`, every line in `multiValueHeaders`."""
+    app = create_app(Settings(ENDPOINT_NAME, "wdbc"), AnsweringEndpoint(score=0.12, label=0))
+    event = proxy_event(body_for(EXAMPLE_ROW).decode(), "application/json")
+    event["headers"] |= {name: values[-1] for name, values in lines.items()}
+    event["multiValueHeaders"] |= lines
+    assert app(event, LambdaContext())["statusCode"] == status

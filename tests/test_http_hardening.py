@@ -7,6 +7,7 @@ within a minute, and no answer or log line repeats anything the request held.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -31,7 +32,11 @@ pytestmark = pytest.mark.integration
 SECRET = "SECRET4242"  # must appear in no answer and no log line
 HOST = "Host: 127.0.0.1\r\n"
 POST_TARGET = {"api": "/predictbreastcancer", "standin": f"/endpoints/{ENDPOINT_NAME}/invocations"}
+GET_TARGET = {"api": "/health", "standin": "/ping"}
+IDLE_LIMIT = 10  # seconds a connection may hold without a whole request head
 STATUS_LINE = re.compile(rb"HTTP/1\.1 ([0-9]{3}) ")
+REQUEST_ID = re.compile(rb"(?i)x-request-id: ([0-9a-f-]+)")
+CLOSE = "Connection: close\r\n"
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +59,8 @@ def records() -> Iterator[Records]:
 
 @pytest.fixture(params=["api", "standin"])
 def server(request: pytest.FixtureRequest) -> str:
+    if request.param == "standin":
+        request.getfixturevalue("records")  # listening before the request is sent
     return str(request.param)
 
 
@@ -65,11 +72,16 @@ def address(server: str, request: pytest.FixtureRequest) -> tuple[str, int]:
     return "127.0.0.1", running.port
 
 
-def exchange(where: tuple[str, int], raw: str, seconds: float = 60.0) -> tuple[bytes, float]:
-    """Send `raw`, read until the server closes (or `seconds` pass): the bytes and the time."""
+def exchange(
+    where: tuple[str, int], raw: str, seconds: float = 60.0, *, half_close: bool = False
+) -> tuple[bytes, float]:
+    """Send `raw` (then, half-closing, end the sending side), read until the server closes (or
+    `seconds` pass): the bytes and the time."""
     started = time.monotonic()
     with socket.create_connection(where, timeout=seconds) as connection:
         connection.sendall(raw.encode("latin-1"))
+        if half_close:
+            connection.shutdown(socket.SHUT_WR)
         received = b""
         try:
             while chunk := connection.recv(65536):
@@ -83,13 +95,41 @@ def statuses(received: bytes) -> list[int]:
     return [int(code) for code in STATUS_LINE.findall(received)]
 
 
+def request_id(received: bytes) -> str | None:
+    found = REQUEST_ID.search(received)
+    return found[1].decode() if found else None
+
+
+def read_log_so_far(stack: RunningStack, received: bytes) -> list[str]:
+    """The API's output up to the request's own access-log line, proven read: the line with the
+    answer's request id; for an answer without one (h11's own 400), a later request's."""
+    rid = request_id(received)
+    if rid is None:
+        rid = request_id(exchange(stack.api, f"GET /health HTTP/1.1\r\n{HOST}{CLOSE}\r\n")[0])
+    assert rid is not None
+    stack.log.holding(rid)
+    return list(stack.output)
+
+
+def standin_records_so_far(request: pytest.FixtureRequest) -> list[str]:
+    """The stand-in's log records up to a later request's line: it logs each request after its
+    answer, in order, so once that line is here the request's own is too."""
+    records: Records = request.getfixturevalue("records")
+    exchange(address("standin", request), f"GET /ping HTTP/1.1\r\n{HOST}{CLOSE}\r\n")
+    deadline = time.monotonic() + 10
+    while not records.holding("GET /ping 200") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert records.holding("standin.requests INFO GET /ping 200")
+    return list(records.texts)
+
+
 def assert_nothing_echoed(received: bytes, request: pytest.FixtureRequest, server: str) -> None:
     assert SECRET.encode() not in received.upper()
     if server == "api":
-        output: list[str] = request.getfixturevalue("stack").output
-        assert not [line for line in output if SECRET in line.upper()]
+        lines = read_log_so_far(request.getfixturevalue("stack"), received)
     else:
-        assert request.getfixturevalue("records").holding(SECRET) == []
+        lines = standin_records_so_far(request)
+    assert not [line for line in lines if SECRET in line.upper()]
 
 
 FRAMING_CASES = {
@@ -169,14 +209,132 @@ def test_a_body_shorter_than_its_length_is_closed_within_a_minute(
     assert_nothing_echoed(received, request, server)
 
 
+def seconds_until_closed(
+    where: tuple[str, int], sent: str, then: str, trickle: bool
+) -> tuple[bytes, float]:
+    """Send `sent`, and `then` once an answer has come (trickling: a byte every half second):
+    what comes back until the server closes, and after how many seconds."""
+    started, received = time.monotonic(), b""
+    with socket.create_connection(where, timeout=0.5) as connection:
+        connection.sendall(sent.encode())
+        while time.monotonic() - started < 60:
+            try:
+                chunk = connection.recv(65536)
+            except TimeoutError:
+                if trickle:
+                    with contextlib.suppress(OSError):  # closed meanwhile: the next recv says so
+                        connection.sendall(b"a")
+                continue
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            if not received:
+                connection.sendall(then.encode())
+            received += chunk
+    return received, time.monotonic() - started
+
+
+GET = "GET {target} HTTP/1.1\r\nHost: x\r\n"
+IDLE_CASES = {  # sent, sent once answered, a byte every half second, the answers due
+    "nothing": ("", "", False, []),
+    "half a request line": ("GET /pi", "", False, []),
+    "a head without its end": (GET + "X-Note: a", "", False, []),
+    "a head a byte every half second": (GET + "X-Note: ", "", True, []),
+    "an answered request, then half a head": (GET + "\r\n", "GET /pi", False, [200]),
+}
+
+
+@pytest.mark.parametrize("case", list(IDLE_CASES))
+def test_a_connection_without_a_whole_head_is_closed_within_10_seconds(
+    case: str, server: str, request: pytest.FixtureRequest
+) -> None:
+    sent, then, trickle, answers = IDLE_CASES[case]
+    sent = sent.format(target=GET_TARGET[server])
+    received, seconds = seconds_until_closed(address(server, request), sent, then, trickle)
+    assert seconds < IDLE_LIMIT
+    assert statuses(received) == answers
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_request_then_a_half_close_is_answered(
+    method: str, server: str, request: pytest.FixtureRequest
+) -> None:
+    """As `nc -N` and some proxies send: the request, then the end of the sending side."""
+    raw = f"GET {GET_TARGET[server]} HTTP/1.1\r\n{HOST}\r\n"
+    if method == "POST":
+        body, content_type = valid_body(server)
+        raw = (
+            f"POST {POST_TARGET[server]} HTTP/1.1\r\n{HOST}Content-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n{body}"
+        )
+    received, _ = exchange(address(server, request), raw, half_close=True)
+    assert statuses(received) == [200]
+
+
+def test_two_content_type_lines_are_refused(server: str, request: pytest.FixtureRequest) -> None:
+    """Content-Type takes one value: sent twice, it is a bad request, not the last line's."""
+    body, content_type = valid_body(server)
+    raw = (
+        f"POST {POST_TARGET[server]} HTTP/1.1\r\n{HOST}Content-Type: {content_type}\r\n"
+        f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n{body}"
+    )
+    received, _ = exchange(address(server, request), raw)
+    assert statuses(received) == [400]
+    assert b"content-type header was sent more than once" in received
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    [
+        "Content-Encoding: gzip, identity\r\n",
+        "Content-Encoding: gzip\r\nContent-Encoding: identity\r\n",
+    ],
+)
+def test_lines_of_one_field_are_one_list(encoding: str, stack: RunningStack) -> None:
+    body = body_for(EXAMPLE_ROW).decode()
+    raw = (
+        f"POST /predictbreastcancer HTTP/1.1\r\n{HOST}{CLOSE}Content-Type: application/json\r\n"
+        f"{encoding}Content-Length: {len(body)}\r\n\r\n{body}"
+    )
+    received, _ = exchange(stack.api, raw)
+    assert statuses(received) == [415]
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "route"),
+    [
+        ("GET", "/health", "/health"),  # the app's own answer, for the count
+        ("OPTIONS", "/health", "/health"),  # Chalice's local gateway answers these itself
+        ("OPTIONS", "/model", "/model"),
+        ("OPTIONS", "/", "/"),
+        ("GET", f"/{SECRET}", "other"),  # 403, API Gateway's words
+    ],
+)
+def test_every_api_answer_has_a_request_id_and_one_log_line(
+    method: str, target: str, route: str, stack: RunningStack
+) -> None:
+    received, _ = exchange(stack.api, f"{method} {target} HTTP/1.1\r\n{HOST}{CLOSE}\r\n")
+    rid = request_id(received)
+    assert rid is not None
+    [line] = [line for line in read_log_so_far(stack, received) if rid in line]
+    logged = json.loads(line)
+    assert (logged["method"], logged["route"]) == (method, route)
+    assert logged["status"] == statuses(received)[0]
+    assert SECRET not in line.upper()
+
+
+def valid_body(server: str) -> tuple[str, str]:
+    if server == "api":
+        return body_for(EXAMPLE_ROW).decode(), "application/json"
+    return EXAMPLE_ROW, "text/csv"
+
+
 def test_a_crowd_of_256_clients_at_once_gets_every_answer(
     server: str, request: pytest.FixtureRequest
 ) -> None:
     where = address(server, request)
-    if server == "api":
-        body, content_type = body_for(EXAMPLE_ROW).decode(), "application/json"
-    else:
-        body, content_type = EXAMPLE_ROW, "text/csv"
+    body, content_type = valid_body(server)
     one = (
         f"POST {POST_TARGET[server]} HTTP/1.1\r\n{HOST}Content-Type: {content_type}\r\n"
         f"Content-Length: {len(body)}\r\n\r\n{body}"

@@ -35,7 +35,14 @@ def test_the_client_ranking_wins_and_ties_go_to_the_server_order(
 
 
 @pytest.mark.parametrize(
-    "accept", ["text/html", "image/png, application/xml", "application/json;q=0, text/*;q=0"]
+    "accept",
+    [
+        "text/html",
+        "image/png, application/xml",
+        "application/json;q=0, text/*;q=0",
+        "*/*;q=nan",  # NaN is no quality, and not above 0
+        "application/json;q=NaN, text/plain;q=-1",
+    ],
 )
 def test_nothing_acceptable_is_406(accept: str) -> None:
     with pytest.raises(NotAcceptable) as caught:

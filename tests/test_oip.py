@@ -71,6 +71,11 @@ def test_a_nested_fp32_tensor_reads_the_same() -> None:
         ("c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"),
         (str(SENTINEL), None),  # a dot: it could be a measurement
         ("12345", None),  # only digits
+        ("-1349", None),  # a negative number
+        ("13e49", None),  # a number with an exponent
+        ("123-45-6789", None),  # digits in groups: a record or social security number
+        ("e-1_E", None),  # no letter but e: could be read as part of a number
+        ("1" * 100_000 + "x", None),  # long: refused in one pass, echoed never
         ("a b", None),
         ("x" * 65, None),
     ],

@@ -162,6 +162,8 @@ def test_a_bad_value_under_a_header_is_named_by_its_column() -> None:
         (",".join([*FEATURE_NAMES[:29], "colour"]), "1 unknown name(s); missing fractal_dim"),
         (",".join([*FEATURE_NAMES[:29], "radius_mean"]), "repeated radius_mean"),
         (",".join(FEATURE_NAMES[:28]), "missing symmetry_worst, fractal_dimension_worst"),
+        (",".join(FEATURE_NAMES * 2), "repeated area_mean, area_se, area_worst"),
+        (",".join(FEATURE_NAMES * 2 + ("x",)), "once each: 61 names"),  # refused by the count
     ],
 )
 def test_a_bad_header_says_what_is_wrong(header: str, message_part: str) -> None:
@@ -309,6 +311,12 @@ def test_linear_learner_features_array_is_one_positional_row() -> None:
             {"dataframe_split": {"columns": [*FEATURE_NAMES[:29], "radius_mean"], "data": [[]]}},
             InvalidPayload,
             "repeated radius_mean",
+            {"field": "columns"},
+        ),
+        (
+            {"dataframe_split": {"columns": ["area_se"] * 50_000, "data": [[]]}},
+            InvalidPayload,
+            "the columns must name the 30 features once each: 50000 names",
             {"field": "columns"},
         ),
         (

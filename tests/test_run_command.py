@@ -69,6 +69,35 @@ def test_the_run_command_serves_one_version_and_stops_cleanly(stack: RunningStac
             pass
 
 
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_answers_the_request_in_flight_and_exits_cleanly(
+    stack: RunningStack, stop: signal.Signals
+) -> None:
+    """A request whose body is still coming when the signal arrives gets the API's 503."""
+    with socket.create_connection(stack.api, timeout=60) as connection:
+        connection.sendall(
+            b"POST /predictbreastcancer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+            b"\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n"
+        )
+        assert connection.recv(100).startswith(b"HTTP/1.1 100 ")  # the app is reading the body
+        stack.process.send_signal(stop)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 503 ")
+    error = json.loads(body)["error"]
+    assert error["code"] == "shutting_down"
+    assert f"x-request-id: {error['request_id']}".encode() in head.lower()
+    assert stack.process.wait(timeout=30) == 0
+    logged = json.loads(stack.log.holding(error["request_id"]))
+    assert (logged["status"], logged["error_code"]) == (503, "shutting_down")
+    assert not [line for line in stack.output if "Traceback" in line or "ERROR" in line]
+    for address in (stack.api, stack.standin):
+        with pytest.raises(ConnectionRefusedError), socket.create_connection(address, 1):
+            pass
+
+
 def test_a_killed_run_command_leaves_no_stand_in_behind(stack: RunningStack) -> None:
     stack.process.kill()
     stack.process.wait()

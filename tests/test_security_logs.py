@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import pytest
 
+from chalicelib.access_log import log_request
 from chalicelib.echo import quote_names
 from chalicelib.endpoint import ModelEndpoint, OnceClient, create_runtime_client
 from chalicelib.service import Endpoint
@@ -230,3 +231,15 @@ def test_the_real_client_logs_neither_rows_nor_scores(
 )
 def test_only_names_that_look_like_names_are_repeated(names: list[str], quoted: str) -> None:
     assert quote_names(names) == quoted
+
+
+@pytest.mark.parametrize(("method", "logged"), [("POST", "POST"), (f"BREW{SENTINEL}", "other")])
+def test_a_method_the_caller_made_up_is_logged_as_a_fixed_word(
+    records: Records, method: str, logged: str
+) -> None:
+    log_request(
+        request_id="r", method=method, route="/health", status=405, error_code=None, rows=0,
+        latency_ms=1.0,
+    )  # fmt: skip
+    assert json.loads(records.texts[-1].split(" ", 2)[2])["method"] == logged
+    assert records.holding(SENTINEL) == []

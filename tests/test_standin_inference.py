@@ -34,6 +34,25 @@ def test_each_format_scores_every_row_in_order(content_type: str, body: str) -> 
     assert predictions[0]["score"] == pytest.approx(0.8807970779778823)
 
 
+@pytest.mark.parametrize(
+    ("accept", "chosen"),
+    [
+        (f"{JSON};q=0, {JSONLINES}", JSONLINES),
+        (f"{JSON};q=0, */*", JSONLINES),
+        (f"*/*;q=0.5, {JSONLINES};q=0", JSON),
+        (f"{JSON};q=nan, application/*", JSONLINES),
+    ],
+)
+def test_a_type_the_accept_gives_q_0_is_never_chosen(accept: str, chosen: str) -> None:
+    assert invoke(SCORER, csv_row().encode(), CSV, accept)[1] == chosen
+
+
+def test_an_accept_refusing_every_type_is_406() -> None:
+    with pytest.raises(ContainerError) as caught:
+        invoke(SCORER, csv_row().encode(), CSV, f"*/*;q=0, {JSON};q=0.0")
+    assert caught.value.status == 406
+
+
 def test_json_lines_out_is_one_object_a_line() -> None:
     answer, media_type = invoke(SCORER, f"{csv_row(0)}\n{csv_row(0)}".encode(), CSV, JSONLINES)
     assert media_type == JSONLINES

@@ -6,13 +6,16 @@ import http.client
 import json
 import logging
 import statistics
+import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from standin import RunningStandin, start_in_thread
+from standin.app import Fault
 from standin.model import LinearLearner
+from tests.log_capture import all_records
 from tests.standin_harness import ENDPOINT_NAME, SENTINEL, bad_csv_row, csv_row, make_artifact
 
 pytestmark = pytest.mark.integration
@@ -131,3 +134,37 @@ def test_serves_on_ipv6_loopback() -> None:
         connection = http.client.HTTPConnection("::1", running.port, timeout=10)
         assert ask(connection, "GET", "/ping")[0] == 200
         connection.close()
+
+
+@pytest.mark.parametrize(
+    ("fault", "status"),
+    [
+        (Fault("a slow reply", delay=60), 503),  # answered as SageMaker's ServiceUnavailable
+        (Fault("a slow body", body_delay=60), 200),  # the headers went: the body follows at once
+    ],
+)
+def test_a_stop_answers_the_request_in_flight(fault: Fault, status: int) -> None:
+    running = start_in_thread(make_artifact(), ENDPOINT_NAME)
+    running.script(fault)
+    answers: list[tuple[int, dict[str, str], bytes]] = []
+
+    def invoke() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=60)
+        path = f"/endpoints/{ENDPOINT_NAME}/invocations"
+        answers.append(ask(connection, "POST", path, csv_row(), **{"Content-Type": "text/csv"}))
+        connection.close()
+
+    client = threading.Thread(target=invoke)
+    with all_records() as records:
+        client.start()
+        while not running.app.bodies:
+            time.sleep(0.01)
+        running.stop()
+        client.join(30)
+    [(answered, headers, body)] = answers
+    assert answered == status
+    if status == 503:
+        assert headers["x-amzn-errortype"].startswith("ServiceUnavailable:")
+    else:
+        assert json.loads(body)["predictions"]
+    assert records.holding("Exception in ASGI") == records.holding("Traceback") == []
