@@ -144,7 +144,7 @@ def test_serves_on_ipv6_loopback() -> None:
     ],
 )
 def test_a_stop_answers_the_request_in_flight(fault: Fault, status: int) -> None:
-    running = start_in_thread(make_artifact(), ENDPOINT_NAME)
+    running = start_in_thread(LinearLearner(make_artifact()), ENDPOINT_NAME)
     running.script(fault)
     answers: list[tuple[int, dict[str, str], bytes]] = []
 

@@ -42,6 +42,7 @@ def serve(model: Contract) -> Iterator[str]:
     """`twin_app(model)` on a free port of 127.0.0.1; yields its URL."""
     app = twin_app(model)
     config = Config.create(chalice_stage="dev", app_name=app.app_name)
-    with Server(GatewayApp(LocalGateway(app, config)), "127.0.0.1", 0) as server:
+    gateway = GatewayApp(LocalGateway(app, config), frozenset(app.routes))
+    with Server(gateway, "127.0.0.1", 0) as server:
         server.start()
         yield server.url
