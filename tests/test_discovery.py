@@ -13,9 +13,9 @@ from chalicelib.errors import ConfigurationError
 from chalicelib.model_card import load_model_card
 from tests.conftest import MakeClient
 from tests.endpoint_twins import FailingEndpoint
+from tests.rows import FEATURE_NAMES
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-from tests.rows import FEATURE_NAMES
 
 
 @pytest.fixture
