@@ -4,19 +4,17 @@ import numpy as np
 import pytest
 
 from deploy.endpoint import DeployRequest, is_project_resource, model_version, project_tags
-from training.data import DEFAULT_SEED, MALIGNANT, load_wdbc, split_wdbc
-from training.sagemaker import (
-    hyperparameters,
-    linear_learner_csv,
-    linear_learner_metrics,
-    metrics_with_counts,
-)
+from tests.rows import WDBC
+from training.data import DEFAULT_SEED, contract_split
+from training.sagemaker import channel_csv, hyperparameters, job_metrics, metrics_with_counts
 from training.threshold import ThresholdRule
+
+MALIGNANT = 1
 
 
 def test_channels_are_label_first_without_a_header() -> None:
-    part = split_wdbc(load_wdbc(), DEFAULT_SEED).test
-    lines = linear_learner_csv(part).decode("ascii").splitlines()
+    part = contract_split(WDBC, DEFAULT_SEED).test
+    lines = channel_csv(part, WDBC).decode("ascii").splitlines()
     assert len(lines) == len(part.labels)
     first = lines[0].split(",")
     assert len(first) == 31
@@ -40,7 +38,7 @@ def test_channels_are_label_first_without_a_header() -> None:
 def test_linear_learner_is_set_to_the_same_rule(
     rule: ThresholdRule, criterion: str, setting: dict[str, str]
 ) -> None:
-    values = hyperparameters(rule)
+    values = hyperparameters(WDBC, rule)
     rest = {"predictor_type", "feature_dim", "normalize_data", "mini_batch_size"}
     assert {key: values[key] for key in set(values) - rest} == {
         "binary_classifier_model_selection_criteria": criterion,
@@ -50,14 +48,15 @@ def test_linear_learner_is_set_to_the_same_rule(
 
 
 def test_final_metrics_are_renamed_and_other_parts_dropped() -> None:
-    metrics = linear_learner_metrics(
+    metrics = job_metrics(
         [
             {"MetricName": "test:binary_classification_accuracy", "Value": 0.97},
             {"MetricName": "validation:roc_auc_score", "Value": 0.99},
             {"MetricName": "train:progress", "Value": 100},
             {"MetricName": "test:dcg", "Value": 1.0},
             {"MetricName": "test:recall", "Value": "n/a"},
-        ]
+        ],
+        WDBC,
     )
     assert metrics == {"test": {"accuracy": 0.97}, "validation": {"roc_auc": 0.99}}
 
@@ -69,18 +68,18 @@ def test_counts_are_implied_only_when_the_rates_agree() -> None:
         "malignant_precision": 40 / 42,
         "roc_auc": 0.99,
     }
-    counted = metrics_with_counts(rates, 42, 72)
+    counted = metrics_with_counts(rates, 42, 72, WDBC)
     assert counted is not None
     assert counted["confusion_matrix"] == {"tn": 70, "fp": 2, "fn": 2, "tp": 40}
-    assert metrics_with_counts({**rates, "accuracy": 0.5}, 42, 72) is None
-    assert metrics_with_counts({"accuracy": 1.0}, 42, 72) is None
+    assert metrics_with_counts({**rates, "accuracy": 0.5}, 42, 72, WDBC) is None
+    assert metrics_with_counts({"accuracy": 1.0}, 42, 72, WDBC) is None
     no_positives = {
         **rates,
         "malignant_recall": 0.0,
         "malignant_precision": 0.0,
         "accuracy": 72 / 114,
     }
-    assert metrics_with_counts(no_positives, 42, 72) is not None
+    assert metrics_with_counts(no_positives, 42, 72, WDBC) is not None
 
 
 @pytest.mark.parametrize("name", ["wdbc-dev", "a", "W1-2-3"])
