@@ -165,6 +165,32 @@ def test_the_local_report_is_a_short_table(tmp_path: Path) -> None:
     assert report.endswith(f"wrote {tmp_path / 'model_card.md'}\n")
 
 
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("wine", ["chosen     C 10", "macro F1", "confusion matrix", "predicted class_2",
+                  "  actual class_1 ", "wrote {}/confusion_matrix.png"]),
+        ("diabetes", ["chosen     alpha 10", "RMSE", "R²", "wrote {}/prediction_errors.png"]),
+        ("wdbc-xgboost", ["threshold  the midpoint", "chosen     threshold 0.", "ROC AUC",
+                          "misses per 212 M", "wrote {}/xgboost-model.json"]),
+    ],
+)  # fmt: skip
+def test_each_example_trains_and_reports_its_tasks_figures(
+    model: str, expected: list[str], tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(cli, ["train", "--model", model, "--output", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for text in expected:
+        assert text.format(tmp_path) in result.output
+    card = CliRunner().invoke(cli, ["card", "--model", str(tmp_path), "--output",
+                                    str(tmp_path / "card.json")])  # fmt: skip
+    assert card.exit_code == 0, card.output
+    document = json.loads((tmp_path / "card.json").read_text())
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert document["version"] == metrics["model"]["version"]
+    assert document["metrics"]["test"] == metrics["metrics"]["test"]
+
+
 def test_an_unknown_model_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["train", "--model", "iris", "--output", str(tmp_path)])
     assert result.exit_code == 2

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer
 
+from chalicelib.contract import load_contract
 from tests.contracts import MULTICLASS_DOCUMENT, contract
 from tests.rows import FEATURE_COUNT, FEATURE_NAMES, WDBC
 from training import DatasetError, TrainingError
@@ -16,6 +17,7 @@ from training.data import (
     DEFAULT_SEED,
     Data,
     Split,
+    contract_split,
     load_data,
     load_wdbc,
     our_feature_name,
@@ -79,9 +81,50 @@ def test_columns_out_of_order_fail_loudly(monkeypatch: pytest.MonkeyPatch) -> No
         load_data(WDBC)
 
 
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_each_example_loads_as_its_contract_says(name: str) -> None:
+    shipped = load_contract(name)
+    data = load_data(shipped)
+    assert data.names == shipped.feature_names
+    assert data.features.shape == (len(data.labels), shipped.feature_count)
+    if shipped.is_classifier:
+        assert sorted(set(data.labels.tolist())) == [c.label for c in shipped.classes]
+    else:
+        assert data.labels.dtype == np.float64
+
+
+def test_the_scikit_learn_copies_have_their_documented_shapes() -> None:
+    wine = load_data(load_contract("wine"))
+    assert np.bincount(wine.labels).tolist() == [59, 71, 48]
+    assert wine.names[11] == "od280_od315_of_diluted_wines"  # scikit-learn's has a slash
+    diabetes = load_data(load_contract("diabetes"))
+    assert diabetes.features.shape == (442, 10)
+    assert set(diabetes.features[:, 1].tolist()) == {1.0, 2.0}  # unscaled: sex is coded 1 or 2
+    assert diabetes.features[:, 0].min() >= 18  # unscaled: age in years
+
+
+def test_a_contract_whose_classes_the_data_lacks_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    toy = contract(MULTICLASS_DOCUMENT, name="wine")
+    with pytest.raises(DatasetError, match="not contract wine's features"):
+        load_data(toy)
+    wine = load_contract("wine")
+    classes = [*MULTICLASS_DOCUMENT["classes"], {"code": "c3", "name": "x", "label": 3}]
+    four = contract(MULTICLASS_DOCUMENT, name="wine", features=wine.document["features"],
+                    classes=classes, examples=wine.document["examples"])  # fmt: skip
+    with pytest.raises(DatasetError, match=r"labels \[0, 1, 2\] are not contract wine's"):
+        load_data(four)
+
+
 def test_a_model_without_a_data_set_is_named() -> None:
     with pytest.raises(TrainingError, match="no data set for model 'toy-multiclass'"):
         load_data(contract(MULTICLASS_DOCUMENT))
+
+
+def test_a_regression_split_is_not_stratified() -> None:
+    split = contract_split(load_contract("diabetes"), DEFAULT_SEED)
+    assert split.sizes == {"train": 264, "validation": 89, "test": 89}
 
 
 def test_a_flipped_target_coding_fails_loudly() -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from chalicelib.contract import load_contract
 from deploy.endpoint import DeployRequest, is_project_resource, model_version, project_tags
 from tests.rows import WDBC
 from training.data import DEFAULT_SEED, contract_split
@@ -47,6 +48,30 @@ def test_linear_learner_is_set_to_the_same_rule(
     assert all(isinstance(value, str) for value in values.values())
 
 
+def test_a_regressions_channel_holds_its_values_as_they_are() -> None:
+    diabetes = load_contract("diabetes")
+    part = contract_split(diabetes, DEFAULT_SEED).train
+    first = channel_csv(part, diabetes).decode("ascii").splitlines()[0].split(",")
+    assert [float(value) for value in first] == [part.labels[0], *part.features[0].tolist()]
+    assert len(first) == 11
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("wine", {"predictor_type": "multiclass_classifier", "feature_dim": "13",
+                  "num_classes": "3", "normalize_data": "true", "mini_batch_size": "100"}),
+        ("diabetes", {"predictor_type": "regressor", "feature_dim": "10",
+                      "normalize_data": "true", "mini_batch_size": "100"}),
+        ("wdbc-xgboost", {"objective": "binary:logistic", "num_round": "100", "max_depth": "3",
+                          "eta": "0.1", "tree_method": "hist", "eval_metric": "logloss,auc"}),
+    ],
+)  # fmt: skip
+def test_the_job_trains_the_task_its_contract_names(model: str, expected: dict[str, str]) -> None:
+    # No threshold criterion but for a binary Linear Learner: the rule is not asked for.
+    assert hyperparameters(load_contract(model), ThresholdRule("accuracy")) == expected
+
+
 def test_final_metrics_are_renamed_and_other_parts_dropped() -> None:
     metrics = job_metrics(
         [
@@ -59,6 +84,23 @@ def test_final_metrics_are_renamed_and_other_parts_dropped() -> None:
         WDBC,
     )
     assert metrics == {"test": {"accuracy": 0.97}, "validation": {"roc_auc": 0.99}}
+
+
+def test_each_algorithms_metrics_are_named_for_the_task() -> None:
+    final = [
+        {"MetricName": "test:recall", "Value": 0.9},
+        {"MetricName": "test:mse", "Value": 2500.0},
+        {"MetricName": "test:absolute_loss", "Value": 40.0},
+        {"MetricName": "validation:mlogloss", "Value": 0.1},
+        {"MetricName": "validation:auc", "Value": 0.99},
+        {"MetricName": "train:auc", "Value": 1.0},
+    ]
+    assert job_metrics(final, WDBC)["test"] == {"malignant_recall": 0.9, "rmse": 50.0, "mae": 40.0}
+    # A multiclass or regression job's recall would be no positive class's: it is left out.
+    assert job_metrics(final, load_contract("wine")) == {
+        "test": {"rmse": 50.0, "mae": 40.0},
+        "validation": {"log_loss": 0.1, "roc_auc": 0.99},
+    }
 
 
 def test_counts_are_implied_only_when_the_rates_agree() -> None:
