@@ -20,6 +20,7 @@ from training.sagemaker import XGBOOST_VERSION, hyperparameters, sha256_of, vers
 from training.threshold import ThresholdRule
 
 from .sagemaker_flow import BUCKET, PROJECT_DIR, REGION, ROLE, aws, standin_endpoint, wdbc_dev
+from .sagemaker_twin import emit_final_metrics
 
 pytestmark = pytest.mark.integration
 
@@ -49,27 +50,43 @@ def project_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return project
 
 
+# What each algorithm reports at the end of such a job (its FinalMetricDataList), and the model
+# quality report registration makes of it: test rows, or for XGBoost (no test channel) validation.
+JOB_METRICS = {
+    "wine": {"test:multiclass_accuracy": 0.97, "test:macro_f_beta": 0.96, "train:progress": 1},
+    "diabetes": {"test:mse": 2916.0, "test:absolute_loss": 43.0, "validation:mse": 3025.0},
+    "wdbc-xgboost": {"validation:auc": 0.99, "validation:logloss": 0.1, "train:auc": 1.0},
+}
+REPORTS = {
+    "wine": {"multiclass_classification_metrics": {"accuracy": 0.97}},
+    "diabetes": {"regression_metrics": {"rmse": 54.0, "mae": 43.0}},
+    "wdbc-xgboost": {"binary_classification_metrics": {"auc": 0.99}},
+}
+
+
 @pytest.mark.parametrize(
-    ("model", "image", "channels", "task", "report"),
+    ("model", "image", "channels", "task", "columns"),
     [
         ("wine", "linear-learner:1", ["train", "validation", "test"], "CLASSIFICATION",
-         "multiclass_classification_metrics"),
+         "accuracy"),
         ("diabetes", "linear-learner:1", ["train", "validation", "test"], "REGRESSION",
-         "regression_metrics"),
+         "RMSE       MAE"),
         ("wdbc-xgboost", f"sagemaker-xgboost:{XGBOOST_VERSION}", ["train", "validation"],
-         "CLASSIFICATION", "binary_classification_metrics"),
+         "CLASSIFICATION", "ROC AUC"),
     ],
 )  # fmt: skip
 def test_each_contract_trains_its_task_and_registers_it_with_its_contract(
     aws: AwsClients,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     model: str,
     image: str,
     channels: list[str],
     task: str,
-    report: str,
+    columns: str,
 ) -> None:
     contract = load_contract(model)
+    emit_final_metrics(monkeypatch, JOB_METRICS[model])
     record = train(model, tmp_path)
     job = aws.sagemaker.describe_training_job(TrainingJobName=record["training_job"])
     assert job["TrainingJobName"].startswith(f"wdbc-predictor-{model}-")
@@ -91,13 +108,16 @@ def test_each_contract_trains_its_task_and_registers_it_with_its_contract(
     assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == shipped.read_bytes()
     quality = described["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]
     body = s3.get_object(Bucket=BUCKET, Key=quality.removeprefix(f"s3://{BUCKET}/"))["Body"]
-    assert list(json.loads(body.read())) == [report]
+    [(group, values)] = REPORTS[model].items()
+    reported = json.loads(body.read())[group]
+    assert {name: item["value"] for name, item in reported.items()} == values
     card = aws.sagemaker.describe_model_card(ModelCardName=f"{model}-predictor-v1")
     overview = json.loads(card["Content"])["model_overview"]
     assert overview["model_description"].startswith(f"{model}-")
     assert f"contract {model}, {contract.feature_count} features" in overview["model_description"]
-    listed = run("registry", "list", "--model", model)
-    assert listed.splitlines()[1].startswith("v1       PendingManualApproval")
+    listed = run("registry", "list", "--model", model).splitlines()
+    assert listed[0].endswith(columns)
+    assert listed[1].startswith("v1       PendingManualApproval")
     assert run("registry", "list") == "model package group wdbc-predictor holds no version\n"
 
 

@@ -89,7 +89,7 @@ def run_sagemaker(
     hyperparameters = job.description.get("HyperParameters", {})
     criterion = hyperparameters.get(sagemaker.SELECTION_CRITERION)
     rule = f"Linear Learner, {sagemaker.SELECTION_CRITERION}={criterion}" if criterion else None
-    part = "test" if "test" in job.rates() else "validation"
+    part = job.held_out
     rates, labels = job.rates().get(part, {}), metric_labels(job.contract)
     model = f"{job.name}, registered as {package.group} {package.version} ({package.status})"
     return [

@@ -184,6 +184,12 @@ class TrainedJob:
             "ModelDataUrl": self.description["ModelArtifacts"]["S3ModelArtifacts"],
         }
 
+    @property
+    def held_out(self) -> str:
+        """The part its quality report is of: test; for XGBoost, which has no test channel,
+        validation, on which its fixed hyperparameters choose nothing."""
+        return "validation" if self.contract.answer.format == XGBOOST else "test"
+
     def rates(self) -> dict[str, dict[str, float]]:
         return job_metrics(self.description.get("FinalMetricDataList", []), self.contract)
 
@@ -502,7 +508,7 @@ def register(
             ModelPackageGroupDescription=(contract.description or contract.name)[:1024],
             Tags=aws.project_tags(),
         )
-    test = job.metrics().get("test") or job.rates().get("test", {})
+    test = job.metrics().get(job.held_out) or job.rates().get(job.held_out, {})
     key = settings.key("reports", job.name, "model-quality.json")
     uri = settings.put(clients.s3, key, json.dumps(quality_report(contract, test)), JSON)
     report = {"ContentType": JSON, "S3Uri": uri}
