@@ -173,8 +173,9 @@ def test_deploy_refuses_a_contract_changed_since_it_was_registered(
                 "--poll-seconds", "0", code=1)  # fmt: skip
     assert stage.splitlines()[-1] == (
         f"Error: stage dev would ship {shipped}, not the contract wdbc-predictor v1 was trained "
-        "with (their SHA-256 differ): no stage was written"
+        "with (their SHA-256 differ): nothing was deployed"
     )
+    assert aws.sagemaker.list_endpoints()["Endpoints"] == []
     # The object in the bucket changed: deploy refuses before it deploys anything.
     package = versions(aws.sagemaker, "wdbc-predictor")[0]
     uri = package.metadata["contract_uri"]

@@ -415,6 +415,12 @@ def deploy(model_package: str | None, approved: str | None, training_job: str | 
             source = ModelSource(package.version, container, training, package.arn)
             reference, owner = package.metadata, f"{package.group} {package.version}"
         contract = sagemaker.fetch_contract(clients.s3, reference, owner)
+        shipped = PROJECT_DIR / "chalicelib" / "contracts" / f"{contract.name}.json"
+        if stage and sagemaker.sha256_of(shipped) != reference["contract_sha256"]:
+            raise TrainingError(
+                f"stage {stage} would ship {shipped}, not the contract {owner} was trained with "
+                "(their SHA-256 differ): nothing was deployed"
+            )
         policy = WaitPolicy(timeout * 60, poll_seconds)
         deployment = hosting.deploy(clients, source, request, policy, click.echo)
         click.echo(
@@ -434,12 +440,6 @@ def deploy(model_package: str | None, approved: str | None, training_job: str | 
                 raise TrainingError(
                     f"training job {job['TrainingJobName']} has no {hosting.SEED_TAG_KEY} tag: "
                     "it was not trained by `python -m training train --target sagemaker`"
-                )
-            shipped = PROJECT_DIR / "chalicelib" / "contracts" / f"{contract.name}.json"
-            if sagemaker.sha256_of(shipped) != reference["contract_sha256"]:
-                raise TrainingError(
-                    f"stage {stage} would ship {shipped}, not the contract {owner} was trained "
-                    "with (their SHA-256 differ): no stage was written"
                 )
             api_card = sagemaker_card(job, contract, deployment.version, int(seed),
                                       package and package.arn)  # fmt: skip
