@@ -262,6 +262,7 @@ def train(
     "folder",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=MODELS_DIR / DEFAULT_MODEL,
+    show_default=f"models/{DEFAULT_MODEL}",
     help="The model folder to describe: its contract.json, metrics.json and model file.",
 )
 @click.option(
@@ -463,6 +464,7 @@ def deploy(model_package: str | None, approved: str | None, training_job: str | 
     "metrics_file",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     default=MODELS_DIR / DEFAULT_MODEL / "metrics.json",
+    show_default=f"models/{DEFAULT_MODEL}/metrics.json",
     help="A training run's metrics.json: its contract, seed and test row indices say which rows "
     "to send and how to read the answers.",
 )
