@@ -82,13 +82,15 @@ def card_document(
     where they are not the contract's (a training job's own rows)."""
     model, metrics, training = record["model"], record["metrics"], record["training"]
     ranges = ranges or [feature.training_range for feature in contract.features]
+    # A binary card names the positive class first, as WDBC's always has.
+    classes = sorted(contract.classes, key=lambda c: c.code != contract.positive_class)
     return {
         "format": CARD_FORMAT,
         "name": model["name"],
         "version": model["version"],
         "intended_use": dataset_of(contract.name).intended_use,
         "limits": limits(contract, training),
-        "labels": {c.code: f"{c.name} (model label {c.label})" for c in contract.classes},
+        "labels": {c.code: f"{c.name} (model label {c.label})" for c in classes},
         "decision_threshold": model.get("threshold"),
         "features": [
             {"position": position, "name": feature.name, "training_range": list(bounds)}
