@@ -31,7 +31,7 @@ from benchmarks.overall import (
     quiet_access_log,
 )
 from chalicelib.contract import load_contract
-from chalicelib.limits import MAX_BODY_BYTES, MAX_ROWS
+from chalicelib.errors import MAX_BODY_BYTES, MAX_ROWS
 
 WDBC = load_contract("wdbc")
 FEATURE_NAMES, FEATURE_COUNT = WDBC.feature_names, WDBC.feature_count

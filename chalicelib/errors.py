@@ -6,12 +6,43 @@ model's answer (502), the platform (503/504). Messages name fields, never their 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from itertools import islice
 from typing import Any, ClassVar
 
 # Seconds a client should wait before trying again, where waiting helps.
 RETRY_SOON = 1
 RETRY_LATER = 5
+
+# How much one request may carry: API Gateway allows 10 MB, a patient row is ~300 bytes.
+MAX_BODY_BYTES = 1024 * 1024
+MAX_ROWS = 1000
+
+# What of a caller's key names a message may repeat: names, never numbers or text. A key can
+# carry a measurement (`{"13.49": ...}`) or an identifier (`{"_134977777": ...}`, a record
+# number) as easily as a value can, so only keys of letters and underscores are quoted back;
+# any other, and any key holding a digit, is only counted.
+_ECHOABLE = re.compile(r"[A-Za-z_]{1,40}")
+
+
+def quote_names(names: Sequence[str], shown: int = 3) -> str:
+    """`'colour', 'size' and 2 more`; `1 other name` when none may be repeated."""
+    quoted = list(islice((repr(name) for name in names if _ECHOABLE.fullmatch(name)), shown))
+    rest = len(names) - len(quoted)
+    if not quoted:
+        return f"{rest} other name{'s' if rest != 1 else ''}"
+    return ", ".join(quoted) + (f" and {rest} more" if rest else "")
+
+
+def check_body_size(body: bytes) -> None:
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+
+
+def check_row_count(count: int) -> None:
+    if count > MAX_ROWS:
+        raise TooManyRows(f"a request may hold at most {MAX_ROWS} rows; it holds {count}")
 
 
 class ApiError(Exception):

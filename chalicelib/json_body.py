@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, NoReturn
 
-from chalicelib.errors import InvalidJson
-from chalicelib.limits import check_body_size
+from chalicelib.errors import InvalidJson, check_body_size
 
 
 class _RefusedJson(ValueError):

@@ -4,8 +4,8 @@
 its `data` row-major, flat or nested) and answers by task: `predicted_label` (BYTES, the class
 codes) and the positive class's probability (FP64) for binary, `predicted_label` and
 `probabilities` (FP64, `[N, classes]`) for multiclass, `prediction` (FP64) for regression. Rows
-go through rows.py, limits.py and the one endpoint call like every other form; errors are OIP's
-`{"error": "<message>"}`, messages as elsewhere.
+go through rows.py, the limits in errors.py and the one endpoint call like every other form;
+errors are OIP's `{"error": "<message>"}`, messages as elsewhere.
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ from typing import Any, NamedTuple
 
 from chalicelib import content_types
 from chalicelib.contract import BINARY, MULTICLASS, Contract
-from chalicelib.echo import quote_names
-from chalicelib.errors import ApiError, InvalidPayload
+from chalicelib.errors import MAX_ROWS, ApiError, InvalidPayload, check_row_count, quote_names
 from chalicelib.json_body import load_json
-from chalicelib.limits import MAX_ROWS, check_row_count
 from chalicelib.model_answer import Prediction
 from chalicelib.replies import ModelIdentity, Reply
 from chalicelib.rows import Row, RowReader, json_type_name

@@ -14,8 +14,7 @@ from typing import Any, NamedTuple
 
 from chalicelib import content_types, cors, errors, oip, payload, rows
 from chalicelib.contract import BINARY, REGRESSION, Contract, Feature
-from chalicelib.errors import ApiError
-from chalicelib.limits import MAX_BODY_BYTES, MAX_ROWS
+from chalicelib.errors import MAX_BODY_BYTES, MAX_ROWS, ApiError
 from chalicelib.rows import MAX_MAGNITUDE, RowReader
 from chalicelib.web import REQUEST_ID_HEADER
 

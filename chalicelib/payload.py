@@ -17,10 +17,15 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from chalicelib import content_types
-from chalicelib.echo import quote_names
-from chalicelib.errors import ApiError, InvalidHeader, InvalidPayload
+from chalicelib.errors import (
+    ApiError,
+    InvalidHeader,
+    InvalidPayload,
+    check_body_size,
+    check_row_count,
+    quote_names,
+)
 from chalicelib.json_body import load_json
-from chalicelib.limits import check_body_size, check_row_count
 from chalicelib.rows import (
     LINE_ENDS,
     PLAIN_DECIMAL,

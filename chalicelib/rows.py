@@ -14,8 +14,7 @@ from operator import itemgetter
 from typing import Any
 
 from chalicelib.contract import Contract
-from chalicelib.echo import quote_names
-from chalicelib.errors import InvalidPayload, InvalidValue, WrongValueCount
+from chalicelib.errors import InvalidPayload, InvalidValue, WrongValueCount, quote_names
 
 Row = tuple[float, ...]
 Order = Callable[[Row], Row] | None  # a row in the order sent to the contract's order

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from chalicelib.limits import MAX_ROWS
+from chalicelib.errors import MAX_ROWS
 from client.api import PredictionApi, answer_columns
 from client.errors import ApiUnusable
 from client.input_file import BadLine, HeaderError, NotUtf8, decode_input, read_input

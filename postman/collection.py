@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib import content_types, oip, payload
 from chalicelib.contract import Contract, load_contract
-from chalicelib.limits import MAX_ROWS
+from chalicelib.errors import MAX_ROWS
 
 COLLECTION_FILE = Path(__file__).resolve().parent / "wdbc.postman_collection.json"
 SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"

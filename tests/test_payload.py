@@ -7,6 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.errors import (
+    MAX_BODY_BYTES,
+    MAX_ROWS,
     ApiError,
     InvalidHeader,
     InvalidJson,
@@ -17,7 +19,6 @@ from chalicelib.errors import (
     UnsupportedMediaType,
     WrongValueCount,
 )
-from chalicelib.limits import MAX_BODY_BYTES, MAX_ROWS
 from chalicelib.payload import Payload
 from chalicelib.rows import MAX_MAGNITUDE
 from tests.rows import (

@@ -15,8 +15,8 @@ from typing import NamedTuple
 import pytest
 
 from chalicelib.access_log import log_request
-from chalicelib.echo import quote_names
 from chalicelib.endpoint import ModelEndpoint, OnceClient, create_runtime_client
+from chalicelib.errors import quote_names
 from chalicelib.service import Endpoint
 from standin import RunningStandin
 from tests.conftest import MakeClient
