@@ -25,8 +25,8 @@ from benchmarks.overall import (
     PREDICT,
     CannedRuntime,
     Figure,
-    LambdaContext,
     format_report,
+    lambda_context,
     proxy_event,
     quiet_access_log,
 )
@@ -212,7 +212,7 @@ def reader(form: Form) -> Read:
     from chalicelib.endpoint import ModelEndpoint
     from chalicelib.settings import Settings
 
-    runtime, context = CannedRuntime(), LambdaContext()
+    runtime, context = CannedRuntime(), lambda_context()
     app = create_app(Settings("wdbc-bench", "wdbc"), ModelEndpoint("wdbc-bench", lambda: runtime))
     path, content_type = form.path, form.content_type
 

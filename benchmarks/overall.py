@@ -36,7 +36,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -226,71 +225,23 @@ class CannedRuntime:
         }
 
 
-class LambdaContext:
-    """What the Lambda runtime hands the handler; Chalice reads the request id from it."""
+def lambda_context() -> Any:
+    """What the Lambda runtime hands the handler, as `chalice local` makes it; Chalice reads the
+    request id from it."""
+    from chalice.local import LambdaContext
 
-    function_name = "wdbc-predictor-dev"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:wdbc-predictor-dev"
-    memory_limit_in_mb = 256
-    log_group_name = "/aws/lambda/wdbc-predictor-dev"
-    log_stream_name = "2024/01/01/[$LATEST]0123456789abcdef"
-
-    def __init__(self) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 27_000
+    return LambdaContext("wdbc-predictor-dev", memory_size=256, max_runtime_ms=27_000)
 
 
 def proxy_event(body: str, content_type: str, path: str = "/predictbreastcancer") -> dict[str, Any]:
-    """An API Gateway REST (v1) proxy event, as the Lambda receives it behind the stage."""
-    headers = {
-        "Accept": "application/json",
-        "Content-Type": content_type,
-        "Host": "abcdef1234.execute-api.us-east-1.amazonaws.com",
-        "User-Agent": "curl/8.5.0",
-        "X-Amzn-Trace-Id": "Root=1-65a1b2c3-0123456789abcdef01234567",
-        "X-Forwarded-For": "203.0.113.7",
-        "X-Forwarded-Port": "443",
-        "X-Forwarded-Proto": "https",
-        "x-api-key": "0123456789abcdefghijklmnopqrstuvwxyzABCD",
-    }
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": "POST",
-        "headers": headers,
-        "multiValueHeaders": {key: [value] for key, value in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourceId": "a1b2c3",
-            "resourcePath": path,
-            "httpMethod": "POST",
-            "extendedRequestId": "Rk1dEFzKIAMFdUw=",
-            "requestTime": "01/Jan/2024:00:00:00 +0000",
-            "path": f"/api{path}",
-            "accountId": "123456789012",
-            "protocol": "HTTP/1.1",
-            "stage": "api",
-            "domainPrefix": "abcdef1234",
-            "requestTimeEpoch": 1704067200000,
-            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-            "identity": {
-                "sourceIp": "203.0.113.7",
-                "userAgent": "curl/8.5.0",
-                "apiKey": "0123456789abcdefghijklmnopqrstuvwxyzABCD",
-                "apiKeyId": "abcdef1234",
-            },
-            "domainName": "abcdef1234.execute-api.us-east-1.amazonaws.com",
-            "apiId": "abcdef1234",
-        },
-        "body": body,
-        "isBase64Encoded": False,
-    }
+    """The API Gateway proxy event of a POST, as Chalice's own local gateway builds it."""
+    from chalice.local import LambdaEventConverter, RouteMatcher
+
+    headers = {"Accept": "application/json", "Content-Type": content_type}
+    event = LambdaEventConverter(RouteMatcher([path])).create_lambda_event(
+        "POST", path, headers, body.encode()
+    )
+    return dict(event)
 
 
 def _numbers(row: str) -> list[float]:
@@ -435,7 +386,7 @@ def _through_app_and_floor(
     calls: int,
     repeats: int,
 ) -> tuple[float, float]:
-    context = LambdaContext()
+    context = lambda_context()
     answer = handler(event, context)
     if answer["statusCode"] != 200:
         raise RuntimeError(f"the app answered {answer['statusCode']}: {answer['body'][:200]}")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from chalice.test import Client
 
-from benchmarks.overall import LambdaContext, proxy_event
+from benchmarks.overall import lambda_context, proxy_event
 from chalicelib.application import create_app
 from chalicelib.errors import EndpointTimeout
 from chalicelib.settings import Settings
@@ -185,6 +185,6 @@ def test_the_lambda_reads_every_line_of_a_header_as_api_gateway_sends_them(
     """API Gateway keeps a field's last line in `headers`, every line in `multiValueHeaders`."""
     app = create_app(Settings(ENDPOINT_NAME, "wdbc"), AnsweringEndpoint(score=0.12, label=0))
     event = proxy_event(body_for(EXAMPLE_ROW).decode(), "application/json")
-    event["headers"] |= {name: values[-1] for name, values in lines.items()}
-    event["multiValueHeaders"] |= lines
-    assert app(event, LambdaContext())["statusCode"] == status
+    event["headers"] |= {name.lower(): values[-1] for name, values in lines.items()}
+    event["multiValueHeaders"] = lines
+    assert app(event, lambda_context())["statusCode"] == status
