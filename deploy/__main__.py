@@ -9,7 +9,6 @@ python -m deploy check-package build/dev
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -32,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 def _merge_template(options: argparse.Namespace) -> int:
     stage = read_stage(load_config(), options.stage)
     if options.example_network:
-        stage = dataclasses.replace(stage, network=EXAMPLE_NETWORK)
+        stage = stage.on_network(EXAMPLE_NETWORK)
     options.output.parent.mkdir(parents=True, exist_ok=True)
     options.output.write_text(json.dumps(merge_template(stage), indent=2) + "\n", encoding="utf-8")
     return 0

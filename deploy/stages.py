@@ -2,16 +2,31 @@
 
 Chalice reads its own keys there (environment, `lambda_timeout`, `reserved_concurrency`,
 `log_retention_in_days`, `subnet_ids`, `security_group_ids`); `usage_plan`, `alarms` and `vpc_id`
-are ours and Chalice ignores them. A bad value names its key.
+are ours and Chalice ignores them. What this tooling reads is a pydantic model, declared once:
+strict types (no `"5"` for 5, no `true` for 1), no key it does not know inside our own blocks,
+and every error naming its key (`stages.dev.usage_plan.rate_limit: ...`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, NamedTuple
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CONFIG_FILE = PROJECT_DIR / ".chalice" / "config.json"
@@ -22,11 +37,14 @@ class StageConfigError(ValueError):
     """A stage's setting is missing or malformed; the message names the key."""
 
 
-@dataclass(frozen=True)
-class UsagePlan:
-    rate_limit: float  # steady requests per second, per API key
-    burst_limit: int  # requests API Gateway admits at once above the rate
-    daily_quota: int  # requests per key per day
+class _Settings(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class UsagePlan(_Settings):
+    rate_limit: PositiveFloat  # steady requests per second, per API key
+    burst_limit: PositiveInt  # requests API Gateway admits at once above the rate
+    daily_quota: PositiveInt  # requests per key per day
 
 
 # The values CloudWatch Logs accepts for a log group's retention.
@@ -36,57 +54,108 @@ RETENTION_DAYS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class AlarmThresholds:
+def _retention(days: int) -> int:
+    if days not in RETENTION_DAYS:
+        days_allowed = ", ".join(map(str, sorted(RETENTION_DAYS)))
+        raise ValueError(f"must be one of CloudWatch's retention days: {days_allowed}")
+    return days
+
+
+class AlarmThresholds(_Settings):
     """When a stage's alarms fire; each can be set in the stage's `alarms` block."""
 
-    api_5xx_rate: float = 0.01  # share of the API's answers that are 5XX, over 5 minutes
-    api_p99_latency_ms: float = 3000  # the API's p99 latency, over 5 minutes
-    lambda_errors: int = 1  # unhandled errors or timeouts of the function, over 5 minutes
-    lambda_throttles: int = 1  # refused invocations (reserved concurrency reached), 5 minutes
-    endpoint_5xx_errors: int = 1  # the endpoint's own 5XX answers, over 5 minutes
-    model_latency_p99_ms: float = 1000  # the model's p99 latency inside the endpoint, 5 minutes
+    api_5xx_rate: PositiveFloat = 0.01  # share of the API's answers that are 5XX, over 5 minutes
+    api_p99_latency_ms: PositiveFloat = 3000  # the API's p99 latency, over 5 minutes
+    lambda_errors: PositiveInt = 1  # unhandled errors or timeouts of the function, over 5 minutes
+    lambda_throttles: PositiveInt = 1  # refused invocations (concurrency reached), 5 minutes
+    endpoint_5xx_errors: PositiveInt = 1  # the endpoint's own 5XX answers, over 5 minutes
+    model_latency_p99_ms: PositiveFloat = 1000  # the model's p99 inside the endpoint, 5 minutes
     # Invocations per instance per minute beyond which the variant is saturated; autoscaling's
     # target (`--target-invocations`) should sit well below it.
-    invocations_per_instance_per_minute: int = 1000
+    invocations_per_instance_per_minute: PositiveInt = 1000
 
 
-@dataclass(frozen=True)
-class PrivateNetwork:
+class PrivateNetwork(NamedTuple):
     """The opt-in private path: the function in these subnets, SageMaker through a VPC endpoint."""
 
     vpc_id: str
-    subnet_ids: tuple[str, ...]
-    security_group_ids: tuple[str, ...]
+    subnet_ids: list[str]
+    security_group_ids: list[str]
 
 
-# For the checks on the private path's template only (`python -m deploy merge-template
+# For the checks on the private path's template only (`python -m deploy api template
 # --example-network`): ids of the right shape that belong to no account.
 EXAMPLE_NETWORK = PrivateNetwork(
     vpc_id="vpc-0a1b2c3d4e5f60718",
-    subnet_ids=("subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"),
-    security_group_ids=("sg-0a1b2c3d4e5f60718",),
+    subnet_ids=["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"],
+    security_group_ids=["sg-0a1b2c3d4e5f60718"],
 )
 
+Name = Annotated[str, Field(min_length=1)]
+Ids = Annotated[list[Name], Field(min_length=1)]
 
-@dataclass(frozen=True)
-class Stage:
+
+class Environment(_Settings):
+    """The Lambda's environment: the endpoint is ours to check; the app checks the rest."""
+
+    model_config = ConfigDict(extra="allow")
+    ENDPOINT_NAME: Name
+
+
+class Stage(_Settings):
+    """One stage's settings, by the keys `.chalice/config.json` gives them."""
+
     name: str
-    app_name: str
-    endpoint_name: str
-    policy_file: Path
-    lambda_timeout: int
-    reserved_concurrency: int | None
-    usage_plan: UsagePlan | None
-    api_gateway_stage: str
-    log_retention_in_days: int | None = None
+    app_name: Name
+    environment_variables: Environment
+    policy_file: Path = Field(validation_alias="iam_policy_file")  # beside config.json
+    lambda_timeout: PositiveInt = 60
+    reserved_concurrency: PositiveInt | None = None
+    usage_plan: UsagePlan | None = None
+    api_gateway_stage: Name = "api"
+    log_retention_in_days: Annotated[PositiveInt, AfterValidator(_retention)] | None = None
     alarms: AlarmThresholds = AlarmThresholds()
-    network: PrivateNetwork | None = None
+    # Chalice's `subnet_ids` and `security_group_ids`, and our `vpc_id`: all three or none.
+    vpc_id: Name | None = None
+    subnet_ids: Ids | None = None
+    security_group_ids: Ids | None = None
+
+    @field_validator("policy_file", mode="before")
+    @classmethod
+    def _beside_config(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str) or not value:
+            raise ValueError("is not set: name the stage's IAM policy file, beside config.json")
+        return Path((info.context or {})["chalice_dir"]) / value
+
+    @model_validator(mode="after")
+    def _whole_network(self) -> Stage:
+        network = {"vpc_id": self.vpc_id, "subnet_ids": self.subnet_ids,
+                   "security_group_ids": self.security_group_ids}  # fmt: skip
+        missing = [key for key, value in network.items() if not value]
+        if 0 < len(missing) < len(network):
+            raise ValueError(
+                f"{missing[0]} is not set: vpc_id, subnet_ids and security_group_ids go together "
+                "(the function into the subnets, the SageMaker Runtime endpoint into their VPC)"
+            )
+        return self
+
+    @property
+    def endpoint_name(self) -> str:
+        return self.environment_variables.ENDPOINT_NAME
+
+    @property
+    def network(self) -> PrivateNetwork | None:
+        if self.vpc_id and self.subnet_ids and self.security_group_ids:
+            return PrivateNetwork(self.vpc_id, self.subnet_ids, self.security_group_ids)
+        return None
 
     @property
     def function_name(self) -> str:
         """The name Chalice gives the API handler: `<app_name>-<stage>`."""
         return f"{self.app_name}-{self.name}"
+
+    def on_network(self, network: PrivateNetwork) -> Stage:
+        return self.model_copy(update=network._asdict())
 
 
 def load_config(path: Path = CONFIG_FILE) -> dict[str, Any]:
@@ -106,44 +175,46 @@ def stage_names(config: Mapping[str, Any]) -> list[str]:
     return sorted(config.get("stages", {}))
 
 
+# Keys Chalice looks up in the stage, else at the top level; `usage_plan` and `alarms` are
+# per stage.
+INHERITED = ("app_name", "iam_policy_file", "lambda_timeout", "reserved_concurrency",
+             "api_gateway_stage", "log_retention_in_days", "vpc_id", "subnet_ids",
+             "security_group_ids")  # fmt: skip
+
+
 def read_stage(config: Mapping[str, Any], name: str, chalice_dir: Path | None = None) -> Stage:
     stages = config.get("stages", {})
     if name not in stages:
         raise StageConfigError(f"stages.{name}: no such stage in .chalice/config.json")
     stage: Mapping[str, Any] = stages[name]
-    where = f"stages.{name}"
-
-    def setting(key: str, default: Any = None) -> Any:
-        """Chalice's lookup order: the stage's value, else the top-level one."""
-        return stage.get(key, config.get(key, default))
-
+    settings = {key: stage.get(key, config.get(key)) for key in INHERITED}
+    settings |= {key: stage[key] for key in ("usage_plan", "alarms") if key in stage}
     environment = {
         **config.get("environment_variables", {}),
         **stage.get("environment_variables", {}),
     }
-    endpoint_name = environment.get("ENDPOINT_NAME")
-    if not isinstance(endpoint_name, str) or not endpoint_name:
-        raise StageConfigError(f"{where}.environment_variables.ENDPOINT_NAME is not set")
-    policy_file = setting("iam_policy_file")
-    if not isinstance(policy_file, str) or not policy_file:
-        raise StageConfigError(f"{where}.iam_policy_file is not set")
-    return Stage(
-        name=name,
-        app_name=str(config["app_name"]),
-        endpoint_name=endpoint_name,
-        policy_file=(chalice_dir or CONFIG_FILE.parent) / policy_file,
-        lambda_timeout=_positive_int(setting("lambda_timeout", 60), f"{where}.lambda_timeout"),
-        reserved_concurrency=_optional_positive_int(
-            setting("reserved_concurrency"), f"{where}.reserved_concurrency"
-        ),
-        usage_plan=_usage_plan(stage.get("usage_plan"), f"{where}.usage_plan"),
-        api_gateway_stage=str(setting("api_gateway_stage", "api")),
-        log_retention_in_days=_retention(
-            setting("log_retention_in_days"), f"{where}.log_retention_in_days"
-        ),
-        alarms=_alarms(stage.get("alarms"), f"{where}.alarms"),
-        network=_network(setting, where),
-    )
+    settings = {key: value for key, value in settings.items() if value is not None}
+    try:
+        return Stage.model_validate(
+            {**settings, "name": name, "environment_variables": environment},
+            context={"chalice_dir": chalice_dir or CONFIG_FILE.parent},
+        )
+    except ValidationError as error:
+        raise StageConfigError(
+            "; ".join(_problem(f"stages.{name}", e) for e in error.errors())
+        ) from None
+
+
+def _problem(where: str, error: ErrorDetails) -> str:
+    """One error, its key first: pydantic's message, or the validator's own words."""
+    key = ".".join([where, *map(str, error["loc"])])
+    if error["type"] == "missing":
+        return f"{key} is not set"
+    if error["type"] == "extra_forbidden":
+        return f"{key} is not a setting of this block (deploy/stages.py lists them)"
+    if error["type"] == "value_error":
+        return f"{key}{' ' if error['loc'] else '.'}{error.get('ctx', {}).get('error')}"
+    return f"{key}: {error['msg']}"
 
 
 def write_stage(
@@ -185,83 +256,3 @@ def write_stage(
     for document, path in ((config, config_path), (policy, policy_path), (card, card_path)):
         path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return config_path, policy_path, card_path
-
-
-def _retention(value: Any, where: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or value not in RETENTION_DAYS:
-        days = ", ".join(map(str, sorted(RETENTION_DAYS)))
-        raise StageConfigError(f"{where} must be one of CloudWatch's retention days: {days}")
-    return int(value)
-
-
-def _alarms(block: Any, where: str) -> AlarmThresholds:
-    if block is None:
-        return AlarmThresholds()
-    if not isinstance(block, dict):
-        raise StageConfigError(f"{where} must be an object")
-    defaults = AlarmThresholds()
-    unknown = set(block) - set(defaults.__dict__)
-    if unknown:
-        known = ", ".join(sorted(defaults.__dict__))
-        raise StageConfigError(f"{where}.{sorted(unknown)[0]} is not an alarm; known: {known}")
-    values = {}
-    for key, value in block.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise StageConfigError(f"{where}.{key} must be a positive number")
-        values[key] = type(getattr(defaults, key))(value)
-    return AlarmThresholds(**values)
-
-
-def _network(setting: Any, where: str) -> PrivateNetwork | None:
-    """Chalice's `subnet_ids` and `security_group_ids`, and our `vpc_id`: all three or none."""
-    keys = ("vpc_id", "subnet_ids", "security_group_ids")
-    values = {key: setting(key) for key in keys}
-    if all(value in (None, []) for value in values.values()):
-        return None
-    for key in keys[1:]:
-        listed = values[key]
-        if (
-            not isinstance(listed, list)
-            or not listed
-            or not all(isinstance(item, str) and item for item in listed)
-        ):
-            raise StageConfigError(f"{where}.{key} must be a non-empty list of ids")
-    if not isinstance(values["vpc_id"], str) or not values["vpc_id"]:
-        raise StageConfigError(
-            f"{where}.vpc_id is not set: the SageMaker Runtime endpoint goes into the subnets' VPC"
-        )
-    return PrivateNetwork(
-        vpc_id=values["vpc_id"],
-        subnet_ids=tuple(values["subnet_ids"]),
-        security_group_ids=tuple(values["security_group_ids"]),
-    )
-
-
-def _usage_plan(block: Any, where: str) -> UsagePlan | None:
-    if block is None:
-        return None
-    if not isinstance(block, dict):
-        raise StageConfigError(f"{where} must be an object")
-    expected = {"rate_limit", "burst_limit", "daily_quota"}
-    if set(block) != expected:
-        raise StageConfigError(f"{where} must hold exactly {', '.join(sorted(expected))}")
-    rate = block["rate_limit"]
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate <= 0:
-        raise StageConfigError(f"{where}.rate_limit must be a positive number")
-    return UsagePlan(
-        rate_limit=float(rate),
-        burst_limit=_positive_int(block["burst_limit"], f"{where}.burst_limit"),
-        daily_quota=_positive_int(block["daily_quota"], f"{where}.daily_quota"),
-    )
-
-
-def _positive_int(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise StageConfigError(f"{where} must be a positive whole number")
-    return value
-
-
-def _optional_positive_int(value: Any, where: str) -> int | None:
-    return None if value is None else _positive_int(value, where)

@@ -8,7 +8,6 @@ the one CloudFormation's transform performs; cfn-lint and checkov run as `make p
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -90,7 +89,7 @@ def package(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
           directory])  # fmt: skip
     configured = read_stage(load_config(), stage)
     if private:
-        configured = dataclasses.replace(configured, network=EXAMPLE_NETWORK)
+        configured = configured.on_network(EXAMPLE_NETWORK)
     return Package(configured, directory)
 
 
@@ -455,7 +454,7 @@ def test_the_private_path_needs_all_three_keys() -> None:
         read_stage(
             _config_with({"subnet_ids": ["subnet-1"], "security_group_ids": ["sg-1"]}), "dev"
         )
-    with pytest.raises(StageConfigError, match=r"stages\.dev\.security_group_ids must be"):
+    with pytest.raises(StageConfigError, match=r"stages\.dev\.security_group_ids is not set"):
         read_stage(_config_with({"subnet_ids": ["subnet-1"], "vpc_id": "vpc-1"}), "dev")
     stage = read_stage(
         _config_with(
@@ -464,7 +463,7 @@ def test_the_private_path_needs_all_three_keys() -> None:
         "dev",
     )
     assert stage.network is not None
-    assert stage.network.subnet_ids == ("subnet-1",)
+    assert stage.network.subnet_ids == ["subnet-1"]
 
 
 # --- cfn-lint ------------------------------------------------------------------------------
@@ -523,25 +522,31 @@ def _config_with(stage_block: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("block", "message"),
     [
-        ({"usage_plan": {"rate_limit": 5}}, "stages.dev.usage_plan must hold exactly"),
-        ({"usage_plan": [5, 10, 100]}, "stages.dev.usage_plan must be an object"),
+        ({"usage_plan": {"rate_limit": 5}}, "stages.dev.usage_plan.burst_limit is not set"),
+        ({"usage_plan": [5, 10, 100]}, "stages.dev.usage_plan: Input should be a valid dictionary"),
         (
             {"usage_plan": {"rate_limit": 0, "burst_limit": 1, "daily_quota": 1}},
-            "stages.dev.usage_plan.rate_limit must be a positive number",
+            "stages.dev.usage_plan.rate_limit: Input should be greater than 0",
         ),
         (
             {"usage_plan": {"rate_limit": 1, "burst_limit": 1.5, "daily_quota": 1}},
-            "stages.dev.usage_plan.burst_limit must be a positive whole number",
+            "stages.dev.usage_plan.burst_limit: Input should be a valid integer",
         ),
-        ({"reserved_concurrency": -1}, "stages.dev.reserved_concurrency must be a positive"),
-        ({"lambda_timeout": True}, "stages.dev.lambda_timeout must be a positive"),
+        (
+            {"reserved_concurrency": -1},
+            "stages.dev.reserved_concurrency: Input should be greater",
+        ),
+        ({"lambda_timeout": True}, "stages.dev.lambda_timeout: Input should be a valid integer"),
         ({"environment_variables": {}}, "stages.dev.environment_variables.ENDPOINT_NAME"),
         ({"iam_policy_file": ""}, "stages.dev.iam_policy_file is not set"),
         ({"log_retention_in_days": 10}, "stages.dev.log_retention_in_days must be one of"),
-        ({"alarms": {"api_5xx_rate": 0}}, "stages.dev.alarms.api_5xx_rate must be a positive"),
-        ({"alarms": {"cpu": 1}}, "stages.dev.alarms.cpu is not an alarm"),
-        ({"alarms": [1]}, "stages.dev.alarms must be an object"),
-        ({"subnet_ids": "subnet-1"}, "stages.dev.subnet_ids must be a non-empty list"),
+        (
+            {"alarms": {"api_5xx_rate": 0}},
+            "stages.dev.alarms.api_5xx_rate: Input should be greater",
+        ),
+        ({"alarms": {"cpu": 1}}, "stages.dev.alarms.cpu is not a setting of this block"),
+        ({"alarms": [1]}, "stages.dev.alarms: Input should be a valid dictionary"),
+        ({"subnet_ids": "subnet-1"}, "stages.dev.subnet_ids: Input should be a valid list"),
     ],
 )
 def test_a_bad_stage_setting_names_its_key(block: dict[str, Any], message: str) -> None:

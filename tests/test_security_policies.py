@@ -28,7 +28,7 @@ from deploy.policy import (
     policy_document,
     stack_policy,
 )
-from deploy.stages import EXAMPLE_NETWORK, Stage, load_config, read_stage, stage_names
+from deploy.stages import EXAMPLE_NETWORK, Environment, Stage, load_config, read_stage, stage_names
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 POLICY_FILES = sorted((PROJECT_DIR / ".chalice").glob("policy-*.json"))
@@ -185,7 +185,9 @@ def test_the_checker_finds_wildcards() -> None:
 
 def test_endpoint_names_are_lower_case_in_arns() -> None:
     stage = read_stage(load_config(), "dev")
-    upper = Stage(**{**stage.__dict__, "endpoint_name": "WDBC-Dev"})
+    upper = stage.model_copy(
+        update={"environment_variables": Environment(ENDPOINT_NAME="WDBC-Dev")}
+    )
     document = literal_policy(upper, account="123456789012", region="eu-west-1")
     assert document["Statement"][0]["Resource"] == (
         "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/wdbc-dev"
@@ -247,7 +249,7 @@ def test_make_policy_names_a_bad_account(tmp_path: Path) -> None:
 
 
 def _private(stage: Stage) -> Stage:
-    return Stage(**{**stage.__dict__, "network": EXAMPLE_NETWORK})
+    return stage.on_network(EXAMPLE_NETWORK)
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
