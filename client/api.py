@@ -2,25 +2,27 @@
 
 The contract comes from the API's own `GET /model`: the route to send rows to, the features
 they hold and the task, which says what each answer holds. A batch goes as `text/csv`, one row
-a line in the contract's order, and the answer comes back as JSON. 429 and 503 (throttled, the
-endpoint busy or starting) and a refused or reset connection are tried again, at most
-`max_attempts` times in all, after the server's `Retry-After` or else an exponential backoff.
-Every other refusal is final for the batch or for the run.
+a line in the contract's order, and the answer comes back as JSON.
+
+Connections, timeouts and retries are urllib3's (botocore's own HTTP library, so no new
+dependency): 429 and 503 (throttled, the endpoint busy or starting) and a refused or reset
+connection are tried again by its `Retry`, at most `max_attempts` times in all, after the
+server's `Retry-After` or else its exponential backoff. Every other refusal is final for the
+batch or for the run.
 """
 
 from __future__ import annotations
 
 import json
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+import urllib3
+from urllib3.util import Retry
+
 from chalicelib.contract import BINARY, REGRESSION, Contract, ContractError, parse_contract
 from chalicelib.rows import Row
-from client.errors import ApiUnusable, BatchFailed, RowRefused
 
 MODEL_PATH = "/model"
 # What GET /model adds to the contract as written.
@@ -30,16 +32,39 @@ RETRY_STATUSES = frozenset({429, 503})
 FATAL_STATUSES = frozenset({401, 403, 404, 405, 406, 413, 415})
 # API Gateway says this for a path or method it does not have, whatever the key.
 GATEWAY_NO_ROUTE = "Missing Authentication Token"
-FIRST_BACKOFF_SECONDS = 0.5
-LONGEST_WAIT_SECONDS = 30.0
+# urllib3 waits 0 s before the first retry, then factor * 2 ** (retry - 1): 1 s, 2 s, 4 s, ...
+BACKOFF_FACTOR = 0.5
+LONGEST_WAIT_SECONDS = 30
+# The client's own codes, where the API's answer has none to give.
+UNREADABLE_ANSWER = "unreadable_answer"
 
 Prediction = tuple[str, ...]  # a row's answer, as the output file writes it: answer_columns(...)
 
 
+class RowRefused(Exception):
+    """The API refused one row of a batch (its `error.row`, from 1): report it, send the rest."""
+
+    def __init__(self, row: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.row, self.code, self.message = row, code, message
+
+
+class BatchFailed(Exception):
+    """This batch could not be scored (retries spent, a server error): report its rows, go on."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class ApiUnusable(Exception):
+    """No batch can succeed (no server, a refused key, a wrong URL): stop the run."""
+
+
 class Answer(NamedTuple):
     status: int
-    headers: Mapping[str, str]
-    body: bytes
+    document: Any  # the body as JSON, or None
+    attempts: int
 
 
 def encode_rows(rows: Sequence[Row]) -> bytes:
@@ -64,19 +89,25 @@ class PredictionApi:
         api_key: str | None = None,
         max_attempts: int = 5,
         timeout: float = 30.0,
-        sleep: Callable[[float], None] = time.sleep,
         contract: Contract | None = None,
     ) -> None:
         problem = url_problem(base_url)
         if problem:
             raise ApiUnusable(f"{base_url!r} {problem}")
         self.base_url = base_url.rstrip("/")
-        self.headers = {"Accept": "application/json"}
-        if api_key:
-            self.headers["x-api-key"] = api_key
-        self.max_attempts = max_attempts
-        self.timeout = timeout
-        self.sleep = sleep
+        self.headers = {"Accept": "application/json", **({"x-api-key": api_key} if api_key else {})}
+        retries = Retry(
+            total=max_attempts - 1,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=None,  # POST too: scoring changes nothing, so it is safe to resend
+            backoff_factor=BACKOFF_FACTOR,
+            backoff_max=LONGEST_WAIT_SECONDS,
+            respect_retry_after_header=True,
+            retry_after_max=LONGEST_WAIT_SECONDS,
+            raise_on_status=False,  # the last busy answer is ours to report
+            redirect=False,  # an API answers, it does not send the key on elsewhere
+        )
+        self.http = urllib3.PoolManager(retries=retries, timeout=timeout)
         self.requests = 0
         self._contract = contract
 
@@ -85,12 +116,12 @@ class PredictionApi:
         """The API's model contract, read from its `GET /model` on first use."""
         if self._contract is None:
             try:
-                answer = self._send_with_retries(MODEL_PATH, None)
+                answer = self._send(MODEL_PATH, None)
             except BatchFailed as busy:
                 raise ApiUnusable(f"GET {MODEL_PATH}: {busy}") from None
-            document = _json(answer.body)
+            document = answer.document
             if answer.status != 200:
-                raise ApiUnusable(self._refusal(answer, document, MODEL_PATH))
+                raise ApiUnusable(_refusal(answer, MODEL_PATH))
             written = (
                 {key: value for key, value in document.items() if key not in MODEL_EXTRAS}
                 if isinstance(document, dict)
@@ -105,71 +136,40 @@ class PredictionApi:
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
         """The batch's predictions in order; raises RowRefused, BatchFailed or ApiUnusable."""
         route = self.contract.route
-        answer = self._send_with_retries(route, encode_rows(rows))
-        document = _json(answer.body)
+        answer = self._send(route, encode_rows(rows))
         if answer.status == 200:
-            return _predictions(document, len(rows), self.contract)
-        message = self._refusal(answer, document, route)
-        error = document.get("error") if isinstance(document, dict) else None
-        if answer.status == 400 and isinstance(error, dict) and isinstance(error.get("row"), int):
-            raise RowRefused(error["row"], str(error.get("message")))
-        if answer.status in FATAL_STATUSES or not isinstance(error, dict):
+            return _predictions(answer.document, len(rows), self.contract)
+        message = _refusal(answer, route)
+        error = _error(answer.document)
+        if answer.status == 400 and error and isinstance(error.get("row"), int):
+            raise RowRefused(error["row"], str(error.get("code")), str(error.get("message")))
+        if answer.status in FATAL_STATUSES or not error:
             raise ApiUnusable(message)
-        raise BatchFailed(message)
+        raise BatchFailed(str(error.get("code")), message)
 
-    def _refusal(self, answer: Answer, document: Any, path: str) -> str:
-        """What the API's refusal says, in a line."""
-        error = document.get("error") if isinstance(document, dict) else None
-        if isinstance(error, dict):
-            message = f"HTTP {answer.status} {error.get('code')}: {error.get('message')}"
-            return message + (_hint(answer.status) if answer.status in FATAL_STATUSES else "")
-        # Not this API's error shape: API Gateway's own 403 {"message": "Forbidden"}, say.
-        if _gateway_message(document) == GATEWAY_NO_ROUTE:
-            return (
-                f"the API answered HTTP {answer.status} {GATEWAY_NO_ROUTE!r}: API Gateway has "
-                f"no route {path} there (is --url the API's base address, with its stage?)"
-            )
-        return f"the API answered HTTP {answer.status}{_hint(answer.status)}"
-
-    def _send_with_retries(self, path: str, body: bytes | None) -> Answer:
+    def _send(self, path: str, body: bytes | None) -> Answer:
+        """One request, retried as `Retry` says; BatchFailed when every attempt was busy."""
         url = self.base_url + path
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                answer = self._send(url, body)
-            except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
-                if attempt == self.max_attempts:
-                    reason = getattr(error, "reason", error)
-                    raise ApiUnusable(f"cannot reach {url}: {reason}") from None
-                self.sleep(self._backoff(attempt, None))
-                continue
-            if answer.status not in RETRY_STATUSES:
-                return answer
-            if attempt == self.max_attempts:
-                raise BatchFailed(
-                    f"HTTP {answer.status} {_code(answer.body)} on each of {attempt} attempts"
-                )
-            self.sleep(self._backoff(attempt, answer.headers.get("retry-after")))
-        raise AssertionError("unreachable: max_attempts is at least 1")  # pragma: no cover
-
-    def _send(self, url: str, body: bytes | None) -> Answer:
-        headers = self.headers if body is None else {**self.headers, "Content-Type": "text/csv"}
         # The scheme was checked in __init__: http or https only, never file: or others.
-        request = urllib.request.Request(  # noqa: S310
-            url, data=body, headers=headers, method="GET" if body is None else "POST"
-        )
-        self.requests += 1
+        method, headers = ("GET", self.headers) if body is None else (
+            "POST", {**self.headers, "Content-Type": "text/csv"}
+        )  # fmt: skip
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                return Answer(response.status, _lower(response.headers), response.read())
-        except urllib.error.HTTPError as error:
-            with error:
-                return Answer(error.code, _lower(error.headers), error.read())
-
-    @staticmethod
-    def _backoff(attempt: int, retry_after: str | None) -> float:
-        if retry_after is not None and retry_after.strip().isdigit():
-            return min(float(retry_after.strip()), LONGEST_WAIT_SECONDS)
-        return min(FIRST_BACKOFF_SECONDS * 2.0 ** (attempt - 1), LONGEST_WAIT_SECONDS)
+            response = self.http.request(method, url, body=body, headers=headers)
+        except urllib3.exceptions.MaxRetryError as error:
+            raise ApiUnusable(f"cannot reach {url}: {error.reason}") from None
+        except urllib3.exceptions.HTTPError as error:
+            raise ApiUnusable(f"cannot reach {url}: {error}") from None
+        attempts = 1 + len(response.retries.history if response.retries else ())
+        self.requests += attempts
+        answer = Answer(response.status, _json(response.data), attempts)
+        if answer.status in RETRY_STATUSES:
+            code = (_error(answer.document) or {}).get("code")
+            message = (
+                f"HTTP {answer.status} {code or '(no error code)'} on each of {attempts} attempts"
+            )
+            raise BatchFailed(str(code or f"http_{answer.status}"), message)
+        return answer
 
 
 def url_problem(base_url: str) -> str | None:
@@ -188,13 +188,20 @@ def url_problem(base_url: str) -> str | None:
     return None
 
 
-def _gateway_message(document: Any) -> str | None:
-    message = document.get("message") if isinstance(document, dict) else None
-    return message if isinstance(message, str) else None
-
-
-def _lower(headers: Any) -> dict[str, str]:
-    return {str(name).lower(): str(value) for name, value in headers.items()}
+def _refusal(answer: Answer, path: str) -> str:
+    """What the API's refusal says, in a line."""
+    error = _error(answer.document)
+    if error:
+        message = f"HTTP {answer.status} {error.get('code')}: {error.get('message')}"
+        return message + (_hint(answer.status) if answer.status in FATAL_STATUSES else "")
+    # Not this API's error shape: API Gateway's own 403 {"message": "Forbidden"}, say.
+    document = answer.document
+    if isinstance(document, dict) and document.get("message") == GATEWAY_NO_ROUTE:
+        return (
+            f"the API answered HTTP {answer.status} {GATEWAY_NO_ROUTE!r}: API Gateway has "
+            f"no route {path} there (is --url the API's base address, with its stage?)"
+        )
+    return f"the API answered HTTP {answer.status}{_hint(answer.status)}"
 
 
 def _json(body: bytes) -> Any:
@@ -204,21 +211,25 @@ def _json(body: bytes) -> Any:
         return None
 
 
-def _code(body: bytes) -> str:
-    document = _json(body)
+def _error(document: Any) -> Mapping[str, Any] | None:
+    """The API's `{"error": {...}}`, or None where the answer is not in its shape."""
     error = document.get("error") if isinstance(document, dict) else None
-    return str(error.get("code")) if isinstance(error, dict) else "(no error code)"
+    return error if isinstance(error, dict) else None
 
 
 def _predictions(document: Any, expected: int, contract: Contract) -> list[Prediction]:
     items = document.get("predictions") if isinstance(document, dict) else None
     if not isinstance(items, list) or len(items) != expected:
-        raise BatchFailed(f"the API's answer does not hold {expected} predictions")
+        raise BatchFailed(
+            UNREADABLE_ANSWER, f"the API's answer does not hold {expected} predictions"
+        )
     codes = [model_class.code for model_class in contract.classes]
     try:
         return [_values(item, contract, codes) for item in items]
     except (TypeError, KeyError, ValueError, AttributeError):
-        raise BatchFailed("the API's answer holds a malformed prediction") from None
+        raise BatchFailed(
+            UNREADABLE_ANSWER, "the API's answer holds a malformed prediction"
+        ) from None
 
 
 def _values(item: Any, contract: Contract, codes: Sequence[str]) -> Prediction:

@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+import urllib3
 from click.testing import CliRunner
 
 from chalicelib.contract import Contract
-from client.api import PredictionApi
+from client.api import ApiUnusable, BatchFailed, PredictionApi
 from client.cli import cli
-from client.errors import ApiUnusable, BatchFailed
-from client.input_file import HeaderError, header_columns, read_input
+from client.files import HeaderError, header_columns, read_input
 from standin.model import LinearScorer
 from tests.local_stack import PROJECT_DIR, RunningStack
 from tests.rows import EXAMPLE_ROW, FEATURE_NAMES, WDBC, row_with
@@ -77,7 +77,9 @@ def test_the_held_out_rows_score_as_the_model_scores_them(
     scored = _read_csv(output)
     expected = LinearScorer(trained.artifact).predict(test_part.features.tolist())
     assert [int(item["line"]) for item in scored] == list(range(2, rows + 2))
-    assert list(scored[0]) == ["line", *columns, "prediction", "probability_malignant"]
+    assert list(scored[0]) == [
+        "line", *columns, "prediction", "probability_malignant", "error", "error_message"
+    ]  # fmt: skip
     assert [item["prediction"] for item in scored] == [
         WDBC.classes[answer.predicted_label].code for answer in expected
     ]
@@ -111,9 +113,16 @@ def test_bad_lines_are_reported_by_line_number_and_the_rest_scored(
     assert f"{source}:5: value 30 of 30 (fractal_dimension_worst) is too large" in result.stderr
     assert "eighty" not in result.stderr
     assert "5 rows: 2 scored, 3 errors; 2 requests in " in result.stderr
-    scored = _read_csv(output)
-    assert [item["line"] for item in scored] == ["1", "6"]
-    assert {item["prediction"] for item in scored} == {"B"}
+    written = _read_csv(output)
+    assert [item["line"] for item in written] == ["1", "2", "3", "5", "6"]
+    assert [item["error"] for item in written] == [
+        "", "invalid_value", "wrong_value_count", "invalid_value", ""
+    ]  # fmt: skip
+    assert written[1]["error_message"] == (
+        "value 3 of 30 (perimeter_mean) is not a plain decimal number"
+    )
+    assert {item["prediction"] for item in written} == {"B", ""}
+    assert "eighty" not in output.read_text()
 
 
 @pytest.mark.parametrize(
@@ -143,9 +152,13 @@ def test_another_models_rows_are_read_and_answered_as_its_contract_says(
     assert f"{source}:{first_bad + 1}: value 3 of 3 (alcohol) is above its upper limit 100" in (
         result.stderr
     )
-    scored = _read_csv(output)
+    written = _read_csv(output)
+    scored = [item for item in written if not item["error"]]
     extra = ["prediction"] + [f"probability_{c.code}" for c in contract.classes]
-    assert list(scored[0]) == ["line", *columns, *extra]
+    assert list(scored[0]) == ["line", *columns, *extra, "error", "error_message"]
+    assert [item["error"] for item in written[len(rows) :]] == [
+        "wrong_value_count", "invalid_value"
+    ]  # fmt: skip
     assert [[item[key] for key in extra] for item in scored] == [answers] * len(rows)
     assert [[item[name] for name in columns] for item in scored] == [
         line.split(",") for line in lines
@@ -245,7 +258,17 @@ def _rows(count: int) -> list[tuple[float, ...]]:
     return [tuple(float(value) for value in EXAMPLE_ROW.split(","))] * count
 
 
-def test_throttling_and_busy_answers_are_retried_after_retry_after(scripted: StartServer) -> None:
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """urllib3's Retry waits through time.sleep: each wait recorded, none slept."""
+    slept: list[float] = []
+    monkeypatch.setattr(urllib3.util.retry.time, "sleep", slept.append)
+    return slept
+
+
+def test_throttling_and_busy_answers_are_retried_after_retry_after(
+    scripted: StartServer, waits: list[float]
+) -> None:
     server = scripted(
         [
             Scripted(503, _refusal("endpoint_not_ready"), {"Retry-After": "5"}),
@@ -253,8 +276,7 @@ def test_throttling_and_busy_answers_are_retried_after_retry_after(scripted: Sta
             Scripted(200, _predictions("B", "M")),
         ]
     )
-    waits: list[float] = []
-    api = PredictionApi(server.url, "k-1", max_attempts=3, sleep=waits.append, contract=WDBC)
+    api = PredictionApi(server.url, "k-1", max_attempts=3, contract=WDBC)
     answers = api.predict(_rows(2))
     assert answers == [("B", "0.25"), ("M", "0.25")]
     assert waits == [5.0, 1.0]  # the server's Retry-After, then the backoff of a second try
@@ -265,25 +287,23 @@ def test_throttling_and_busy_answers_are_retried_after_retry_after(scripted: Sta
     assert first.body.count("\n") == 2
 
 
-def test_retries_are_bounded(scripted: StartServer) -> None:
+def test_retries_are_bounded(scripted: StartServer, waits: list[float]) -> None:
     server = scripted([Scripted(503, _refusal("endpoint_unavailable"))] * 3)
-    waits: list[float] = []
-    api = PredictionApi(server.url, max_attempts=3, sleep=waits.append, contract=WDBC)
+    api = PredictionApi(server.url, max_attempts=3, contract=WDBC)
     with pytest.raises(BatchFailed, match="HTTP 503 endpoint_unavailable on each of 3 attempts"):
         api.predict(_rows(1))
-    assert waits == [0.5, 1.0]
+    assert waits == [1.0]  # urllib3's backoff: none before the first retry, then 0.5 * 2
     assert "x-api-key" not in server.received[0].headers
 
 
-def test_an_unreachable_api_stops_the_run_after_its_attempts(tmp_path: Path) -> None:
+def test_an_unreachable_api_stops_the_run_after_its_attempts(waits: list[float]) -> None:
     closed = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     host, port = closed.server_address[:2]
     closed.server_close()
-    waits: list[float] = []
-    api = PredictionApi(f"http://{host!s}:{port}", max_attempts=2, sleep=waits.append)
-    with pytest.raises(ApiUnusable, match=r"cannot reach .*/model"):
+    api = PredictionApi(f"http://{host!s}:{port}", max_attempts=3)
+    with pytest.raises(ApiUnusable, match=r"cannot reach .*/model: .*Connection refused"):
         api.predict(_rows(1))
-    assert waits == [0.5]
+    assert waits == [1.0]
 
 
 def test_a_row_the_api_refuses_is_reported_and_the_rest_resent(
@@ -302,10 +322,11 @@ def test_a_row_the_api_refuses_is_reported_and_the_rest_resent(
     assert f"{source}:2: refused by the API: row 2: value 1 of 30 is odd" in result.output
     assert "3 rows: 2 scored, 1 errors; 3 requests" in result.output
     assert [received.body.count("\n") for received in server.received] == [3, 2]
-    assert [line.split(",")[0] for line in result.stdout.splitlines()[1:]] == [
-        "1",
-        "3",
-    ]
+    written = list(csv.reader(io.StringIO(result.stdout)))
+    assert [(line[0], line[-2]) for line in written[1:]] == [
+        ("1", ""), ("2", "invalid_value"), ("3", "")
+    ]  # fmt: skip
+    assert written[2][1:31] == EXAMPLE_ROW.split(",")  # the refused row's fields, as written
 
 
 def test_a_failed_batch_reports_its_rows_and_the_next_batch_goes_on(
@@ -326,7 +347,11 @@ def test_a_failed_batch_reports_its_rows_and_the_next_batch_goes_on(
     assert result.exit_code == 1
     assert f"{source}:1: not scored: HTTP 502 model_error: refused" in result.output
     assert f"{source}:4: not scored: the API's answer does not hold 2 predictions" in result.output
-    assert [item["line"] for item in _read_csv(output)] == ["5"]
+    written = _read_csv(output)
+    assert [(item["line"], item["error"]) for item in written] == [
+        ("1", "model_error"), ("2", "model_error"), ("3", "unreadable_answer"),
+        ("4", "unreadable_answer"), ("5", ""),
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -415,7 +440,7 @@ def test_the_output_goes_to_standard_output_by_default(
     lines = list(csv.reader(io.StringIO(result.stdout)))
     assert lines[0][:2] == ["line", "radius_mean"]
     assert lines[1][0] == "1"
-    assert lines[1][-2:] == ["B", "0.25"]
+    assert lines[1][-4:] == ["B", "0.25", "", ""]
 
 
 def test_a_busy_answer_that_is_not_json_is_still_retried_and_named(
@@ -441,8 +466,8 @@ def test_bad_lines_are_found_before_anything_is_sent() -> None:
     parsed = read_input(f"1,2\n\n{EXAMPLE_ROW}\n{row_with(2, '')}\n", WDBC)
     assert not parsed.has_header
     assert [row.line for row in parsed.rows] == [3]
-    assert [bad.line for bad in parsed.bad_lines] == [1, 4]
-    assert parsed.bad_lines[1].message == "value 2 of 30 (texture_mean) is empty"
+    assert [bad.line for bad in parsed.failed] == [1, 4]
+    assert parsed.failed[1].message == "value 2 of 30 (texture_mean) is empty"
 
 
 @pytest.mark.parametrize(
@@ -471,7 +496,7 @@ def test_line_numbers_count_newlines_only() -> None:
     text = f"{EXAMPLE_ROW}\n{row_with(2, '1' + odd)}\n{EXAMPLE_ROW}\r\n{row_with(3, 'x')}\n"
     parsed = read_input(text, WDBC)
     assert [row.line for row in parsed.rows] == [1, 3]
-    assert [bad.line for bad in parsed.bad_lines] == [2, 4]
+    assert [bad.line for bad in parsed.failed] == [2, 4]
 
 
 def test_a_file_that_is_not_utf8_names_its_first_bad_line(tmp_path: Path) -> None:

@@ -1,14 +1,20 @@
-"""The input CSV: an optional header naming the model's features in any order, then one row a
-line.
+"""The client's two files: the input CSV it reads and the output CSV it writes.
 
+The input: an optional header naming the model's features in any order, then one row a line.
 Each line is checked with the API's own row reader (`chalicelib.rows`), built from the API's own
 contract, so that a bad line is reported by its line number and never sent to spoil a batch.
+
+The output: a line per input line, in the input's order: its line number, its fields, then the
+answer's columns (`client.api.answer_columns`) where it was scored, or the error's code and
+message where it was not.
 """
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterable, Sequence
 from operator import itemgetter
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 from chalicelib.contract import Contract
 from chalicelib.errors import ApiError
@@ -22,16 +28,25 @@ class InputRow(NamedTuple):
     values: Row  # in the contract's order
 
 
-class BadLine(NamedTuple):
+class Failed(NamedTuple):
+    """A line that was not scored: why, by the API's error code or the client's."""
+
     line: int
+    code: str
     message: str  # never repeats a value
+    row: InputRow | None = None  # where the line was read
+
+
+class Scored(NamedTuple):
+    row: InputRow
+    prediction: tuple[str, ...]
 
 
 class InputFile(NamedTuple):
     columns: tuple[str, ...]  # the header's names, or the contract's order when there is none
     has_header: bool
     rows: list[InputRow]
-    bad_lines: list[BadLine]
+    failed: list[Failed]
 
 
 class HeaderError(ValueError):
@@ -69,18 +84,18 @@ def read_input(text: str, contract: Contract) -> InputFile:
     named = tuple(spelled[column.lower()] for column in columns)
     order = None if named == names else itemgetter(*map(named.index, names))
     reader = RowReader(contract)
-    rows, bad_lines = [], []
+    rows, failed = [], []
     for line_number, line in enumerate(lines, start=1):
         if (has_header and line_number == 1) or not line.strip():
             continue
         try:
             values = reader.from_text(line, "row", named, order)
         except ApiError as error:
-            bad_lines.append(BadLine(line_number, error.message))
+            failed.append(Failed(line_number, error.CODE, error.message))
             continue
         fields = tuple(field.strip(LINE_ENDS) for field in line.split(","))
         rows.append(InputRow(line_number, fields, values))
-    return InputFile(columns, has_header, rows, bad_lines)
+    return InputFile(columns, has_header, rows, failed)
 
 
 def header_columns(line: str, contract: Contract) -> tuple[str, ...]:
@@ -97,3 +112,26 @@ def header_columns(line: str, contract: Contract) -> tuple[str, ...]:
             + (f" ({', '.join(missing[:3])}{'...' if len(missing) > 3 else ''})" if missing else "")
         )
     return names
+
+
+class OutputCsv:
+    """`line`, the input's columns (its header's order, or the contract's), the answer's, then
+    `error` and `error_message`."""
+
+    def __init__(self, stream: IO[str], columns: Sequence[str], answer: Sequence[str]) -> None:
+        self._writer = csv.writer(stream, lineterminator="\n")
+        self._writer.writerow(["line", *columns, *answer, "error", "error_message"])
+        self._blank_fields, self._blank_answer = [""] * len(columns), [""] * len(answer)
+
+    def write(self, lines: Iterable[Scored | Failed]) -> None:
+        for item in sorted(lines, key=_line):
+            if isinstance(item, Scored):
+                row = [*item.row.fields, *item.prediction, "", ""]
+            else:
+                fields = item.row.fields if item.row else self._blank_fields
+                row = [*fields, *self._blank_answer, item.code, item.message]
+            self._writer.writerow([_line(item), *row])
+
+
+def _line(item: Scored | Failed) -> int:
+    return item.row.line if isinstance(item, Scored) else item.line
