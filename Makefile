@@ -80,14 +80,14 @@ unit: newman $(INSTALLED) $(TRAINING_INSTALLED) $(CHECKOV) chromium
 ## example ids; cfn-lint and checkov on both templates
 package: $(INSTALLED) $(CHECKOV)
 	rm -rf build/$(STAGE) build/$(STAGE)-private build/merge-template-$(STAGE)*.json
-	$(BIN)/python -m deploy merge-template --stage $(STAGE) --output build/merge-template-$(STAGE).json
-	$(BIN)/python -m deploy merge-template --stage $(STAGE) --example-network \
+	$(BIN)/python -m deploy api template --stage $(STAGE) --output build/merge-template-$(STAGE).json
+	$(BIN)/python -m deploy api template --stage $(STAGE) --example-network \
 	  --output build/merge-template-$(STAGE)-private.json
 	AWS_DEFAULT_REGION=$(REGION) $(BIN)/chalice package \
 	  --merge-template build/merge-template-$(STAGE).json --stage $(STAGE) build/$(STAGE)
 	AWS_DEFAULT_REGION=$(REGION) $(BIN)/chalice package \
 	  --merge-template build/merge-template-$(STAGE)-private.json --stage $(STAGE) build/$(STAGE)-private
-	$(BIN)/python -m deploy check-package build/$(STAGE)
+	$(BIN)/python -m deploy api check build/$(STAGE)
 	$(BIN)/cfn-lint --regions $(REGION) -- build/$(STAGE)/sam.json build/$(STAGE)-private/sam.json
 	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation \
 	  -f build/$(STAGE)/sam.json -f build/$(STAGE)-private/sam.json
@@ -98,7 +98,7 @@ package: $(INSTALLED) $(CHECKOV)
 policy: $(INSTALLED)
 	@test -n "$(ACCOUNT)" || { echo "make policy: set ACCOUNT=<12-digit account id>" >&2; exit 2; }
 	@test "$(origin REGION)" != file || { echo "make policy: set REGION=<region>" >&2; exit 2; }
-	$(BIN)/python -m deploy policy --stage $(STAGE) --account $(ACCOUNT) --region $(REGION) \
+	$(BIN)/python -m deploy api policy --stage $(STAGE) --account $(ACCOUNT) --region $(REGION) \
 	  $(if $(VPC_ENDPOINT),--vpc-endpoint $(VPC_ENDPOINT))
 
 ## bench: the benchmark script (bench-overall), about two minutes; quiet machine preferred

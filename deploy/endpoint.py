@@ -1,5 +1,6 @@
-"""The model on SageMaker: clients, this project's tags, bounded waits, and the endpoint that
-serves it (deploy or update, autoscaling, status, delete). boto3 only: no scikit-learn or numpy.
+"""The endpoint that serves a model on SageMaker: deploy or update, autoscaling, status, delete,
+and the check that its answers read as the model's contract says. boto3 only: no scikit-learn or
+numpy.
 
 A later deployment makes a new endpoint config and calls UpdateEndpoint, which SageMaker carries
 out without downtime (blue/green), then deletes the config and model it replaced. A deployed model
@@ -11,24 +12,35 @@ variant that answered as the model version.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError, WaiterError
+from chalicelib.contract import Contract
+from chalicelib.endpoint import CLIENT_CONFIG, RUNTIME_SERVICE, ModelEndpoint
+from chalicelib.errors import ApiError
+from chalicelib.service import PredictionService
+from training.aws import (
+    MODEL_PACKAGE_TAG_KEY,
+    PROJECT,
+    TRAINING_JOB_TAG_KEY,
+    VERSION_TAG_KEY,
+    AwsClients,
+    BadName,
+    CloudError,
+    Echo,
+    WaitFailed,
+    WaitPolicy,
+    Watch,
+    describe_or_none,
+    is_project_resource,
+    project_tags,
+    tags_of,
+    wait_for,
+)
 
-Echo = Callable[[str], None]
-PROJECT_TAG_KEY = "project"
-PROJECT = "wdbc-predictor"  # the Chalice app_name, and the model package group's name
-VERSION_TAG_KEY = "wdbc:model-version"
-SEED_TAG_KEY = "wdbc:seed"
-TRAINING_JOB_TAG_KEY = "wdbc:training-job"
-MODEL_PACKAGE_TAG_KEY = "wdbc:model-package"
 # Endpoint config names hold the endpoint name, the version (12 hex digits from a training job,
 # v<N> from the registry) and a 14-digit time; SageMaker allows 63 characters in all.
 MAX_ENDPOINT_NAME = 35
@@ -39,150 +51,13 @@ SCALING = {
     "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
 }
 SCALING_METRIC = "SageMakerVariantInvocationsPerInstance"
-
-
-class CloudError(Exception):
-    """SageMaker, S3 or Application Auto Scaling refused or failed; the message says which call."""
-
-
-class BadName(CloudError):
-    """A name SageMaker would refuse, caught before any call is made."""
-
-
-class WaitFailed(CloudError):
-    """A training job or endpoint ended in a failed state; the message holds its FailureReason."""
-
-
-class WaitTimedOut(CloudError):
-    """A training job or endpoint did not reach its goal within the bounded wait."""
-
-
-@dataclass(frozen=True)
-class AwsClients:
-    """Built once and handed in; the tests hand in moto's."""
-
-    session: Any  # boto3's, for the sagemaker SDK
-    sagemaker: Any
-    autoscaling: Any  # application-autoscaling
-    s3: Any
-    sts: Any
-
-    @classmethod
-    def create(cls, region: str | None = None) -> AwsClients:
-        session = boto3.session.Session(region_name=region)
-        if session.region_name is None:
-            raise CloudError("no AWS region: pass --region or set AWS_REGION")
-        services = ("sagemaker", "application-autoscaling", "s3", "sts")
-        return cls(session, *map(session.client, services))
-
-
-def project_tags(extra: Mapping[str, str] | None = None) -> list[dict[str, str]]:
-    tags = {PROJECT_TAG_KEY: PROJECT, **(extra or {})}
-    return [{"Key": key, "Value": value} for key, value in tags.items()]
-
-
-def tags_of(sagemaker: Any, arn: str) -> dict[str, str]:
-    return {tag["Key"]: tag["Value"] for tag in sagemaker.list_tags(ResourceArn=arn)["Tags"]}
-
-
-def is_project_resource(tags: Mapping[str, str]) -> bool:
-    return tags.get(PROJECT_TAG_KEY) == PROJECT
+ENDPOINT = Watch("endpoint_in_service", "DescribeEndpoint", "EndpointStatus", "InService")
 
 
 def model_version(model_data_url: str) -> str:
     """A training job's model version: a content address of where its model lives (the URL
     holds the job's unique name, so each job gives a new version)."""
     return hashlib.sha256(model_data_url.encode("utf-8")).hexdigest()[:12]
-
-
-def describe_or_none(describe: Callable[..., Any], **name: str) -> dict[str, Any] | None:
-    """The answer, or None where SageMaker says the resource does not exist: ValidationException
-    "Could not find ..." or "... does not exist", ResourceNotFound for model cards."""
-    try:
-        return dict(describe(**name))
-    except ClientError as error:
-        details = error.response.get("Error", {})
-        code, message = details.get("Code"), details.get("Message", "").lower()
-        if code == "ResourceNotFound" or (
-            code in {"ValidationException", "ValidationError"}
-            and any(words in message for words in ("could not find", "does not exist", "not found"))
-        ):
-            return None
-        raise
-
-
-def cloud_error(action: str, error: ClientError | BotoCoreError) -> CloudError:
-    """One line for the CLI: which step, AWS's error code and message."""
-    if isinstance(error, ClientError):
-        details = error.response.get("Error", {})
-        return CloudError(f"{action}: {details.get('Code', 'error')}: {details.get('Message', '')}")
-    return CloudError(f"{action}: {type(error).__name__}: {error}")
-
-
-class WaitPolicy(NamedTuple):
-    timeout_seconds: float
-    poll_seconds: float = 15.0
-
-
-class Watch(NamedTuple):
-    """A boto3 waiter, the describe call it polls, and where the status is in the answer."""
-
-    waiter: str
-    operation: str
-    status_key: str
-    succeeded: str
-    detail_key: str = ""
-
-
-TRAINING_JOB = Watch("training_job_completed_or_stopped", "DescribeTrainingJob",
-                     "TrainingJobStatus", "Completed", "SecondaryStatus")  # fmt: skip
-ENDPOINT = Watch("endpoint_in_service", "DescribeEndpoint", "EndpointStatus", "InService")
-
-
-def wait_for(
-    sagemaker: Any, watch: Watch, what: str, policy: WaitPolicy, echo: Echo, **name: str
-) -> dict[str, Any]:
-    """Poll with boto3's waiter until a final status, echoing each change of status with the
-    time elapsed (a hook on the waiter's describe calls). Raises WaitFailed with SageMaker's
-    FailureReason, or WaitTimedOut."""
-    started, shown, last = time.monotonic(), [""], dict[str, Any]()
-
-    def show(parsed: Mapping[str, Any], **_: Any) -> None:
-        if watch.status_key in parsed:
-            last.update(parsed)
-            status, detail = parsed[watch.status_key], parsed.get(watch.detail_key)
-            current = f"{status} ({detail})" if detail and detail != status else str(status)
-            if current != shown[-1]:
-                echo(f"{what}: {current} after {_duration(time.monotonic() - started)}")
-                shown.append(current)
-
-    event, hook = f"after-call.sagemaker.{watch.operation}", f"wdbc-wait-{id(show)}"
-    sagemaker.meta.events.register(event, show, unique_id=hook)
-    attempts = 1 + math.ceil(policy.timeout_seconds / max(policy.poll_seconds, 1.0))
-    try:
-        config = {"Delay": policy.poll_seconds, "MaxAttempts": attempts}
-        sagemaker.get_waiter(watch.waiter).wait(**name, WaiterConfig=config)
-    except WaiterError as error:
-        if "Max attempts exceeded" in str(error.kwargs.get("reason")):
-            raise WaitTimedOut(
-                f"{what} is still {last.get(watch.status_key)} after "
-                f"{_duration(time.monotonic() - started)}; the wait is bounded at "
-                f"{_duration(policy.timeout_seconds)} (it may still finish: see `status`)"
-            ) from None
-        if not last:
-            message = error.last_response.get("Error", {}).get("Message")
-            raise CloudError(f"{what}: {message}") from None
-    finally:
-        sagemaker.meta.events.unregister(event, unique_id=hook)
-    if last.get(watch.status_key) != watch.succeeded:
-        reason = last.get("FailureReason") or "SageMaker gave no FailureReason"
-        raise WaitFailed(f"{what} is {last.get(watch.status_key)}: {reason}")
-    return last
-
-
-def _duration(seconds: float) -> str:
-    minutes, remainder = divmod(int(seconds), 60)
-    return f"{minutes}m{remainder:02d}s" if minutes else f"{remainder}s"
 
 
 class Autoscaling(NamedTuple):
@@ -449,3 +324,18 @@ def _delete_replaced(sagemaker: Any, config: str, keep_model: str) -> list[str]:
             sagemaker.delete_model(ModelName=model)
             deleted.append(f"model {model}")
     return deleted
+
+
+def check_endpoint(clients: AwsClients, endpoint: str, contract: Contract) -> None:
+    """The contract's examples through the endpoint, read as the contract says (the dev
+    server's start-up check); CloudError, in one line, where they do not."""
+    runtime = clients.session.client(RUNTIME_SERVICE, config=CLIENT_CONFIG)
+    model = ModelEndpoint(endpoint, lambda: runtime, contract.answer.accept)
+    try:
+        PredictionService(model, contract).check_examples()
+    except ApiError as error:
+        raise CloudError(
+            f"endpoint {endpoint}'s answers to the examples of contract {contract.name} do not "
+            f"read as it says: {error.message}; no stage was written (deploy another version, "
+            "or `python -m deploy endpoint delete` it)"
+        ) from None

@@ -3,7 +3,7 @@
 Seven alarms, each over figures that carry no patient data: the API's 5XX rate and p99 latency,
 the function's errors and throttles, and the endpoint's own 5XX answers, model latency (p99)
 and invocations per instance. SageMaker publishes the endpoint's figures per production
-variant, and `python -m training deploy` names the variant after the model version, so the
+variant, and `python -m deploy endpoint host` names the variant after the model version, so the
 variant is a stack parameter (`EndpointVariant`) set at each deploy. The topic is the stack's
 own unless the `AlarmTopicArn` parameter names one.
 """
@@ -180,7 +180,7 @@ def monitoring_template(stage: Stage) -> dict[str, Any]:
                 "Type": "String",
                 "AllowedPattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
                 "Description": f"The production variant of {stage.endpoint_name} the alarms "
-                "watch (`python -m training status`, or `model.version` in the API's answers)",
+                "watch (`python -m deploy status`, or `model.version` in the API's answers)",
             },
         },
         "Conditions": {CREATE_TOPIC: {"Fn::Equals": [{"Ref": TOPIC_PARAMETER}, ""]}},

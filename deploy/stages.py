@@ -225,7 +225,7 @@ def write_stage(
     project_dir: Path = PROJECT_DIR,
     model: str | None = None,
 ) -> tuple[Path, ...]:
-    """After `python -m training deploy --stage`: point the stage at the endpoint, so `chalice
+    """After `python -m deploy endpoint host --stage`: point the stage at the endpoint, so `chalice
     deploy` follows with no hand edits. Checks everything before writing anything; returns the
     files: `.chalice/config.json` (the stage's ENDPOINT_NAME and MODEL_CARD, and MODEL, the
     contract it ships, where ``model`` names it), the stage's policy

@@ -22,9 +22,9 @@ pytest.importorskip("sagemaker", reason="no sagemaker: pip install -r requiremen
 
 from moto import mock_aws
 
-from deploy.endpoint import AwsClients, WaitPolicy
 from standin import start_in_thread
 from standin.model import load_model
+from training.aws import AwsClients, WaitPolicy
 from training.cli import run_sagemaker
 from training.sagemaker import JOB_FILE_NAME, SageMakerTrainingSettings
 from training.threshold import ThresholdRule

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from moto import mock_aws
 
+from deploy.cli import cli as deploy_cli
 from training.cli import cli
 
 from .sagemaker_flow import BUCKET, LINEAR_LEARNER_METRICS, REGION, ROLE
@@ -38,15 +39,18 @@ def main() -> None:
             ),
             ["registry", "approve", "v1", "--reason", "test recall 0.95 reviewed", "--by", "ana"],
             ["registry", "reject", "v2", "--reason", "same data, no gain", "--by", "ana"],
-            ["deploy", "--approved", "latest", "--endpoint", "wdbc-dev", "--serverless",
+            ["endpoint", "host", "--approved", "latest", "--endpoint", "wdbc-dev", "--serverless",
              "--poll-seconds", "0"],
             ["registry", "list"],
             ["status"],
         ]  # fmt: skip
         for arguments in steps:
-            result = CliRunner().invoke(cli, [*arguments, "--region", REGION])
+            deploying = arguments[0] in ("endpoint", "status")
+            command = deploy_cli if deploying else cli
+            result = CliRunner().invoke(command, [*arguments, "--region", REGION])
             if arguments in (["registry", "list"], ["status"]):
-                print(f"$ python -m training {' '.join(arguments)}\n{result.output}")
+                tool = "deploy" if deploying else "training"
+                print(f"$ python -m {tool} {' '.join(arguments)}\n{result.output}")
             if result.exit_code != 0:
                 raise SystemExit(result.output)
 

@@ -83,7 +83,7 @@ def package(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     merge_file = work / "merge-template.json"
     directory = work / stage
     example = ["--example-network"] if private else []
-    _run([sys.executable, "-m", "deploy", "merge-template", "--stage", stage, *example,
+    _run([sys.executable, "-m", "deploy", "api", "template", "--stage", stage, *example,
           "--output", merge_file])  # fmt: skip
     _run([BIN / "chalice", "package", "--merge-template", merge_file, "--stage", stage,
           directory])  # fmt: skip
@@ -137,9 +137,10 @@ def test_the_package_check_names_what_does_not_belong(tmp_path: Path) -> None:
         "deployment.zip holds tests/test_app_routes.py",
         "deployment.zip holds numpy/__init__.py",
     ]
-    command = [sys.executable, "-m", "deploy", "check-package", str(tmp_path)]
+    command = [sys.executable, "-m", "deploy", "api", "check", str(tmp_path)]
     result = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, check=False)
     assert result.returncode == 1
+    assert result.stderr.count("\n") == 1  # one line
     assert "holds numpy/__init__.py" in result.stderr
 
 
@@ -561,7 +562,7 @@ def test_an_unknown_stage_is_named() -> None:
 
 def test_a_stage_without_a_usage_plan_cannot_be_packaged(tmp_path: Path) -> None:
     output = tmp_path / "merge.json"
-    command = [sys.executable, "-m", "deploy", "merge-template", "--stage", "local"]
+    command = [sys.executable, "-m", "deploy", "api", "template", "--stage", "local"]
     result = subprocess.run(
         [*command, "--output", str(output)],
         cwd=PROJECT_DIR,
@@ -569,8 +570,9 @@ def test_a_stage_without_a_usage_plan_cannot_be_packaged(tmp_path: Path) -> None
         text=True,
         check=False,
     )
-    assert result.returncode == 2
-    assert "stages.local.usage_plan is not set" in result.stderr
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: stages.local.usage_plan is not set")
+    assert result.stderr.count("\n") == 1
     assert not output.exists()
 
 

@@ -227,7 +227,7 @@ def test_make_policy_refuses_what_is_not_an_account_or_region(
 
 def test_make_policy_writes_literal_arns(tmp_path: Path) -> None:
     output = tmp_path / "policy-dev.json"
-    command = [sys.executable, "-m", "deploy", "policy", "--stage", "dev"]
+    command = [sys.executable, "-m", "deploy", "api", "policy", "--stage", "dev"]
     arguments = ["--account", "123456789012", "--region", "eu-central-1", "--output", str(output)]
     result = subprocess.run(
         command + arguments, cwd=PROJECT_DIR, capture_output=True, text=True, check=False
@@ -240,11 +240,11 @@ def test_make_policy_writes_literal_arns(tmp_path: Path) -> None:
 
 
 def test_make_policy_names_a_bad_account(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "deploy", "policy", "--stage", "dev", "--account", "x"]
+    command = [sys.executable, "-m", "deploy", "api", "policy", "--stage", "dev", "--account", "x"]
     command += ["--region", "eu-west-1", "--output", str(tmp_path / "p.json")]
     result = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, check=False)
-    assert result.returncode == 2
-    assert "ACCOUNT must be a 12-digit AWS account id" in result.stderr
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: ACCOUNT must be a 12-digit AWS account id")
     assert not (tmp_path / "p.json").exists()
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from deploy.cli import cli as deploy_cli
 from tests.rows import FEATURE_NAMES
 from training import TrainingError, procedure
 from training.artifact import load_artifact
@@ -91,9 +92,9 @@ def test_a_training_failure_is_one_line_and_exit_1(
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        (["--help"], ["train", "registry", "deploy", "evaluate", "delete", "status", "card"]),
+        (["--help"], ["train", "evaluate", "card", "registry", "python -m deploy --help"]),
         (["card", "--help"], ["--model", "--output", "chalicelib/model_cards/"]),
-        (["registry", "--help"], ["list", "approve", "reject"]),
+        (["registry", "--help"], ["list", "approve", "reject", "delete"]),
         (["registry", "approve", "--help"], ["VERSION", "--reason", "--by", "--region"]),
         (
             ["train", "--help"],
@@ -116,7 +117,7 @@ def test_a_training_failure_is_one_line_and_exit_1(
             ],
         ),
         (
-            ["deploy", "--help"],
+            ["endpoint", "host", "--help"],
             [
                 "--model-package",
                 "--approved [latest]",
@@ -136,13 +137,22 @@ def test_a_training_failure_is_one_line_and_exit_1(
             ],
         ),
         (["evaluate", "--help"], ["--endpoint", "--metrics", "--batch-rows"]),
-        (["delete", "--help"], ["--endpoint", "--registry", "--model", "--region"]),
+        (["deploy", "--help"], ["endpoint host", "api policy", "chalice deploy", "status"]),
+        (["endpoint", "--help"], ["host", "delete"]),
+        (["api", "--help"], ["policy", "template", "check"]),
+        (["endpoint", "delete", "--help"], ["--endpoint", "--region"]),
         (["registry", "list", "--help"], ["--model", "<model>-predictor"]),
+        (["registry", "delete", "--help"], ["--model", "--region", "--yes"]),
         (["status", "--help"], ["--region"]),
+        (["api", "policy", "--help"], ["--stage", "--account", "--region", "--vpc-endpoint"]),
+        (["api", "template", "--help"], ["--stage", "--output", "--example-network"]),
+        (["api", "check", "--help"], ["DIRECTORY"]),
     ],
 )
 def test_help_explains_every_option(arguments: list[str], expected: list[str]) -> None:
-    result = CliRunner().invoke(cli, arguments)
+    deploying = arguments[0] in ("endpoint", "status", "api", "deploy")
+    arguments = arguments[1:] if arguments[0] == "deploy" else arguments
+    result = CliRunner().invoke(deploy_cli if deploying else cli, arguments)
     assert result.exit_code == 0
     for text in expected:
         assert text in result.output

@@ -8,17 +8,9 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from click.testing import CliRunner
 
-from deploy.endpoint import (
-    AwsClients,
-    CloudError,
-    DeployRequest,
-    ModelSource,
-    WaitFailed,
-    cloud_error,
-    delete_endpoint,
-    deploy,
-)
-from training.cli import cli
+from deploy.cli import cli
+from deploy.endpoint import DeployRequest, ModelSource, delete_endpoint, deploy
+from training.aws import AwsClients, CloudError, WaitFailed, cloud_error
 
 from .sagemaker_flow import NO_WAIT, REGION, aws, train
 from .sagemaker_twin import fail_new_endpoints, roll_back_updates
@@ -93,13 +85,15 @@ def test_delete_copes_with_a_config_or_model_already_gone(aws: AwsClients, tmp_p
 
 def test_an_aws_error_is_one_line_naming_the_step(aws: AwsClients) -> None:
     result = CliRunner().invoke(
-        cli, ["deploy", "--training-job", "missing", "--endpoint", "wdbc-dev", "--region", REGION]
-    )
+        cli,
+        ["endpoint", "host", "--training-job", "missing", "--endpoint", "wdbc-dev", "--region",
+         REGION],
+    )  # fmt: skip
     assert result.exit_code == 1
     assert result.stdout == (
         "training job missing bypasses the Model Registry: no approval is checked\n"
     )
-    assert result.stderr.startswith("Error: deploy: ValidationException: ")
+    assert result.stderr.startswith("Error: endpoint host: ValidationException: ")
     assert result.stderr.count("\n") == 1
 
 
@@ -125,7 +119,7 @@ def test_a_transport_error_and_a_missing_region_are_named(monkeypatch: pytest.Mo
 )
 def test_deploy_settings_are_checked_before_any_call(arguments: list[str], message: str) -> None:
     result = CliRunner().invoke(
-        cli, ["deploy", "--training-job", "j", "--endpoint", "e", *arguments]
+        cli, ["endpoint", "host", "--training-job", "j", "--endpoint", "e", *arguments]
     )
     assert result.exit_code == 2
     assert message in result.output

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from chalicelib.contract import load_contract
-from deploy.endpoint import DeployRequest, is_project_resource, model_version, project_tags
+from deploy.endpoint import DeployRequest, model_version
 from tests.rows import WDBC
+from training.aws import is_project_resource, project_tags
 from training.data import DEFAULT_SEED, contract_split
 from training.sagemaker import channel_csv, hyperparameters, job_metrics, metrics_with_counts
 from training.threshold import ThresholdRule

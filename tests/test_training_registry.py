@@ -10,9 +10,10 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
-from deploy.endpoint import AwsClients
+from deploy.cli import cli as deploy_cli
+from training.aws import AwsClients
 from training.cli import cli
-from training.sagemaker import find_package, sha256_of, versions
+from training.registry import find_package, sha256_of, versions
 
 from .sagemaker_flow import (
     BUCKET,
@@ -32,9 +33,16 @@ GROUP = "wdbc-predictor"
 
 
 def run(*arguments: str) -> str:
-    result = CliRunner().invoke(cli, [*arguments, "--region", REGION])
+    """A command of `python -m training`, or of `python -m deploy` (endpoint, status)."""
+    command = deploy_cli if arguments[0] in ("endpoint", "status") else cli
+    result = CliRunner().invoke(command, [*arguments, "--region", REGION])
     assert result.exit_code == 0, result.output
     return result.output
+
+
+def host(*arguments: str) -> str:
+    """`python -m deploy endpoint host`."""
+    return run("endpoint", "host", *arguments)
 
 
 def train(tmp_path: Path) -> dict[str, object]:
@@ -120,7 +128,7 @@ def test_list_approve_reject_and_deploy_only_what_is_approved(
     assert lines[3].startswith("v1       PendingManualApproval")
 
     refused = CliRunner().invoke(
-        cli, ["deploy", "--model-package", first["model"]["model_package"],  # type: ignore[index]
+        deploy_cli, ["endpoint", "host", "--model-package", first["model"]["model_package"],  # type: ignore[index]
               "--endpoint", "wdbc-dev", "--region", REGION, "--poll-seconds", "0"],
     )  # fmt: skip
     assert refused.exit_code == 1
@@ -129,7 +137,8 @@ def test_list_approve_reject_and_deploy_only_what_is_approved(
         "(`python -m training registry approve v1 --reason ...` first)\n"
     )
     none_approved = CliRunner().invoke(
-        cli, ["deploy", "--approved", "latest", "--endpoint", "wdbc-dev", "--region", REGION]
+        deploy_cli,
+        ["endpoint", "host", "--approved", "latest", "--endpoint", "wdbc-dev", "--region", REGION],
     )
     assert (
         none_approved.output
@@ -153,8 +162,8 @@ def test_list_approve_reject_and_deploy_only_what_is_approved(
     listed = run("registry", "list")
     assert "Rejected by ana: trained on the wrong seed" in listed
 
-    deployed = run("deploy", "--approved", "latest", "--endpoint", "wdbc-dev", "--serverless",
-                   "--poll-seconds", "0")  # fmt: skip
+    deployed = host("--approved", "latest", "--endpoint", "wdbc-dev",
+                   "--serverless", "--poll-seconds", "0")  # fmt: skip
     assert "deploying wdbc-predictor v1 (Approved)" in deployed
     assert "endpoint wdbc-dev serves version v1 (production variant v1" in deployed
     model = aws.sagemaker.describe_model(ModelName="wdbc-dev-v1")
@@ -163,8 +172,8 @@ def test_list_approve_reject_and_deploy_only_what_is_approved(
     endpoint = aws.sagemaker.describe_endpoint(EndpointName="wdbc-dev")
     assert endpoint["ProductionVariants"][0]["VariantName"] == "v1"
     refused_again = CliRunner().invoke(
-        cli, ["deploy", "--model-package", package_two["ModelPackageArn"], "--endpoint",
-              "wdbc-dev", "--region", REGION],
+        deploy_cli, ["endpoint", "host", "--model-package", package_two["ModelPackageArn"],
+                     "--endpoint", "wdbc-dev", "--region", REGION],
     )  # fmt: skip
     assert "v2 is Rejected, not Approved: deploy refused" in refused_again.output
     assert (
@@ -186,17 +195,17 @@ def test_an_update_moves_the_endpoint_to_a_newer_approved_version(
     )
     contracts = PROJECT_DIR / "chalicelib" / "contracts"
     shutil.copytree(contracts, project / "chalicelib" / "contracts")
-    monkeypatch.setattr("training.cli.PROJECT_DIR", project)
+    monkeypatch.setattr("deploy.cli.PROJECT_DIR", project)
     train(tmp_path / "one")
     run("registry", "approve", "1", "--reason", "first")
-    run("deploy", "--approved", "latest", "--endpoint", "wdbc-dev", "--poll-seconds", "0")
+    host("--approved", "latest", "--endpoint", "wdbc-dev", "--poll-seconds",
+        "0")  # fmt: skip
     train(tmp_path / "two")
     run("registry", "approve", "v2", "--reason", "better")
-    updated = run("deploy", "--approved", "latest", "--endpoint", "wdbc-dev", "--stage", "dev",
-                  "--poll-seconds", "0")  # fmt: skip
+    updated = host("--approved", "latest", "--endpoint", "wdbc-dev", "--stage",
+                  "dev", "--poll-seconds", "0")  # fmt: skip
     assert "updating endpoint wdbc-dev from wdbc-dev-v1-" in updated
     assert "deleted model wdbc-dev-v1" in updated
-    assert "published SageMaker model card wdbc-predictor-v2" in updated
     endpoint = aws.sagemaker.describe_endpoint(EndpointName="wdbc-dev")
     assert endpoint["ProductionVariants"][0]["VariantName"] == "v2"
     assert [m["ModelName"] for m in aws.sagemaker.list_models()["Models"]] == ["wdbc-dev-v2"]
@@ -206,14 +215,14 @@ def test_an_update_moves_the_endpoint_to_a_newer_approved_version(
     assert (api_card["name"], api_card["version"]) == ("wdbc-linear-learner", "v2")
     assert api_card["training"]["model_package"] == find_package(aws.sagemaker, "v2", GROUP).arn
     description, content = card(aws, "wdbc-predictor-v2")
-    assert description["ModelCardVersion"] == 3  # registered, approved, deployed
+    assert description["ModelCardVersion"] == 2  # registered, approved
     assert content["additional_information"]["custom_details"] == {"api_card_version": "v2"}
 
-    deleted = run("delete", "--endpoint", "wdbc-dev")
+    deleted = run("endpoint", "delete", "--endpoint", "wdbc-dev")
     assert "model package" not in deleted
     assert "model card" not in deleted
     assert len(versions(aws.sagemaker, GROUP)) == 2
-    asked = run("delete", "--registry")
+    asked = run("registry", "delete", "--yes")
     assert asked.splitlines() == [
         "deleted model card wdbc-predictor-v2",
         "deleted model package wdbc-predictor v2",
@@ -234,9 +243,14 @@ def test_bad_references_are_one_line(aws: AwsClients, tmp_path: Path) -> None:
             cli, ["registry", "approve", reference, "--reason", "x", "--region", REGION]
         )
         assert (result.exit_code, result.output) == (1, f"Error: {message}\n")
-    both = CliRunner().invoke(cli, ["deploy", "--approved", "latest", "--training-job", "j",
-                                    "--endpoint", "wdbc-dev"])  # fmt: skip
+    both = CliRunner().invoke(
+        deploy_cli,
+        ["endpoint", "host", "--approved", "latest", "--training-job", "j", "--endpoint", "e"],
+    )
     assert both.exit_code == 2
-    assert "give one of --model-package ARN, --approved latest, --training-job" in both.output
-    nothing = CliRunner().invoke(cli, ["delete"])
+    assert "give one of --approved latest, --model-package ARN, --training-job" in both.output
+    nothing = CliRunner().invoke(deploy_cli, ["endpoint", "delete"])
     assert nothing.exit_code == 2
+    unasked = CliRunner().invoke(cli, ["registry", "delete", "--region", REGION], input="n\n")
+    assert unasked.exit_code == 1
+    assert len(versions(aws.sagemaker, GROUP)) == 1

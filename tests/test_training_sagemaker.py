@@ -13,15 +13,11 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
+from deploy.cli import cli as deploy_cli
 from deploy.endpoint import (
-    PROJECT,
-    PROJECT_TAG_KEY,
     SCALING,
     SCALING_METRIC,
-    SEED_TAG_KEY,
     Autoscaling,
-    AwsClients,
-    CloudError,
     DeployRequest,
     ModelSource,
     delete_endpoint,
@@ -30,9 +26,11 @@ from deploy.endpoint import (
     project_resources,
 )
 from tests.rows import FEATURE_COUNT, WDBC
+from training.aws import PROJECT, PROJECT_TAG_KEY, SEED_TAG_KEY, AwsClients, CloudError
 from training.cli import cli
 from training.data import DEFAULT_SEED, contract_split
-from training.sagemaker import JOB_FILE_NAME, channel_csv, image_uri, sha256_of
+from training.registry import sha256_of
+from training.sagemaker import JOB_FILE_NAME, channel_csv, image_uri
 from training.threshold import TARGET_RECALL_RULE, ThresholdRule
 
 from .sagemaker_flow import (
@@ -310,26 +308,30 @@ def test_the_cli_runs_the_flow_and_status_lists_it(
     assert "malignant recall     0.9524" in trained.output
     job = json.loads((tmp_path / JOB_FILE_NAME).read_text())["training_job"]
     deployed = runner.invoke(
-        cli,
-        ["deploy", "--training-job", job, "--endpoint", "wdbc-dev", "--serverless",
+        deploy_cli,
+        ["endpoint", "host", "--training-job", job, "--endpoint", "wdbc-dev", "--serverless",
          "--region", REGION, "--poll-seconds", "0"],
     )  # fmt: skip
     assert deployed.exit_code == 0, deployed.output
     assert "endpoint wdbc-dev serves version" in deployed.output
     assert f"training job {job} bypasses the Model Registry" in deployed.output
     assert "endpoint wdbc-dev answers contract wdbc's 3 examples as it says" in deployed.output
-    status = runner.invoke(cli, ["status", "--region", REGION])
+    status = runner.invoke(deploy_cli, ["status", "--region", REGION])
     assert status.exit_code == 0, status.output
     assert "endpoint         wdbc-dev  InService  version " in status.output
-    deleted = runner.invoke(cli, ["delete", "--endpoint", "wdbc-dev", "--region", REGION])
+    deleted = runner.invoke(
+        deploy_cli, ["endpoint", "delete", "--endpoint", "wdbc-dev", "--region", REGION]
+    )
     assert deleted.exit_code == 0, deleted.output
-    missing = runner.invoke(cli, ["delete", "--endpoint", "wdbc-dev", "--region", REGION])
+    missing = runner.invoke(
+        deploy_cli, ["endpoint", "delete", "--endpoint", "wdbc-dev", "--region", REGION]
+    )
     assert missing.exit_code == 1
     assert missing.output == "Error: there is no endpoint wdbc-dev\n"
     bad = runner.invoke(
-        cli,
-        ["deploy", "--training-job", job, "--endpoint", "wdbc-dev", "--autoscale-min", "1",
-         "--region", REGION],
+        deploy_cli,
+        ["endpoint", "host", "--training-job", job, "--endpoint", "wdbc-dev", "--autoscale-min",
+         "1", "--region", REGION],
     )  # fmt: skip
     assert bad.exit_code == 2
     assert "autoscaling needs --autoscale-min, --autoscale-max and --target-invocations" in (
@@ -337,20 +339,24 @@ def test_the_cli_runs_the_flow_and_status_lists_it(
     )
 
 
-def test_deploy_with_a_stage_writes_back_into_a_copy(
+def test_a_stage_takes_the_registered_versions_card_and_never_a_bare_training_job(
     aws: AwsClients, wdbc_dev: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = tmp_path / "project"
     shutil.copytree(PROJECT_DIR / ".chalice", project / ".chalice", ignore=_no_deployments)
     contracts = PROJECT_DIR / "chalicelib" / "contracts"
     shutil.copytree(contracts, project / "chalicelib" / "contracts")
-    monkeypatch.setattr("training.cli.PROJECT_DIR", project)
+    monkeypatch.setattr("deploy.cli.PROJECT_DIR", project)
     record = train(tmp_path / "job")
-    result = CliRunner().invoke(
-        cli,
-        ["deploy", "--training-job", record["training_job"], "--endpoint", "wdbc-dev",
-         "--stage", "dev", "--region", REGION, "--poll-seconds", "0"],
-    )  # fmt: skip
+    host = ["endpoint", "host", "--endpoint", "wdbc-dev", "--stage", "dev", "--region", REGION,
+            "--poll-seconds", "0"]  # fmt: skip
+    bare = CliRunner().invoke(deploy_cli, [*host, "--training-job", record["training_job"]])
+    assert bare.exit_code == 2
+    assert "--stage serves a registered, Approved version" in bare.output
+    approved = CliRunner().invoke(cli, ["registry", "approve", "v1", "--reason", "reviewed",
+                                        "--region", REGION])  # fmt: skip
+    assert approved.exit_code == 0, approved.output
+    result = CliRunner().invoke(deploy_cli, [*host, "--approved", "latest"])
     assert result.exit_code == 0, result.output
     config = json.loads((project / ".chalice" / "config.json").read_text())
     environment = config["stages"]["dev"]["environment_variables"]
@@ -360,8 +366,10 @@ def test_deploy_with_a_stage_writes_back_into_a_copy(
     assert policy["Statement"][0]["Resource"] == (
         f"arn:aws:sagemaker:{REGION}:123456789012:endpoint/wdbc-dev"
     )
+    # The card registration made and stored with the version, as deployment found it.
     card = json.loads((project / "chalicelib" / "model_cards" / "dev.json").read_text())
-    assert card["version"] == model_version(record["model_data_url"])
+    assert card["version"] == "v1"
+    assert card["training"]["model_package"] == record["model"]["model_package"]
     assert card["training"]["seed"] == DEFAULT_SEED
     assert card["metrics"]["test"]["confusion_matrix"] == {"tn": 71, "fp": 1, "fn": 2, "tp": 40}
     assert f"wrote {project / '.chalice' / 'config.json'}" in result.output
@@ -372,6 +380,6 @@ def _no_deployments(directory: str, names: list[str]) -> list[str]:
 
 
 def test_status_with_nothing_deployed_says_so(aws: AwsClients) -> None:
-    result = CliRunner().invoke(cli, ["status", "--region", REGION])
+    result = CliRunner().invoke(deploy_cli, ["status", "--region", REGION])
     assert result.exit_code == 0
     assert result.output == f"nothing tagged {PROJECT_TAG_KEY}={PROJECT}\n"

@@ -4,6 +4,7 @@ the contract's examples (through a real stand-in) before it writes a stage."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -14,9 +15,11 @@ import pytest
 from click.testing import CliRunner
 
 from chalicelib.contract import load_contract
-from deploy.endpoint import AwsClients
+from deploy.cli import cli as deploy_cli
+from training.aws import AwsClients
 from training.cli import cli
-from training.sagemaker import XGBOOST_VERSION, hyperparameters, sha256_of, versions
+from training.registry import sha256_of, versions
+from training.sagemaker import XGBOOST_VERSION, hyperparameters
 from training.threshold import ThresholdRule
 
 from .sagemaker_flow import BUCKET, PROJECT_DIR, REGION, ROLE, aws, standin_endpoint, wdbc_dev
@@ -28,9 +31,16 @@ __all__ = ["aws", "wdbc_dev"]  # the fixtures
 
 
 def run(*arguments: str, code: int = 0) -> str:
-    result = CliRunner().invoke(cli, [*arguments, "--region", REGION])
+    """A command of `python -m training`, or of `python -m deploy` (endpoint, status)."""
+    command = deploy_cli if arguments[0] in ("endpoint", "status") else cli
+    result = CliRunner().invoke(command, [*arguments, "--region", REGION])
     assert result.exit_code == code, result.output
     return result.output
+
+
+def host(*arguments: str, code: int = 0) -> str:
+    """`python -m deploy endpoint host`."""
+    return run("endpoint", "host", *arguments, code=code)
 
 
 def train(model: str, tmp_path: Path) -> dict[str, Any]:
@@ -46,7 +56,7 @@ def project_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     deployments = shutil.ignore_patterns("deploy*")
     shutil.copytree(PROJECT_DIR / ".chalice", project / ".chalice", ignore=deployments)
     shutil.copytree(PROJECT_DIR / "chalicelib" / "contracts", project / "chalicelib" / "contracts")
-    monkeypatch.setattr("training.cli.PROJECT_DIR", project)
+    monkeypatch.setattr("deploy.cli.PROJECT_DIR", project)
     return project
 
 
@@ -106,6 +116,11 @@ def test_each_contract_trains_its_task_and_registers_it_with_its_contract(
     key = metadata["contract_uri"].removeprefix(f"s3://{BUCKET}/")
     assert key == f"{model}/contracts/{model}-{metadata['contract_sha256'][:12]}.json"
     assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == shipped.read_bytes()
+    # The card GET /model will serve for the version travels with it, under its hash.
+    card_key = metadata["card_uri"].removeprefix(f"s3://{BUCKET}/")
+    api_card = s3.get_object(Bucket=BUCKET, Key=card_key)["Body"].read()
+    assert hashlib.sha256(api_card).hexdigest() == metadata["card_sha256"]
+    assert json.loads(api_card)["version"] == "v1"
     quality = described["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]
     body = s3.get_object(Bucket=BUCKET, Key=quality.removeprefix(f"s3://{BUCKET}/"))["Body"]
     [(group, values)] = REPORTS[model].items()
@@ -128,7 +143,7 @@ def test_deploy_checks_the_endpoint_against_the_packages_contract_and_names_it_i
     train("wine", tmp_path / "job")
     run("registry", "approve", "v1", "--model", "wine", "--reason", "reviewed")
     with standin_endpoint(monkeypatch, "wine", "wine-dev"):
-        deployed = run("deploy", "--approved", "latest", "--model", "wine", "--endpoint",
+        deployed = host("--approved", "latest", "--model", "wine", "--endpoint",
                        "wine-dev", "--stage", "dev", "--poll-seconds", "0")  # fmt: skip
     assert "deploying wine-predictor v1 (Approved)" in deployed
     assert "endpoint wine-dev answers contract wine's 3 examples as it says" in deployed
@@ -149,14 +164,16 @@ def test_deploy_refuses_an_endpoint_whose_answers_do_not_read_as_its_contract_sa
     run("registry", "approve", "v1", "--reason", "reviewed")
     # An XGBoost model behind the endpoint: a probability without Linear Learner's label.
     with standin_endpoint(monkeypatch, "wdbc-xgboost", "wdbc-dev"):
-        refused = run("deploy", "--approved", "latest", "--endpoint", "wdbc-dev", "--stage",
+        refused = host("--approved", "latest", "--endpoint", "wdbc-dev", "--stage",
                       "dev", "--poll-seconds", "0", code=1)  # fmt: skip
     [error] = [line for line in refused.splitlines() if line.startswith("Error: ")]
     assert error.startswith(
         "Error: endpoint wdbc-dev's answers to the examples of contract wdbc do not read as it "
         "says: "
     )
-    assert error.endswith("; no stage was written (deploy another version, or `delete` it)")
+    assert error.endswith(
+        "; no stage was written (deploy another version, or `python -m deploy endpoint delete` it)"
+    )
     assert (project / ".chalice" / "config.json").read_text() == before
 
 
@@ -169,7 +186,7 @@ def test_deploy_refuses_a_contract_changed_since_it_was_registered(
     # The stage's shipped contract is no longer the one the version was trained with.
     shipped = project / "chalicelib" / "contracts" / "wdbc.json"
     shipped.write_text(shipped.read_text().replace("M", "M "), encoding="utf-8")
-    stage = run("deploy", "--approved", "latest", "--endpoint", "wdbc-dev", "--stage", "dev",
+    stage = host("--approved", "latest", "--endpoint", "wdbc-dev", "--stage", "dev",
                 "--poll-seconds", "0", code=1)  # fmt: skip
     assert stage.splitlines()[-1] == (
         f"Error: stage dev would ship {shipped}, not the contract wdbc-predictor v1 was trained "
@@ -181,7 +198,7 @@ def test_deploy_refuses_a_contract_changed_since_it_was_registered(
     uri = package.metadata["contract_uri"]
     s3 = boto3.client("s3", region_name=REGION)
     s3.put_object(Bucket=BUCKET, Key=uri.removeprefix(f"s3://{BUCKET}/"), Body=b"{}")
-    changed = run("deploy", "--training-job", record["training_job"], "--endpoint", "wdbc-two",
+    changed = host("--training-job", record["training_job"], "--endpoint", "wdbc-two",
                   code=1)  # fmt: skip
     assert changed.splitlines()[-1] == (
         f"Error: {uri} is not the contract training job {record['training_job']} names: its "
@@ -190,12 +207,29 @@ def test_deploy_refuses_a_contract_changed_since_it_was_registered(
     assert "wdbc-two" not in str(aws.sagemaker.list_endpoints())
 
 
+def test_deploy_refuses_a_card_changed_since_it_was_registered(
+    aws: AwsClients, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project_copy(tmp_path, monkeypatch)
+    train("wdbc", tmp_path / "job")
+    run("registry", "approve", "v1", "--reason", "reviewed")
+    package = versions(aws.sagemaker, "wdbc-predictor")[0]
+    uri = package.metadata["card_uri"]
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.put_object(Bucket=BUCKET, Key=uri.removeprefix(f"s3://{BUCKET}/"), Body=b"{}")
+    refused = host("--approved", "latest", "--endpoint", "wdbc-dev", "--stage", "dev", code=1)
+    assert refused.splitlines()[-1] == (
+        f"Error: {uri} is not the card {package.arn} names: its SHA-256 differs"
+    )
+    assert aws.sagemaker.list_endpoints()["Endpoints"] == []
+
+
 def test_a_job_that_names_no_contract_is_not_deployed(aws: AwsClients, tmp_path: Path) -> None:
     record = train("wdbc", tmp_path / "job")
     arn = aws.sagemaker.describe_training_job(TrainingJobName=record["training_job"])
     aws.sagemaker.delete_tags(ResourceArn=arn["TrainingJobArn"],
                               TagKeys=["wdbc:contract_uri", "wdbc:contract_sha256"])  # fmt: skip
-    refused = run("deploy", "--training-job", record["training_job"], "--endpoint", "wdbc-dev",
+    refused = host("--training-job", record["training_job"], "--endpoint", "wdbc-dev",
                   code=1)  # fmt: skip
     assert refused.splitlines()[-1] == (
         f"Error: training job {record['training_job']} names no model contract (contract, "

@@ -1,4 +1,4 @@
-"""`deploy --stage`: the write-back, always on a copy of .chalice/ and the card directory."""
+"""`endpoint host --stage`: the write-back, always on a copy of .chalice/ and the card directory."""
 
 from __future__ import annotations
 

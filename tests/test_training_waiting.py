@@ -9,15 +9,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from deploy.endpoint import (
-    ENDPOINT,
-    TRAINING_JOB,
-    CloudError,
-    WaitFailed,
-    WaitPolicy,
-    WaitTimedOut,
-    wait_for,
-)
+from deploy.endpoint import ENDPOINT
+from training.aws import TRAINING_JOB, CloudError, WaitFailed, WaitPolicy, WaitTimedOut, wait_for
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 ARN = "arn:aws:sagemaker:eu-west-1:123456789012:"

@@ -1,11 +1,12 @@
-"""Training the WDBC classifier and putting it behind a SageMaker endpoint: ``python -m training``.
+"""Training a shipped example's model and handing it to deployment: ``python -m training``.
 
-By what a reader looks for: ``data`` (the data set, its split and a part's metrics), ``local``
-(fitting, the threshold rules, scoring with scikit-learn), ``artifact`` (the local model as
-JSON), ``sagemaker`` (the Linear Learner training job and the Model Registry), ``model_card``
-(the cards), ``cli`` (the commands). Hosting the endpoint lives with the deployment tooling, in
-``deploy.endpoint``; its CloudError, and the errors below, are what the commands turn into
-one-line messages.
+By what a reader looks for: ``data`` (the data set, its split and a part's metrics), ``procedure``
+(the local procedure by task), ``threshold`` (the threshold rules), ``local`` (the local target:
+fitting, the model folder, scoring through an endpoint), ``artifact`` (the local model as JSON),
+``sagemaker`` (the SageMaker training job and its registration), ``registry`` (the Model
+Registry, which deployment reads), ``aws`` (clients, tags, waits, one-line errors, shared with
+``deploy``), ``model_card`` (the cards), ``cli`` (the commands). Nothing here imports ``deploy``:
+hosting the model is ``python -m deploy``'s.
 """
 
 from __future__ import annotations

@@ -1,37 +1,27 @@
-"""``python -m training``: train, register, approve, deploy, evaluate and tear down a shipped
-example's model (``--model``, by default WDBC's). Every failure is one line and exit status 1,
-never a traceback."""
+"""``python -m training``: train a shipped example's model (``--model``, by default WDBC's) here or
+on SageMaker, evaluate it, write its card, and keep its registered versions (list, approve,
+reject, delete). Hosting it is ``python -m deploy``'s. Every failure is one line and a non-zero
+exit status, never a traceback."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
-from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.contract import BINARY, MULTICLASS, Contract
 from chalicelib.endpoint import ModelEndpoint, create_runtime_client
 from chalicelib.errors import ConfigurationError
 from chalicelib.model_card import CARDS_DIR
-from deploy import endpoint as hosting
-from deploy.endpoint import AwsClients, DeployRequest, ModelSource, WaitPolicy
-from deploy.stages import PROJECT_DIR, StageConfigError, write_stage
 from standin.model import ModelFileError
-from training import TrainingError, local, procedure, sagemaker, threshold
+from training import TrainingError, local, procedure, registry, sagemaker, threshold
 from training.artifact import write_json
+from training.aws import AwsClients, Echo, WaitPolicy, one_line_errors
 from training.data import DATASETS, DEFAULT_MODEL, DEFAULT_SEED, MODELS_DIR, Split, held_out_rows
 from training.model_card import card_document
 from training.procedure import class_names, metric_labels
-from training.sagemaker import (
-    DEFAULT_SAGEMAKER_OUTPUT_DIR,
-    Package,
-    SageMakerTrainingSettings,
-    group_name,
-    sagemaker_card,
-)
+from training.sagemaker import DEFAULT_SAGEMAKER_OUTPUT_DIR, SageMakerTrainingSettings
 
 _region = click.option("--region", help="AWS region [default: boto3's, e.g. AWS_REGION].")
 _model = click.option(
@@ -78,7 +68,7 @@ def run_local(model: str, output_dir: Path, seed: int, rule: threshold.Threshold
 def run_sagemaker(
     settings: SageMakerTrainingSettings,
     output_dir: Path,
-    echo: hosting.Echo,
+    echo: Echo,
     policy: WaitPolicy | None = None,
 ) -> list[str]:
     """``--target sagemaker``: Linear Learner on a training job, registered for approval."""
@@ -139,25 +129,29 @@ def format_metrics(contract: Contract, metrics: dict[str, Any], heading: str) ->
     return lines
 
 
-@contextmanager
-def reported_errors(action: str) -> Iterator[None]:
-    try:
-        yield
-    except (TrainingError, hosting.CloudError, ModelFileError, StageConfigError,
-            ConfigurationError) as error:  # fmt: skip
-        raise click.ClickException(str(error)) from None
-    except (ClientError, BotoCoreError) as error:
-        raise click.ClickException(str(hosting.cloud_error(action, error))) from None
+def _reported(action: str) -> Any:
+    return one_line_errors(action, TrainingError, ModelFileError, ConfigurationError)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 def cli() -> None:
-    """Train a shipped example's model (WDBC's breast-cancer classifier by default), register
-    it in the SageMaker Model Registry, approve it, deploy it, evaluate an endpoint on the
-    held-out rows, and tear it down."""
+    """Train a model and hand it to deployment, for a shipped example's contract
+    (models/NAME/contract.json; --model, WDBC's by default).
+
+    \b
+    Here, with no AWS account:
+      python -m training train          fit; write models/wdbc/ (make train)
+      python -m training card           the card GET /model serves for it
+    On SageMaker:
+      python -m training train --target sagemaker --role ARN --bucket NAME
+                                        a training job, registered for approval
+      python -m training registry list
+      python -m training registry approve v1 --reason "reviewed the card"
+    Then host the approved version and deploy the API: python -m deploy --help.
+    """
 
 
-@cli.command(short_help="Train a model and write its artifact and metrics.json.")
+@cli.command(short_help="Fit a model here, or on SageMaker and register it.")
 @_model
 @click.option(
     "--target",
@@ -242,7 +236,7 @@ def train(
     as a new version of the model's package group, pending manual approval (see `registry`).
     """
     rule = threshold.ThresholdRule(threshold_rule, beta, target_recall)
-    with reported_errors(f"train --target {target}"):
+    with _reported(f"train --target {target}"):
         if target == "local":
             lines = run_local(model, output_dir or MODELS_DIR / model, job["seed"], rule)
         elif not job["role_arn"] or not job["bucket"]:
@@ -256,7 +250,7 @@ def train(
     click.echo("\n".join(lines))
 
 
-@cli.command(short_help="Write the model card GET /model serves for a stage.")
+@cli.command(short_help="Write the card GET /model serves for a local model.")
 @click.option(
     "--model",
     "folder",
@@ -272,8 +266,10 @@ def train(
     "[default: chalicelib/model_cards/<the contract's name>.json].",
 )
 def card(folder: Path, output: Path | None) -> None:
-    """Describe a trained model: features and training ranges, metrics, intended use."""
-    with reported_errors("card"):
+    """Describe a trained model folder: features and training ranges, metrics, intended use.
+    (A SageMaker version's card is made when it is registered, and travels with it to the
+    stage that `python -m deploy endpoint host --stage` points at it.)"""
+    with _reported("card"):
         contract, record = local.read_model_folder(folder)
     output = write_json(
         card_document(contract, record), output or CARDS_DIR / f"{contract.name}.json"
@@ -282,19 +278,21 @@ def card(folder: Path, output: Path | None) -> None:
     click.echo(f"wrote {output} for model {model['name']} version {model['version']}")
 
 
-@cli.group("registry")
+@cli.group("registry", short_help="The registered versions: list, approve, reject, delete.")
 def registry_commands() -> None:
-    """The model package group's versions: list them, approve or reject one."""
+    """The Model Registry: a model's versions in its package group <model>-predictor, where
+    SageMaker training registers them and deployment takes only an Approved one."""
 
 
-@registry_commands.command("list")
+@registry_commands.command("list", short_help="Each version, newest first: status, metrics.")
 @_model
 @_region
 def list_versions(model: str, region: str | None) -> None:
     """Each version, newest first: status, creation time, the test metrics of its model quality
     report, its ARN, and who approved or rejected it and why."""
-    with reported_errors("registry list"):
-        click.echo("\n".join(sagemaker.listing(AwsClients.create(region), group_name(model))))
+    with _reported("registry list"):
+        lines = registry.listing(AwsClients.create(region), registry.group_name(model))
+    click.echo("\n".join(lines))
 
 
 def _decision(approve: bool) -> click.Command:
@@ -308,9 +306,11 @@ def _decision(approve: bool) -> click.Command:
     @_model
     @_region
     def command(version: str, reason: str, by: str | None, model: str, region: str | None) -> None:
-        with reported_errors(f"registry {verb}"):
+        with _reported(f"registry {verb}"):
             clients = AwsClients.create(region)
-            package = sagemaker.decide(clients, version, group_name(model), approve, by, reason)
+            group = registry.group_name(model)
+            package = registry.decide(clients, version, group, approve, by, reason)
+            sagemaker.publish_card(clients, package)
         click.echo(f"{package.group} {package.version} is {package.status}: {package.arn}")
 
     return command
@@ -318,138 +318,6 @@ def _decision(approve: bool) -> click.Command:
 
 registry_commands.add_command(_decision(True))
 registry_commands.add_command(_decision(False))
-
-
-@cli.command(short_help="Deploy an approved model package to an endpoint, or update one.")
-@click.option("--model-package", help="The ARN of an Approved version of a model's group.")
-@click.option("--approved", type=click.Choice(["latest"]), help="The newest Approved version.")
-@click.option(
-    "--training-job",
-    help="Quick experiments: a completed training job's model, bypassing the Model Registry.",
-)
-@click.option(
-    "--endpoint",
-    required=True,
-    help="Endpoint name; created, or updated in place to a new endpoint config if it exists.",
-)
-@click.option("--serverless", is_flag=True, help="Serverless inference instead of instances.")
-@click.option("--instance-type", default="ml.m5.large", help="Instances: the instance type.")
-@click.option(
-    "--instance-count", type=click.IntRange(min=1), default=1, help="Instances: how many."
-)
-@click.option("--autoscale-min", type=click.IntRange(min=1), help="Instances: autoscaling minimum.")
-@click.option("--autoscale-max", type=click.IntRange(min=1), help="Instances: autoscaling maximum.")
-@click.option(
-    "--target-invocations",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Instances: invocations per instance per minute the autoscaling policy "
-    "(SageMakerVariantInvocationsPerInstance) holds.",
-)
-@click.option(
-    "--memory",
-    "memory_mb",
-    type=click.Choice([str(size) for size in hosting.SERVERLESS_MEMORY_SIZES]),
-    default="2048",
-    help="Serverless: memory in MB.",
-)
-@click.option(
-    "--max-concurrency", type=click.IntRange(1, 200), default=5, help="Serverless: at most at once."
-)
-@click.option("--role", help="Execution role for the model [default: the training job's].")
-@click.option(
-    "--stage",
-    help="Also write this Chalice stage's MODEL, ENDPOINT_NAME and MODEL_CARD "
-    "(.chalice/config.json), its policy's InvokeEndpoint Resource and its model card, so "
-    "`chalice deploy` follows; only if the contract it ships is the model's.",
-)
-@_model
-@_region
-@click.option(
-    "--timeout", type=click.FloatRange(min=1), default=30, help="Minutes to wait for InService."
-)
-@click.option(
-    "--poll-seconds", type=click.FloatRange(min=0), default=15, help="Seconds between checks."
-)
-def deploy(model_package: str | None, approved: str | None, training_job: str | None,
-           endpoint: str, serverless: bool, autoscale_min: int | None, autoscale_max: int | None,
-           target_invocations: float | None, memory_mb: str, role: str | None,
-           stage: str | None, model: str, region: str | None, timeout: float,
-           poll_seconds: float, **instances: Any) -> None:  # fmt: skip
-    """Model, endpoint config (variant named by the model version: v<N> for a package) and
-    endpoint; an existing one is updated without downtime, then its old config and model are
-    deleted. Only an Approved package is deployed (--approved latest: of --model's group).
-    Then the contract registered with the model sends its examples to the endpoint, whose
-    answers must read as it says; else deploy fails and writes no stage."""
-    if sum(choice is not None for choice in (model_package, approved, training_job)) != 1:
-        raise click.UsageError("give one of --model-package ARN, --approved latest, --training-job")
-    scaling = (autoscale_min, autoscale_max, target_invocations)
-    if None in scaling and scaling != (None, None, None):
-        raise click.UsageError(
-            "autoscaling needs --autoscale-min, --autoscale-max and --target-invocations"
-        )
-    autoscaling = None if None in scaling else hosting.Autoscaling(*scaling)  # type: ignore[arg-type]
-    memory = int(memory_mb) if serverless else None
-    try:  # checked before any call: what click's types cannot check alone
-        request = DeployRequest(endpoint, **instances, memory_mb=memory, autoscaling=autoscaling,
-                                role_arn=role)  # fmt: skip
-    except (ValueError, hosting.BadName) as error:
-        raise click.UsageError(str(error)) from None
-    with reported_errors("deploy"):
-        clients = AwsClients.create(region)
-        package: Package | None = None
-        if training_job is not None:
-            click.echo(
-                f"training job {training_job} bypasses the Model Registry: no approval is checked"
-            )
-            source = ModelSource.training_job_model(clients.sagemaker, training_job)
-            arn = clients.sagemaker.describe_training_job(TrainingJobName=training_job)
-            tags = hosting.tags_of(clients.sagemaker, arn["TrainingJobArn"])
-            reference = {key: tags.get(f"wdbc:{key}", "") for key in sagemaker.CONTRACT_KEYS}
-            owner = f"training job {training_job}"
-        else:
-            reference_name = model_package or "latest"
-            package = sagemaker.approved_package(clients.sagemaker, reference_name,
-                                                 group_name(model))  # fmt: skip
-            click.echo(f"deploying {package.group} {package.version} (Approved): {package.arn}")
-            container = {"ModelPackageName": package.arn}
-            training = package.metadata["training_job"]
-            source = ModelSource(package.version, container, training, package.arn)
-            reference, owner = package.metadata, f"{package.group} {package.version}"
-        contract = sagemaker.fetch_contract(clients.s3, reference, owner)
-        shipped = PROJECT_DIR / "chalicelib" / "contracts" / f"{contract.name}.json"
-        if stage and sagemaker.sha256_of(shipped) != reference["contract_sha256"]:
-            raise TrainingError(
-                f"stage {stage} would ship {shipped}, not the contract {owner} was trained with "
-                "(their SHA-256 differ): nothing was deployed"
-            )
-        policy = WaitPolicy(timeout * 60, poll_seconds)
-        deployment = hosting.deploy(clients, source, request, policy, click.echo)
-        click.echo(
-            f"endpoint {deployment.endpoint} serves version {deployment.version} "
-            f"(production variant {deployment.version}, config {deployment.endpoint_config})"
-        )
-        sagemaker.check_endpoint(clients, deployment.endpoint, contract)
-        click.echo(f"endpoint {deployment.endpoint} answers contract {contract.name}'s "
-                   f"{len(contract.examples)} examples as it says")  # fmt: skip
-        if stage:
-            # The stage's settings and its card; a package's SageMaker Model Card is published too.
-            job = deployment.training_job
-            seed = hosting.tags_of(clients.sagemaker, job["TrainingJobArn"]).get(
-                hosting.SEED_TAG_KEY
-            )
-            if seed is None:
-                raise TrainingError(
-                    f"training job {job['TrainingJobName']} has no {hosting.SEED_TAG_KEY} tag: "
-                    "it was not trained by `python -m training train --target sagemaker`"
-                )
-            api_card = sagemaker_card(job, contract, deployment.version, int(seed),
-                                      package and package.arn)  # fmt: skip
-            if package is not None:
-                published = sagemaker.publish_card(clients, package)
-                click.echo(f"published SageMaker model card {published}")
-            written = write_stage(stage, deployment.endpoint, deployment.endpoint_arn, api_card,
-                                  PROJECT_DIR, model=contract.name)  # fmt: skip
-            click.echo("\n".join(f"wrote {path}" for path in written))
 
 
 @cli.command(short_help="Score the held-out test rows through an endpoint.")
@@ -477,7 +345,7 @@ def deploy(model_package: str | None, approved: str | None, training_job: str | 
 def evaluate(endpoint: str, metrics_file: Path, batch_rows: int) -> None:
     """The task's metrics (for a classifier with its confusion matrix) of the endpoint's own
     answers, read as the model's contract says, on the rows training held out."""
-    with reported_errors("evaluate"):
+    with _reported("evaluate"):
         contract, rows, seed = held_out_rows(metrics_file)
         client = create_runtime_client()
         model = ModelEndpoint(endpoint, lambda: client, contract.answer.accept)
@@ -492,35 +360,17 @@ def evaluate(endpoint: str, metrics_file: Path, batch_rows: int) -> None:
     click.echo("\n".join(format_metrics(contract, metrics, heading)))
 
 
-@cli.command(short_help="Delete an endpoint, its config, model and autoscaling.")
-@click.option("--endpoint", help="The endpoint to delete.")
-@click.option(
-    "--registry",
-    "with_registry",
-    is_flag=True,
-    help="Also delete --model's model package group, its versions and their model cards: "
-    "the audit trail, which delete otherwise leaves alone.",
-)
+@registry_commands.command("delete", short_help="Delete every version, its cards, the group.")
 @_model
 @_region
-def delete(endpoint: str | None, with_registry: bool, model: str, region: str | None) -> None:
-    """Delete the endpoint, its endpoint config and model, and any scaling target and policy.
-    The Model Registry stays unless --registry asks for it too."""
-    if endpoint is None and not with_registry:
-        raise click.UsageError("give --endpoint, --registry or both")
-    with reported_errors("delete"):
+@click.confirmation_option(
+    prompt="Delete every version of the model, its cards and its package group?",
+    help="Do not ask first.",
+)
+def delete_versions(model: str, region: str | None) -> None:
+    """Delete the model's package group, its versions and their SageMaker Model Cards: the
+    audit trail, which nothing else deletes. Endpoints stay (`python -m deploy endpoint
+    delete`)."""
+    with _reported("registry delete"):
         clients = AwsClients.create(region)
-        if endpoint is not None:
-            hosting.delete_endpoint(clients, endpoint, click.echo)
-        if with_registry:
-            sagemaker.delete_registry(clients, group_name(model), click.echo)
-
-
-@cli.command(short_help="List this project's training jobs, models and endpoints.")
-@_region
-def status(region: str | None) -> None:
-    """What exists on SageMaker with this project's tag: training jobs, models, endpoint
-    configs and endpoints, with their status and model version (`registry list` for versions)."""
-    with reported_errors("status"):
-        lines = hosting.project_resources(AwsClients.create(region))
-    click.echo("\n".join(lines) or f"nothing tagged project={hosting.PROJECT}")
+        registry.delete_registry(clients, registry.group_name(model), click.echo)

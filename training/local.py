@@ -33,10 +33,10 @@ from chalicelib.contract import (
 from chalicelib.endpoint import ModelEndpoint
 from chalicelib.errors import ApiError
 from chalicelib.model_answer import AnswerReader
-from deploy.endpoint import CloudError
 from standin.model import load_model
 from training import TrainingError
 from training.artifact import Artifact, ModelArtifact, XGBoostArtifact, save_artifact, write_json
+from training.aws import CloudError
 from training.data import (
     DEFAULT_MODEL,
     DEFAULT_SEED,

@@ -10,14 +10,17 @@ built: ``make run`` never needs its gigabyte.
 
 The contract travels with the model: before the job starts it is uploaded, content-addressed,
 to ``s3://BUCKET/PREFIX/contracts/``; the job's tags and the registered version's
-``CustomerMetadataProperties`` name it and its SHA-256, and ``deploy`` reads it from there,
-checks the hash, and sends its examples to the endpoint (``check_endpoint``).
+``CustomerMetadataProperties`` name it and its SHA-256 (``training.registry``), and
+``python -m deploy endpoint host`` reads it from there, checks the hash, and sends its examples
+to the endpoint.
 
 Each trained model is registered as a new version of its model's package group
 ``<model>-predictor`` (created if missing), PendingManualApproval, with its test metrics as a
-model quality report in S3 and a SageMaker Model Card linked to it; ``registry approve`` and
-``reject`` store who decided and why on the package; ``deploy`` takes only an Approved version.
-Versions are the audit trail: only ``delete --registry`` deletes them.
+model quality report in S3, the card ``GET /model`` serves for it (in S3 beside the report,
+named in its metadata, so that deployment needs no training data to write a stage's card) and a
+SageMaker Model Card linked to it; ``registry approve`` and ``reject`` store who decided and why
+on the package; deployment takes only an Approved version. Versions are the audit trail: only
+``registry delete`` deletes them.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urlparse
 
 from chalicelib.contract import (
@@ -38,19 +41,28 @@ from chalicelib.contract import (
     REGRESSION,
     XGBOOST,
     Contract,
-    parse_contract,
     read_contract,
 )
-from chalicelib.endpoint import CLIENT_CONFIG, RUNTIME_SERVICE, ModelEndpoint
-from chalicelib.errors import ApiError
-from chalicelib.service import PredictionService
-from deploy import endpoint as aws
-from training import TrainingError
+from training import aws
 from training.artifact import write_json
 from training.data import DEFAULT_MODEL, DEFAULT_SEED, POSITIVE, Split, SplitPart, contract_split
 from training.data import contract_file as local_contract_file
 from training.model_card import card_document, sagemaker_model_card
 from training.procedure import OBJECTIVES, PREDICTOR_TYPES, XGBOOST_SETTINGS, class_names
+from training.registry import (
+    APPROVED,
+    CARD_KEYS,
+    CONTRACT_KEYS,
+    PENDING,
+    QUALITY_NAMES,
+    REJECTED,
+    Package,
+    find_package,
+    group_exists,
+    group_name,
+    package_contract,
+    sha256_of,
+)
 from training.threshold import ACCURACY_RULE, F_BETA_RULE, TARGET_RECALL_RULE, ThresholdRule
 
 CSV, JSON = "text/csv", "application/json"
@@ -96,22 +108,16 @@ _OUR_NAMES = {
     "rmse": "rmse",
     "mae": "mae",
 }
-PENDING, APPROVED, REJECTED = "PendingManualApproval", "Approved", "Rejected"
 # A card's status follows its package's; SageMaker keeps an Archived card read-only.
 CARD_STATUS = {PENDING: "PendingReview", APPROVED: "Approved", REJECTED: "Archived"}
 DEFAULT_SAGEMAKER_OUTPUT_DIR = Path("artifacts/sagemaker")
 JOB_FILE_NAME = "training-job.json"
-# SageMaker's model quality groups and names (what Studio shows) for ours, and their headings.
+# SageMaker's model quality groups, by task.
 _QUALITY_GROUPS = {
     BINARY: "binary_classification_metrics",
     MULTICLASS: "multiclass_classification_metrics",
     REGRESSION: "regression_metrics",
 }
-_QUALITY_NAMES = {"accuracy": "accuracy", "{0}_recall": "recall", "{0}_precision": "precision",
-                  "roc_auc": "auc", "rmse": "rmse", "mae": "mae", "r2": "r2"}  # fmt: skip
-_QUALITY_HEADINGS = {"auc": "ROC AUC", "rmse": "RMSE", "mae": "MAE", "r2": "R²"}
-# Where a package or a job names its contract: metadata keys, and "wdbc:<key>" tags on the job.
-CONTRACT_KEYS = ("contract", "contract_uri", "contract_sha256")
 
 
 def _for_task(names: Mapping[str, str], contract: Contract) -> dict[str, str]:
@@ -124,11 +130,6 @@ def _for_task(names: Mapping[str, str], contract: Contract) -> dict[str, str]:
         for key, value in names.items()
         if binary or "{0}" not in key + value
     }
-
-
-def group_name(model: str) -> str:
-    """The model package group of one model's versions."""
-    return f"{model}-predictor"
 
 
 def model_name(contract: Contract) -> str:
@@ -299,44 +300,6 @@ def upload_contract(
     return contract, dict(zip(CONTRACT_KEYS, (settings.model, uri, digest), strict=True))
 
 
-def sha256_of(path: Path) -> str:
-    """The file's SHA-256, or "" where there is none."""
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
-
-
-def fetch_contract(s3: Any, reference: Mapping[str, str], owner: str) -> Contract:
-    """The contract a package or job names (``CONTRACT_KEYS``), checked against its hash."""
-    if not all(reference.get(key) for key in CONTRACT_KEYS):
-        raise TrainingError(
-            f"{owner} names no model contract ({', '.join(CONTRACT_KEYS)}): it was not trained "
-            "by `python -m training train --target sagemaker`"
-        )
-    uri = reference["contract_uri"]
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    content = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    if hashlib.sha256(content).hexdigest() != reference["contract_sha256"]:
-        raise TrainingError(f"{uri} is not the contract {owner} names: its SHA-256 differs")
-    try:
-        return parse_contract(json.loads(content), uri)
-    except ValueError as error:
-        raise TrainingError(f"{uri} is not JSON: {type(error).__name__}") from None
-
-
-def check_endpoint(clients: aws.AwsClients, endpoint: str, contract: Contract) -> None:
-    """The contract's examples through the endpoint, read as the contract says (the dev
-    server's start-up check); TrainingError, in one line, where they do not."""
-    runtime = clients.session.client(RUNTIME_SERVICE, config=CLIENT_CONFIG)
-    model = ModelEndpoint(endpoint, lambda: runtime, contract.answer.accept)
-    try:
-        PredictionService(model, contract).check_examples()
-    except ApiError as error:
-        raise TrainingError(
-            f"endpoint {endpoint}'s answers to the examples of contract {contract.name} do not "
-            f"read as it says: {error.message}; no stage was written (deploy another version, "
-            "or `delete` it)"
-        ) from None
-
-
 def run_training_job(
     clients: aws.AwsClients,
     settings: SageMakerTrainingSettings,
@@ -447,20 +410,6 @@ def metrics_with_counts(
     }
 
 
-class Package(NamedTuple):
-    """One version of a group, from describe_model_package's answer."""
-
-    arn: str
-    version: str  # v<N>: the API's model.version once deployed, and the production variant's name
-    status: str
-    metadata: dict[str, str]  # training_job, seed and the contract (CONTRACT_KEYS)
-    description: Mapping[str, Any]
-
-    @property
-    def group(self) -> str:
-        return str(self.description["ModelPackageGroupName"])
-
-
 def train_and_register(
     clients: aws.AwsClients,
     settings: SageMakerTrainingSettings,
@@ -502,7 +451,7 @@ def register(
     model card."""
     sagemaker, seed, contract = clients.sagemaker, str(job.split.seed), job.contract
     group = group_name(contract.name)
-    if not _group_exists(sagemaker, group):
+    if not group_exists(sagemaker, group):
         sagemaker.create_model_package_group(
             ModelPackageGroupName=group,
             ModelPackageGroupDescription=(contract.description or contract.name)[:1024],
@@ -529,6 +478,18 @@ def register(
         Tags=aws.project_tags({aws.TRAINING_JOB_TAG_KEY: job.name, aws.SEED_TAG_KEY: seed}),
     )["ModelPackageArn"]
     package = find_package(sagemaker, arn)
+    # The card GET /model serves for this version travels with it, as its contract does.
+    card = sagemaker_card(job.description, contract, package.version, int(seed), arn)
+    content = json.dumps(card, indent=2).encode("utf-8")
+    key = settings.key("reports", job.name, f"api-card-{package.version}.json")
+    uri = settings.put(clients.s3, key, content, JSON)
+    named = dict(zip(CARD_KEYS, (uri, hashlib.sha256(content).hexdigest()), strict=True))
+    sagemaker.update_model_package(
+        ModelPackageArn=arn,
+        ModelApprovalStatus=PENDING,  # as it is: moto, unlike SageMaker, clears what is not given
+        CustomerMetadataProperties={**package.metadata, **named},
+    )
+    package = find_package(sagemaker, arn)
     publish_card(clients, package)
     return package
 
@@ -537,7 +498,7 @@ def quality_report(contract: Contract, metrics: Mapping[str, Any]) -> dict[str, 
     """SageMaker's model quality statistics of the task."""
     report: dict[str, Any] = {
         theirs: {"value": metrics[ours], "standard_deviation": "NaN"}
-        for ours, theirs in _for_task(_QUALITY_NAMES, contract).items()
+        for ours, theirs in _for_task(QUALITY_NAMES, contract).items()
         if ours in metrics
     }
     if isinstance(counts := metrics.get("confusion_matrix"), dict):
@@ -546,77 +507,6 @@ def quality_report(contract: Contract, metrics: Mapping[str, Any]) -> dict[str, 
             "1": {"0": counts["fn"], "1": counts["tp"]},
         }
     return {_QUALITY_GROUPS[contract.task]: report}
-
-
-def versions(sagemaker: Any, group: str, **filters: Any) -> list[Package]:
-    """The group's versions, newest first."""
-    if not _group_exists(sagemaker, group):
-        return []
-    pages = sagemaker.get_paginator("list_model_packages").paginate(
-        ModelPackageGroupName=group, SortBy="CreationTime", SortOrder="Descending", **filters
-    )
-    return [
-        find_package(sagemaker, summary["ModelPackageArn"])
-        for page in pages
-        for summary in page["ModelPackageSummaryList"]
-    ]
-
-
-def find_package(sagemaker: Any, reference: str, group: str = "") -> Package:
-    """A version by ARN, or of ``group`` by ``v<N>`` or ``<N>``, or ``latest``: the newest
-    Approved one."""
-    if reference.startswith("arn:"):
-        found = sagemaker.describe_model_package(ModelPackageName=reference)
-        metadata = dict(found.get("CustomerMetadataProperties") or {})
-        return Package(found["ModelPackageArn"], f"v{found['ModelPackageVersion']}",
-                       found["ModelApprovalStatus"], metadata, found)  # fmt: skip
-    if reference == "latest":
-        approved = versions(sagemaker, group, ModelApprovalStatus=APPROVED)
-        if not approved:
-            raise aws.CloudError(f"model package group {group} has no Approved version")
-        return approved[0]
-    number = reference.removeprefix("v")
-    if not number.isdigit():
-        raise aws.BadName(f"{reference!r} is no model package: give an ARN, v<N>, <N> or latest")
-    for package in versions(sagemaker, group):
-        if package.version == f"v{int(number)}":
-            return package
-    raise aws.CloudError(f"model package group {group} has no version v{int(number)}")
-
-
-def approved_package(sagemaker: Any, reference: str, group: str) -> Package:
-    """The version deploy may take: an Approved one, or a one-line refusal."""
-    package = find_package(sagemaker, reference, group)
-    if package.status != APPROVED:
-        raise aws.CloudError(
-            f"{package.group} {package.version} is {package.status}, not Approved: deploy "
-            f"refused (`python -m training registry approve {package.version} --reason ...` first)"
-        )
-    return package
-
-
-def decide(
-    clients: aws.AwsClients, reference: str, group: str, approve: bool, by: str | None, reason: str
-) -> Package:
-    """Approve or reject a version; who (by default the caller, as STS knows them) and why go
-    on the package as its ApprovalDescription."""
-    package = find_package(clients.sagemaker, reference, group)
-    status = APPROVED if approve else REJECTED
-    by = by or str(clients.sts.get_caller_identity()["Arn"])
-    clients.sagemaker.update_model_package(
-        ModelPackageArn=package.arn,
-        ModelApprovalStatus=status,
-        ApprovalDescription=f"{status} by {by}: {reason}"[:1024],
-        # Given again: SageMaker merges them, moto replaces them; either way they stay.
-        CustomerMetadataProperties=package.metadata,
-    )
-    decided = find_package(clients.sagemaker, package.arn)
-    publish_card(clients, decided)
-    return decided
-
-
-def package_contract(clients: aws.AwsClients, package: Package) -> Contract:
-    return fetch_contract(clients.s3, package.metadata, f"{package.group} {package.version}")
 
 
 def publish_card(clients: aws.AwsClients, package: Package) -> str:
@@ -636,56 +526,3 @@ def publish_card(clients: aws.AwsClients, package: Package) -> str:
     else:
         sagemaker.update_model_card(ModelCardName=name, Content=content, ModelCardStatus=status)
     return name
-
-
-def listing(clients: aws.AwsClients, group: str) -> list[str]:
-    """The ``registry list`` table: two or three lines per version, newest first; the columns
-    are the model quality report's rates."""
-    packages = versions(clients.sagemaker, group)
-    if not packages:
-        return [f"model package group {group} holds no version"]
-    tables = []
-    for package in packages:
-        uri = package.description["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]
-        bucket, _, key = uri.removeprefix("s3://").partition("/")
-        body = clients.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        [(_, report)] = json.loads(body).items()
-        tables.append(report)
-    names = [name for name in dict.fromkeys(_QUALITY_NAMES.values())
-             if any(name in report for report in tables)]  # fmt: skip
-    headings = [_QUALITY_HEADINGS.get(name, name) for name in names]
-    lines = [f"{'version':<8} {'status':<22} {'created':<16} "
-             + "  ".join(f"{heading:<9}" for heading in headings).rstrip()]  # fmt: skip
-    for package, report in zip(packages, tables, strict=True):
-        cells = [f"{report[name]['value']:.4f}" if name in report else "n/a" for name in names]
-        created = package.description["CreationTime"]
-        lines.append(
-            f"{package.version:<8} {package.status:<22} {created:%Y-%m-%d %H:%M} "
-            + "  ".join(f"{cell:<9}" for cell in cells).rstrip()
-        )
-        details = (package.arn, package.description.get("ApprovalDescription"))
-        lines += [f"         {text}" for text in details if text]
-    return lines
-
-
-def delete_registry(clients: aws.AwsClients, group: str, echo: aws.Echo) -> list[str]:
-    """Only when asked (``delete --registry``): every version, its card, and the group."""
-    sagemaker, deleted = clients.sagemaker, []
-    for package in versions(sagemaker, group):
-        card = f"{group}-{package.version}"
-        if aws.describe_or_none(sagemaker.describe_model_card, ModelCardName=card):
-            sagemaker.delete_model_card(ModelCardName=card)
-            deleted.append(f"model card {card}")
-        sagemaker.delete_model_package(ModelPackageName=package.arn)
-        deleted.append(f"model package {group} {package.version}")
-    if _group_exists(sagemaker, group):
-        sagemaker.delete_model_package_group(ModelPackageGroupName=group)
-        deleted.append(f"model package group {group}")
-    for line in deleted:
-        echo(f"deleted {line}")
-    return deleted
-
-
-def _group_exists(sagemaker: Any, group: str) -> bool:
-    describe = sagemaker.describe_model_package_group
-    return aws.describe_or_none(describe, ModelPackageGroupName=group) is not None
