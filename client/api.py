@@ -64,7 +64,6 @@ class ApiUnusable(Exception):
 class Answer(NamedTuple):
     status: int
     document: Any  # the body as JSON, or None
-    attempts: int
 
 
 def encode_rows(rows: Sequence[Row]) -> bytes:
@@ -162,7 +161,7 @@ class PredictionApi:
             raise ApiUnusable(f"cannot reach {url}: {error}") from None
         attempts = 1 + len(response.retries.history if response.retries else ())
         self.requests += attempts
-        answer = Answer(response.status, _json(response.data), attempts)
+        answer = Answer(response.status, _json(response.data))
         if answer.status in RETRY_STATUSES:
             code = (_error(answer.document) or {}).get("code")
             message = (

@@ -117,10 +117,11 @@ def host(approved: str | None, model_package: str | None, training_job: str | No
          autoscale_max: int | None, target_invocations: float | None, memory_mb: str,
          role: str | None, model: str, region: str | None, timeout: float, poll_seconds: float,
          **instances: Any) -> None:  # fmt: skip
-    """Model, endpoint config (variant named by the model version: v<N>) and endpoint; an
-    existing endpoint is updated without downtime, then its old config and model are deleted.
-    Only an Approved version is hosted. Then the contract registered with it sends its
-    examples to the endpoint, whose answers must read as it says; else nothing is written."""
+    """Host a model version on a SageMaker endpoint: a model, an endpoint config (its variant
+    named by the version, v<N>) and the endpoint. An existing endpoint is updated without
+    downtime, then its old config and model are deleted. Only an Approved version is hosted.
+    Then the contract registered with it sends its examples to the endpoint, whose answers
+    must read as it says; else nothing is written."""
     if sum(choice is not None for choice in (model_package, approved, training_job)) != 1:
         raise click.UsageError("give one of --approved latest, --model-package ARN, --training-job")
     if stage and training_job:

@@ -87,6 +87,7 @@ def package(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
           "--output", merge_file])  # fmt: skip
     _run([BIN / "chalice", "package", "--merge-template", merge_file, "--stage", stage,
           directory])  # fmt: skip
+    _run([sys.executable, "-m", "deploy", "api", "check", directory])
     configured = read_stage(load_config(), stage)
     if private:
         configured = configured.on_network(EXAMPLE_NETWORK)

@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from deploy.cli import cli as deploy_cli
+from training import TrainingError
 from training.aws import AwsClients
 from training.cli import cli
-from training.registry import find_package, sha256_of, versions
+from training.registry import Package, fetch_card, find_package, sha256_of, versions
 
 from .sagemaker_flow import (
     BUCKET,
@@ -231,6 +232,12 @@ def test_an_update_moves_the_endpoint_to_a_newer_approved_version(
         "deleted model package group wdbc-predictor",
     ]
     assert run("registry", "list") == "model package group wdbc-predictor holds no version\n"
+
+
+def test_a_version_registered_without_its_card_cannot_point_a_stage() -> None:
+    package = Package("arn:aws:sagemaker:x", "v1", "Approved", {}, {"ModelPackageGroupName": GROUP})
+    with pytest.raises(TrainingError, match=r"^wdbc-predictor v1 names no card \(card_uri, card_"):
+        fetch_card(None, package)
 
 
 def test_bad_references_are_one_line(aws: AwsClients, tmp_path: Path) -> None:

@@ -112,10 +112,6 @@ def decide(
     return find_package(clients.sagemaker, package.arn)
 
 
-def package_contract(clients: aws.AwsClients, package: Package) -> Contract:
-    return fetch_contract(clients.s3, package.metadata, f"{package.group} {package.version}")
-
-
 def sha256_of(path: Path) -> str:
     """The file's SHA-256, or "" where there is none."""
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""

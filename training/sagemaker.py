@@ -57,10 +57,10 @@ from training.registry import (
     QUALITY_NAMES,
     REJECTED,
     Package,
+    fetch_contract,
     find_package,
     group_exists,
     group_name,
-    package_contract,
     sha256_of,
 )
 from training.threshold import ACCURACY_RULE, F_BETA_RULE, TARGET_RECALL_RULE, ThresholdRule
@@ -513,7 +513,8 @@ def publish_card(clients: aws.AwsClients, package: Package) -> str:
     """Create, or update to a new card version, the version's SageMaker Model Card: the API's
     card in SageMaker's schema, linked to the package. Returns the card's name."""
     sagemaker, name = clients.sagemaker, f"{package.group}-{package.version}"
-    contract = package_contract(clients, package)
+    owner = f"{package.group} {package.version}"
+    contract = fetch_contract(clients.s3, package.metadata, owner)
     job = sagemaker.describe_training_job(TrainingJobName=package.metadata["training_job"])
     card = sagemaker_card(job, contract, package.version, int(package.metadata["seed"]),
                           package.arn)  # fmt: skip
