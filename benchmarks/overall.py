@@ -46,6 +46,7 @@ from deploy.package_check import MAX_ZIP_BYTES
 
 ENVIRONMENT = {
     "ENDPOINT_NAME": "wdbc-bench",
+    "MODEL": "wdbc",
     "AWS_ACCESS_KEY_ID": "benchmark",
     "AWS_SECRET_ACCESS_KEY": "benchmark",
     "AWS_DEFAULT_REGION": "us-east-1",
