@@ -49,9 +49,11 @@ $(CHECKOV): requirements-checkov.txt
 	touch $(CHECKOV)
 
 ## run: the API on http://127.0.0.1:8000 in front of the local SageMaker stand-in serving the committed
-## model (MODEL=NAME serves models/NAME/ instead of the default, wdbc)
+## model (MODEL=NAME serves models/NAME/ instead of the default, wdbc; PORT=N the API on port N,
+## STANDIN_PORT=N the stand-in, instead of 8080; 0 picks a free port)
 run: $(RUN_INSTALLED) $(if $(wildcard models/$(MODEL)/xgboost-model.json),$(XGBOOST_INSTALLED))
-	$(BIN)/python -m devserver $(if $(MODEL),--model $(MODEL))
+	$(BIN)/python -m devserver $(if $(MODEL),--model $(MODEL)) $(if $(PORT),--port $(PORT)) \
+	  $(if $(STANDIN_PORT),--standin-port $(STANDIN_PORT))
 
 ## train: refit the local model; rewrites models/wdbc/ and its card chalicelib/model_cards/wdbc.json together
 train: $(INSTALLED)

@@ -361,7 +361,7 @@ def test_a_crowd_of_256_clients_at_once_gets_every_answer(
 
 
 @pytest.mark.parametrize("which", ["API", "stand-in"])
-def test_a_port_in_use_is_one_line_and_exit_1(which: str) -> None:
+def test_a_port_in_use_is_named_with_the_flag_to_change_and_exit_1(which: str) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -374,5 +374,15 @@ def test_a_port_in_use_is_one_line_and_exit_1(which: str) -> None:
             cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
     assert finished.returncode == 1
-    [line] = finished.stderr.splitlines()
-    assert line.endswith(f"cannot listen on 127.0.0.1:{port}: Address already in use")
+    if which == "API":
+        [line] = finished.stderr.splitlines()
+        assert line == (
+            f"devserver: cannot listen on 127.0.0.1:{port}: Address already in use; choose "
+            "another port: --port N (make run PORT=N; 0 picks a free one)"
+        )
+    else:  # the stand-in says what failed, the dev server which of its flags to change
+        assert finished.stderr.splitlines() == [
+            f"standin: cannot listen on 127.0.0.1:{port}: Address already in use",
+            "devserver: choose the stand-in's port: --standin-port N (make run STANDIN_PORT=N; "
+            "0 picks a free one)",
+        ]
