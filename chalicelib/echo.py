@@ -14,9 +14,13 @@ from itertools import islice
 _ECHOABLE = re.compile(r"[A-Za-z_]{1,40}")
 
 
+def echoable(name: str) -> bool:
+    return _ECHOABLE.fullmatch(name) is not None
+
+
 def quote_names(names: Sequence[str], shown: int = 3) -> str:
     """`'colour', 'size' and 2 more`; `1 other name` when none may be repeated."""
-    quoted = list(islice((repr(name) for name in names if _ECHOABLE.fullmatch(name)), shown))
+    quoted = list(islice((repr(name) for name in names if echoable(name)), shown))
     rest = len(names) - len(quoted)
     if not quoted:
         return f"{rest} other name{'s' if rest != 1 else ''}"

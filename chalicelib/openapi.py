@@ -391,12 +391,14 @@ def _row_pattern(count: int, ends: str) -> str:
 
 
 def _csv_body_pattern(contract: Contract) -> str:
-    """An optional header naming the features in any case, then 1 to MAX_ROWS rows, one a
-    line; blanks and CR around each line, one newline after the last, a byte-order mark first."""
+    """An optional header naming the features (or their aliases) in any case, then 1 to
+    MAX_ROWS rows, one a line; blanks and CR around each line, one newline after the last, a
+    byte-order mark first."""
     ends = " \t\r"
     names = "|".join(
         "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in name)
-        for name in contract.feature_names
+        for feature in contract.features
+        for name in (feature.name, *feature.aliases)
     )
     name = f"{_characters(ends)}(?:{names}){_characters(ends)}"
     header = f"{name}(?:,{name}){{{contract.feature_count - 1}}}\\n"
@@ -410,11 +412,17 @@ def _feature(feature: Feature) -> Schema:
     about = f"{feature.description.rstrip('.')}. " if feature.description else ""
     unit = f" {feature.unit}" if feature.unit else ""
     trained = " to ".join(map(repr, feature.training_range))
+    aliases = ", ".join(f"`{alias}`" for alias in feature.aliases)
+    also = (
+        f" Also named {aliases} (a CSV header, or a key in place of `{feature.name}`)."
+        if aliases
+        else ""
+    )
     return {
         "type": "number",
         "minimum": -MAX_MAGNITUDE if low is None else low,
         "maximum": MAX_MAGNITUDE if high is None else high,
-        "description": f"{feature.name}: {about}In training: {trained}{unit}.",
+        "description": f"{feature.name}: {about}In training: {trained}{unit}.{also}",
     }
 
 
@@ -475,7 +483,8 @@ def _request_schemas(contract: Contract) -> dict[str, Schema]:
             "type": "string",
             "pattern": _csv_body_pattern(contract),
             "description": "Rows, one a line. A first line without a number is a header: it "
-            "names the features once each, in any order and case, and orders every row.",
+            "names the features once each (by name or alias), in any order and case, and orders "
+            "every row.",
         },
     }
 

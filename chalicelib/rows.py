@@ -14,8 +14,8 @@ from operator import itemgetter
 from typing import Any
 
 from chalicelib.contract import Contract
-from chalicelib.echo import quote_names
 from chalicelib.errors import InvalidPayload, InvalidValue, WrongValueCount
+from chalicelib.names import FeatureNames
 
 Row = tuple[float, ...]
 Order = Callable[[Row], Row] | None  # a row in the order sent to the contract's order
@@ -61,7 +61,7 @@ class RowReader:
     def __init__(self, contract: Contract) -> None:
         self.names = contract.feature_names
         self.count = len(self.names)
-        self._positions = {name: position for position, name in enumerate(self.names)}
+        self.naming = FeatureNames(contract)
         self._name_set = frozenset(self.names)
         self._in_order = tuple_getter(self.names)
         bounds = [feature.limits for feature in contract.features]
@@ -143,22 +143,15 @@ class RowReader:
         return self._within_limits(row, field)
 
     def from_named(self, features: Mapping[str, Any], field: str = "features") -> Row:
-        """`{"<name>": 13.49, ...}`: every feature by name, nothing else."""
-        if features.keys() == self._name_set:
-            return self.from_numbers(list(self._in_order(features)), field)
-        unknown = [name for name in features if name not in self._positions]
-        if unknown:
-            raise InvalidPayload(f"{field} has unknown name(s) {quote_names(unknown)}", field)
-        missing = [name for name in self.names if name not in features]
-        if missing:
-            shown = ", ".join(repr(name) for name in missing[:3])
-            more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-            raise InvalidPayload(f"{field} is missing {shown}{more}", field)
-        row = tuple(
-            self._value_from_json(features[name], position, field)
-            for position, name in enumerate(self.names, start=1)
-        )
-        return self._within_limits(row, field)
+        """`{"<name>": 13.49, ...}`: every feature by name or alias, nothing else."""
+        if features.keys() != self._name_set:
+            features = self.naming.named(features, field)
+            missing = [name for name in self.names if name not in features]
+            if missing:
+                shown = ", ".join(repr(name) for name in missing[:3])
+                more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+                raise InvalidPayload(f"{field} is missing {shown}{more}", field)
+        return self.from_numbers(list(self._in_order(features)), field)
 
     def _value_from_text(self, text: str, position: int, field: str, name: str) -> float:
         text = text.strip(BLANKS)
