@@ -1,4 +1,5 @@
-"""What of a caller's key names an error message may repeat: names, never numbers or text.
+"""What of a caller's key names (and media types) an error message may repeat: names, never
+numbers or text.
 
 A key can carry a measurement (`{"13.49": ...}`) or an identifier (`{"_134977777": ...}`, a
 record number) as easily as a value can, so only keys of letters and underscores are quoted
@@ -12,6 +13,15 @@ from collections.abc import Sequence
 from itertools import islice
 
 _ECHOABLE = re.compile(r"[A-Za-z_]{1,40}")
+# A media type is repeated only as letters, `.`, `+` and `-` (application/x-www-form-urlencoded):
+# no digit, so no value and no record number, whatever a caller puts in Content-Type.
+_ECHOABLE_MEDIA_TYPE = re.compile(r"[a-z]{1,20}/[a-z][a-z.+-]{0,60}")
+
+
+def echoable_media_type(media_type: str) -> str | None:
+    """`media_type`, lower-cased, where it may be repeated; else None."""
+    lowered = media_type.lower()
+    return lowered if _ECHOABLE_MEDIA_TYPE.fullmatch(lowered) else None
 
 
 def echoable(name: str) -> bool:

@@ -143,6 +143,15 @@ class UnsupportedMediaType(ApiError):
     CODE = "unsupported_media_type"
 
 
+class NotFound(ApiError):
+    """A path the API does not have; on AWS also a method its path does not take (API Gateway
+    answers both itself, in this shape, without `X-Request-Id`).
+    """
+
+    STATUS_CODE = 404
+    CODE = "not_found"
+
+
 class MethodNotAllowed(ApiError):
     """A method the path does not take (the answer has `Allow`)."""
 

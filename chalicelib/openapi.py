@@ -67,7 +67,10 @@ def openapi_document(contract: Contract, routes: Routes, version: str | None) ->
                 **_answer_schemas(contract),
                 **_other_schemas(contract),
             },
-            "responses": {"MethodNotAllowed": _error_response([errors.MethodNotAllowed])},
+            "responses": {
+                "MethodNotAllowed": _error_response([errors.MethodNotAllowed]),
+                "NotFound": _error_response([errors.NotFound], gateway_only=True),
+            },
             "headers": {
                 "RequestId": {
                     "description": "This request's id, also in the access log and any error.",
@@ -103,7 +106,8 @@ def _description(contract: Contract) -> str:
         f"shape (`OipError`).\n\nEvery answer carries `{REQUEST_ID_HEADER}`; every other error "
         "has one shape (`Error`) and never repeats an input value. A method a path does not "
         "take is answered 405 `method_not_allowed` with `Allow` (the shared response "
-        "`MethodNotAllowed`). Answers to an `Origin` the stage lists in "
+        "`MethodNotAllowed`), a path the API does not have 404 `not_found` (`NotFound`). "
+        "Answers to an `Origin` the stage lists in "
         f"`{cors.CORS_ALLOWED_ORIGINS}` carry `Access-Control-Allow-Origin`; every answer says "
         "`Vary: Origin`."
     )
@@ -292,12 +296,12 @@ def _body(schema: str, examples: Mapping[str, tuple[str, Any]]) -> Schema:
 def _route_errors(entry: Any) -> dict[int, list[ErrorClass]]:
     """The errors a route gives, by status. Chalice checks every route's Content-Type before
     its view runs; the routes that read a body give the rest, a CSV reader its header error
-    too. Another method is the shared `MethodNotAllowed`."""
+    too. Another method is the shared `MethodNotAllowed`, another path `NotFound`."""
     reads_body = entry.method == "POST"
     reads_csv = content_types.CSV in entry.content_types
-    skipped = (
-        {errors.MethodNotAllowed} if reads_csv else {errors.MethodNotAllowed, errors.InvalidHeader}
-    )
+    skipped = {errors.NotFound, errors.MethodNotAllowed}  # the shared responses
+    if not reads_csv:
+        skipped.add(errors.InvalidHeader)
     given: dict[int, list[ErrorClass]] = {}
     for cls in error_classes():
         if cls is errors.UnsupportedMediaType or (reads_body and cls not in skipped):
@@ -317,12 +321,15 @@ def _request_id(required: bool = True) -> dict[str, Any]:
 
 
 def _error_response(
-    classes: Sequence[ErrorClass], oip_shape: bool = False, gateway: str | None = None
+    classes: Sequence[ErrorClass],
+    oip_shape: bool = False,
+    gateway: str | None = None,
+    gateway_only: bool = False,
 ) -> dict[str, Any]:
     """One status's answer: its errors, each with when it is given; API Gateway's own, where
-    it may answer instead."""
+    it may answer instead (`gateway_only`: in this shape, for the API)."""
     lines = [f"- `{cls.CODE}`: {' '.join((cls.__doc__ or '').split())}" for cls in classes]
-    headers = _request_id(required=gateway is None)
+    headers = _request_id(required=gateway is None and not gateway_only)
     waits = [cls for cls in classes if cls.RETRY_AFTER is not None]
     if waits:
         headers["Retry-After"] = {
