@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from chalicelib import content_types, cors, errors, oip, payload, rows
+from chalicelib import content_types, cors, errors, extrapolation, oip, payload, rows
 from chalicelib.contract import BINARY, REGRESSION, Contract, Feature
 from chalicelib.errors import ApiError
 from chalicelib.limits import MAX_BODY_BYTES, MAX_ROWS
@@ -80,6 +80,14 @@ def openapi_document(contract: Contract, routes: Routes, version: str | None) ->
                 "Allow": {
                     "description": "The methods the path takes.",
                     "required": True,
+                    "schema": STRING,
+                },
+                "OutsideTrainingRange": {
+                    "description": "Only where a row has a value outside its feature's training "
+                    "range (the prediction is an extrapolation): each such row (from 1) and its "
+                    "features, `1: radius_mean area_mean; 5: texture_mean`; cut at a whole row "
+                    f"to stay within {extrapolation.HEADER_BYTES} bytes, then ending `; ...` "
+                    "(a JSON answer's `warnings` has them all).",
                     "schema": STRING,
                 },
             },
@@ -164,14 +172,18 @@ OPERATIONS = {
         "answered in one endpoint call, in the media type `Accept` chooses: application/json "
         '(also for none and `*/*`; one object for a single JSON row, `{"predictions": [...], '
         '"model": ...}` for a batch or CSV), text/csv or application/jsonlines (a line a row), '
-        "text/plain (the class code or value of a single JSON row); anything else is 406.",
+        "text/plain (the class code or value of a single JSON row); anything else is 406. A "
+        "row with a value outside its feature's training range is predicted all the same, and "
+        "named (never the value) in the `X-Outside-Training-Range` header and, in JSON, in "
+        "`warnings`.",
     ),
     "oipInfer": Operation(
         "Open Inference Protocol v2: predict for an [N, features] tensor",
         _json("InferenceResponse"),
         "One input tensor (any name), FP32 or FP64, its `data` row-major, flat or one array a "
         "row, read as every other form is; one endpoint call. The answer holds the outputs "
-        "`outputs` asks for, by default all of them, one value a row each.",
+        "`outputs` asks for, by default all of them, one value a row each. A row with a value "
+        "outside its training range is named in the `X-Outside-Training-Range` header.",
     ),
     "oipReady": Operation("Open Inference Protocol v2: ready, from memory", _json("Readiness")),
     "oipModelMetadata": Operation(
@@ -218,7 +230,10 @@ def _operation(path: str, entry: Any, bodies: Mapping[str, dict[str, Schema]]) -
         responses = _preflight_answer()
     else:
         content = {media: {"schema": schema} for media, schema in what.answer.items()}
-        responses = {"200": {"description": "OK", "headers": _request_id(), "content": content}}
+        headers = _request_id()
+        if entry.view_name in bodies:
+            headers[extrapolation.HEADER] = {"$ref": "#/components/headers/OutsideTrainingRange"}
+        responses = {"200": {"description": "OK", "headers": headers, "content": content}}
     given = _route_errors(entry)
     if keyed:
         given.setdefault(403, [])  # API Gateway's own
@@ -519,17 +534,43 @@ def _answer_schemas(contract: Contract) -> dict[str, Schema]:
         label = "|".join(code.replace(".", r"\.") for code in codes)
         line = f"(?:{label})(?:,{NUMBER}){{{1 if contract.task == BINARY else len(codes)}}}"
     identity = ref("ModelIdentity")
+    warnings = _array(ref("Warning"), description="Only where a row is outside a training range.")
     return {
         "Prediction": _object(properties, list(properties)),
         "PredictionAnswer": {
             "oneOf": [
-                _object({**properties, "model": identity}, [*properties, "model"]),
                 _object(
-                    {"predictions": _array(ref("Prediction")), "model": identity},
+                    {**properties, "model": identity, "warnings": warnings}, [*properties, "model"]
+                ),
+                _object(
+                    {
+                        "predictions": _array(ref("Prediction")),
+                        "model": identity,
+                        "warnings": warnings,
+                    },
                     ["predictions", "model"],
                 ),
             ]
         },
+        "Warning": _object(
+            {
+                "code": {"const": extrapolation.CODE},
+                "row": {"type": "integer", "minimum": 1, "maximum": MAX_ROWS},
+                "features": _array(
+                    {"enum": list(contract.feature_names)},
+                    1,
+                    contract.feature_count,
+                    uniqueItems=True,
+                ),
+                "message": {
+                    **STRING,
+                    "description": "Names the features and their ranges, never a value.",
+                },
+            },
+            ["code", "row", "features", "message"],
+            description="A row with a value outside its feature's training range: it is "
+            "predicted all the same, as an extrapolation.",
+        ),
         "ModelIdentity": _object(
             {"name": STRING, "version": STRING},
             ["name", "version"],

@@ -15,6 +15,7 @@ from typing import Any
 
 from chalicelib.contract import Contract
 from chalicelib.errors import InvalidPayload, InvalidValue, WrongValueCount
+from chalicelib.extrapolation import TrainingRanges
 from chalicelib.names import FeatureNames
 
 Row = tuple[float, ...]
@@ -22,13 +23,15 @@ Order = Callable[[Row], Row] | None  # a row in the order sent to the contract's
 
 
 class Rows(list[Row]):
-    """Rows, and the CSV text they were read from when it may go to the endpoint as written."""
+    """Rows, and the CSV text they were read from when it may go to the endpoint as written;
+    `inside`: every value is known to be inside its training range."""
 
-    __slots__ = ("csv",)
+    __slots__ = ("csv", "inside")
 
-    def __init__(self, rows: Iterable[Row], csv: str | None = None) -> None:
+    def __init__(self, rows: Iterable[Row], csv: str | None = None, inside: bool = False) -> None:
         super().__init__(rows)
         self.csv = csv
+        self.inside = inside
 
 
 # Plain ASCII decimal: optional sign, digits with an optional point, optional exponent. No
@@ -62,6 +65,9 @@ class RowReader:
         self.names = contract.feature_names
         self.count = len(self.names)
         self.naming = FeatureNames(contract)
+        self.ranges = TrainingRanges(contract)
+        # A value inside its training range is then within the float32 range too.
+        self._ranges_small = max(map(abs, self.ranges.lows + self.ranges.highs)) <= MAX_MAGNITUDE
         self._name_set = frozenset(self.names)
         self._in_order = tuple_getter(self.names)
         bounds = [feature.limits for feature in contract.features]
@@ -113,9 +119,11 @@ class RowReader:
             values = tuple(map(float, joined.split(",")))
         except ValueError:
             return None
-        if not self._within_range(values):
+        # Inside their training ranges, the values are finite and small: one check for both.
+        inside = order is None and self._ranges_small and self.ranges.inside(values)
+        if not inside and not self._within_range(values):
             return None
-        rows = Rows(zip(*[iter(values)] * self.count, strict=True))
+        rows = Rows(zip(*[iter(values)] * self.count, strict=True), inside=inside)
         if order is not None:
             rows = Rows(map(order, rows))
         elif _sendable_as_written(joined):
