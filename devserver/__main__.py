@@ -19,6 +19,7 @@ from chalicelib.endpoint import ModelEndpoint, create_runtime_client
 from chalicelib.errors import ApiError, ConfigurationError
 from chalicelib.model_card import CARDS_DIR, load_model_card
 from chalicelib.service import PredictionService
+from chalicelib.settings import API_KEYS_CHECKED
 from devserver.gateway import build_app, local_credentials, stage_environment
 from standin.model import ModelFileError, load_model
 from standin.serving import Server, port_number, stop_on_signals
@@ -100,8 +101,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def model_settings(environment: dict[str, str], model: str | None) -> dict[str, str]:
     """The stage's settings, for another of the committed models where `model` names one: its
-    contract, a local endpoint named after it, and its card where one is committed."""
-    settings = {**environment}
+    contract, a local endpoint named after it, and its card where one is committed. No API key
+    is checked here, whatever the stage."""
+    settings = {**environment, API_KEYS_CHECKED: "false"}  # Chalice's local gateway checks none
     if model is None or model == environment.get("MODEL"):
         return settings
     settings |= {"MODEL": model, "ENDPOINT_NAME": f"{model}-local"}
