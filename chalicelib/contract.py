@@ -32,9 +32,10 @@ RESERVED_PREFIX = "/v2/"
 _NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 # A feature name is a JSON key, a CSV header field and an HTML form field's name.
 _FEATURE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
-# Another spelling of a feature's name that callers use (scikit-learn's `mean radius`); spaces
-# inside, none at either end, no comma or quote: it too may head a CSV column.
-_ALIAS = re.compile(r"[A-Za-z_](?:[A-Za-z0-9_ ]{0,62}[A-Za-z0-9_])?")
+# Another spelling of a feature's name that callers use (scikit-learn's `mean radius`,
+# `od280/od315_of_diluted_wines`); spaces inside, none at either end, no comma or quote: it too
+# may head a CSV column.
+_ALIAS = re.compile(r"[A-Za-z_](?:[A-Za-z0-9_ /]{0,62}[A-Za-z0-9_])?")
 # A class code goes into CSV answers and OIP BYTES tensors as it is.
 _CODE = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 _ROUTE = re.compile(r"(?:/[a-z0-9][a-z0-9_-]*)+")

@@ -12,16 +12,18 @@ from typing import Any
 
 import pytest
 from chalice.test import Client
-from sklearn.datasets import load_breast_cancer
+from sklearn import datasets
 
-from chalicelib.contract import ContractError, parse_contract
+from chalicelib.application import create_app
+from chalicelib.contract import ContractError, load_contract, parse_contract
 from chalicelib.names import FeatureNames
+from chalicelib.settings import Settings
 from tests.conftest import MakeClient
 from tests.contracts import BINARY_DOCUMENT, FEATURES, document
-from tests.endpoint_twins import AnsweringEndpoint
+from tests.endpoint_twins import AnsweringEndpoint, LinearLearnerTwin
 from tests.rows import EXAMPLE_ROW, EXAMPLE_VALUES, FEATURE_NAMES, WDBC
 
-SCIKIT_LEARN_NAMES = [str(name) for name in load_breast_cancer().feature_names]
+SCIKIT_LEARN_NAMES = [str(name) for name in datasets.load_breast_cancer().feature_names]
 KAGGLE_HEADER = (
     '"id","diagnosis","radius_mean","texture_mean","perimeter_mean","area_mean",'
     '"smoothness_mean","compactness_mean","concavity_mean","concave points_mean",'
@@ -53,13 +55,39 @@ def error_message(client: Client, body: Any, content_type: str = "application/js
     return str(document["error"]["message"])
 
 
-def test_wdbcs_aliases_are_scikit_learns_names_and_kaggles_spelling() -> None:
+@pytest.mark.parametrize("model", ["wdbc", "wdbc-xgboost"])
+def test_wdbcs_examples_know_kaggles_spelling(model: str) -> None:
     kaggle = [name.strip('"') for name in KAGGLE_HEADER.split(",")[2:-1]]
-    for feature, scikit_learn, published in zip(
-        WDBC.features, SCIKIT_LEARN_NAMES, kaggle, strict=True
-    ):
-        spellings = {feature.name, *feature.aliases}
-        assert {scikit_learn, published} <= spellings, feature.name
+    for feature, published in zip(load_contract(model).features, kaggle, strict=True):
+        assert published in {feature.name, *feature.aliases}, feature.name
+
+
+@pytest.mark.parametrize(
+    ("model", "load"),
+    [
+        ("wdbc", datasets.load_breast_cancer),
+        ("wdbc-xgboost", datasets.load_breast_cancer),
+        ("wine", datasets.load_wine),
+        ("diabetes", datasets.load_diabetes),
+    ],
+)
+def test_every_shipped_example_knows_scikit_learns_names(model: str, load: Any) -> None:
+    contract = load_contract(model)
+    for feature, published in zip(contract.features, load().feature_names, strict=True):
+        assert published in {feature.name, *feature.aliases}, feature.name
+
+
+def test_a_header_in_scikit_learns_names_is_read_for_wine() -> None:
+    wine = load_contract("wine")
+    twin = LinearLearnerTwin({"score": [0.1, 0.2, 0.7], "predicted_label": 2})
+    header = ",".join(datasets.load_wine().feature_names)  # od280/od315_of_diluted_wines
+    row = ",".join(map(repr, wine.examples[0].values))
+    with Client(create_app(Settings("wine-twin", "wine"), twin, wine)) as client:
+        answer = client.http.post(
+            wine.route, headers={"Content-Type": "text/csv"}, body=f"{header}\n{row}\n"
+        )
+    assert answer.status_code == 200, answer.body
+    assert twin.calls == [[wine.examples[0].values]]
 
 
 @pytest.mark.parametrize(
