@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from itertools import compress, count, repeat
-from operator import gt, le, lt
+from itertools import chain, compress, count, repeat
+from operator import gt, itemgetter, le, lt
 from typing import NamedTuple
 
 from chalicelib.contract import Contract
@@ -34,7 +34,6 @@ class TrainingRanges:
 
     def __init__(self, contract: Contract) -> None:
         self.names = contract.feature_names
-        self.count = len(self.names)
         self.lows = tuple(feature.training_range[0] for feature in contract.features)
         self.highs = tuple(feature.training_range[1] for feature in contract.features)
         self.ranges = [
@@ -42,40 +41,42 @@ class TrainingRanges:
             for feature in contract.features
         ]
 
-    def inside(self, values: Sequence[float]) -> bool:
-        """Whether each of these values, rows laid end to end in the contract's order, is inside
-        its range (and so finite): each value's two comparisons, in C, per value for one row,
-        by column (its least and greatest) for more."""
-        if len(values) == self.count:
-            return all(map(le, self.lows, values)) and all(map(le, values, self.highs))
-        columns = [values[position :: self.count] for position in range(self.count)]
-        return all(map(le, self.lows, map(min, columns))) and all(
-            map(le, map(max, columns), self.highs)
-        )
+    def bounds(self, values: Sequence[float]) -> tuple[Sequence[float], Sequence[float]]:
+        """Each column's least and greatest value, of rows laid end to end: two passes in C, as
+        many comparisons as the least and greatest of all the values would take."""
+        width = len(self.names)
+        if len(values) == width:
+            return values, values
+        columns = [values[position::width] for position in range(width)]
+        return list(map(min, columns)), list(map(max, columns))
 
-    def outside(self, rows: Sequence[Sequence[float]]) -> list[Extrapolation]:
-        """The rows with a value outside its range: none at once where the reader has found
-        them all inside (rows.Rows.inside), else as `inside` finds them, and only a column
-        with a value outside is looked through, value by value."""
+    def positions_outside(self, least: Sequence[float], greatest: Sequence[float]) -> list[int]:
+        """The positions of the columns with these bounds that hold a value outside its range;
+        [] (each value inside, and so finite) in two passes in C."""
         lows, highs = self.lows, self.highs
-        if getattr(rows, "inside", False):
-            return []
-        if len(rows) == 1 and self.inside(rows[0]):
-            return []
-        columns = list(zip(*rows, strict=True))
-        least, greatest = list(map(min, columns)), list(map(max, columns))
         if all(map(le, lows, least)) and all(map(le, greatest, highs)):
             return []
-        outside: dict[int, list[int]] = {}
-        for position, column in enumerate(columns):
-            low, high = lows[position], highs[position]
-            if low <= least[position] and greatest[position] <= high:
-                continue
-            below = compress(count(), map(gt, repeat(low), column))
-            above = compress(count(), map(lt, repeat(high), column))
+        return [p for p in range(len(lows)) if least[p] < lows[p] or greatest[p] > highs[p]]
+
+    def outside(self, rows: Sequence[Sequence[float]]) -> list[Extrapolation]:
+        """The rows with a value outside its range. Only the columns with one are looked
+        through, value by value in C; which they are, the CSV reader may have found already
+        (rows.Rows.outside)."""
+        positions = getattr(rows, "outside", None)
+        if positions is None and len(rows) == 1:
+            positions = self.positions_outside(rows[0], rows[0])
+        elif positions is None:
+            positions = self.positions_outside(*self.bounds(list(chain.from_iterable(rows))))
+        if not positions:
+            return []
+        found: dict[int, list[int]] = {}
+        for position in positions:
+            column = list(map(itemgetter(position), rows))
+            below = compress(count(), map(gt, repeat(self.lows[position]), column))
+            above = compress(count(), map(lt, repeat(self.highs[position]), column))
             for index in sorted({*below, *above}):
-                outside.setdefault(index, []).append(position)
-        return [Extrapolation(index + 1, tuple(outside[index])) for index in sorted(outside)]
+                found.setdefault(index, []).append(position)
+        return [Extrapolation(index + 1, tuple(found[index])) for index in sorted(found)]
 
     def documents(self, warnings: Sequence[Extrapolation]) -> str:
         """The `warnings` list of a JSON answer, as JSON."""

@@ -24,14 +24,17 @@ Order = Callable[[Row], Row] | None  # a row in the order sent to the contract's
 
 class Rows(list[Row]):
     """Rows, and the CSV text they were read from when it may go to the endpoint as written;
-    `inside`: every value is known to be inside its training range."""
+    `outside`, where known, the positions of the features with a value outside its training
+    range (extrapolation.TrainingRanges)."""
 
-    __slots__ = ("csv", "inside")
+    __slots__ = ("csv", "outside")
 
-    def __init__(self, rows: Iterable[Row], csv: str | None = None, inside: bool = False) -> None:
+    def __init__(
+        self, rows: Iterable[Row], csv: str | None = None, outside: list[int] | None = None
+    ) -> None:
         super().__init__(rows)
         self.csv = csv
-        self.inside = inside
+        self.outside = outside
 
 
 # Plain ASCII decimal: optional sign, digits with an optional point, optional exponent. No
@@ -66,8 +69,6 @@ class RowReader:
         self.count = len(self.names)
         self.naming = FeatureNames(contract)
         self.ranges = TrainingRanges(contract)
-        # A value inside its training range is then within the float32 range too.
-        self._ranges_small = max(map(abs, self.ranges.lows + self.ranges.highs)) <= MAX_MAGNITUDE
         self._name_set = frozenset(self.names)
         self._in_order = tuple_getter(self.names)
         bounds = [feature.limits for feature in contract.features]
@@ -119,13 +120,16 @@ class RowReader:
             values = tuple(map(float, joined.split(",")))
         except ValueError:
             return None
-        # Inside their training ranges, the values are finite and small: one check for both.
-        inside = order is None and self._ranges_small and self.ranges.inside(values)
-        if not inside and not self._within_range(values):
+        # Each column's bounds: within the float32 range, and which are outside their training
+        # ranges, in as many comparisons as the least and greatest of all the values.
+        least, greatest = self.ranges.bounds(values)
+        if not (min(least) >= -MAX_MAGNITUDE and max(greatest) <= MAX_MAGNITUDE):
             return None
-        rows = Rows(zip(*[iter(values)] * self.count, strict=True), inside=inside)
+        least, greatest = _reordered(tuple(least), order), _reordered(tuple(greatest), order)
+        outside = self.ranges.positions_outside(least, greatest)
+        rows = Rows(zip(*[iter(values)] * self.count, strict=True), outside=outside)
         if order is not None:
-            rows = Rows(map(order, rows))
+            rows = Rows(map(order, rows), outside=outside)
         elif _sendable_as_written(joined):
             rows.csv = "\n".join(lines)
         if self._limited and not all(map(self._inside_limits, rows)):
