@@ -16,12 +16,15 @@ TRAINING_INSTALLED := $(VENV)/.installed-training
 CHECKOV := .venv-checkov/bin/checkov
 STAGE ?= dev
 REGION ?= us-east-1
-# Postman's collection runner, for tests/test_postman.py: from npm, into node_modules/.
+# From npm, into node_modules/: Postman's collection runner, for tests/test_postman.py, and
+# axe-core, the accessibility checks tests/test_web_page.py runs in Chromium.
 NEWMAN_VERSION := 6.2.2
 NEWMAN := node_modules/.bin/newman
+AXE_CORE_VERSION := 4.14.1
+AXE_CORE := node_modules/axe-core/package.json
 
-.PHONY: run train check test lint unit package policy bench wrk chromium newman clean fuzz-long \
-	bench-overall
+.PHONY: run train check test lint unit package policy bench wrk chromium newman axe-core clean \
+	fuzz-long bench-overall
 
 # The venv is made once; a changed requirements file only installs into it.
 $(RUN_INSTALLED): requirements.txt requirements-run.txt
@@ -49,9 +52,11 @@ $(CHECKOV): requirements-checkov.txt
 	touch $(CHECKOV)
 
 ## run: the API on http://127.0.0.1:8000 in front of the local SageMaker stand-in serving the committed
-## model (MODEL=NAME serves models/NAME/ instead of the default, wdbc)
+## model (MODEL=NAME serves models/NAME/ instead of the default, wdbc; PORT=N the API on port N,
+## STANDIN_PORT=N the stand-in, instead of 8080; 0 picks a free port)
 run: $(RUN_INSTALLED) $(if $(wildcard models/$(MODEL)/xgboost-model.json),$(XGBOOST_INSTALLED))
-	$(BIN)/python -m devserver $(if $(MODEL),--model $(MODEL))
+	$(BIN)/python -m devserver $(if $(MODEL),--model $(MODEL)) $(if $(PORT),--port $(PORT)) \
+	  $(if $(STANDIN_PORT),--standin-port $(STANDIN_PORT))
 
 ## train: refit every shipped example (MODEL=NAME: that one); rewrites each models/NAME/ and its card
 ## chalicelib/model_cards/NAME.json together
@@ -122,12 +127,16 @@ chromium: $(INSTALLED)
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	else $(BIN)/python -m playwright install chromium; fi
 
-## newman: Postman's collection runner (npm, pinned) into node_modules/, for tests/test_postman.py
-newman:
-	@test "$$($(NEWMAN) --version 2>/dev/null)" = $(NEWMAN_VERSION) || { \
+## newman, axe-core: Postman's collection runner and the accessibility engine (npm, pinned) into
+## node_modules/, for tests/test_postman.py and tests/test_web_page.py; one install for both, as
+## npm removes from node_modules/ what a later install without a package.json does not name
+newman axe-core:
+	@test "$$($(NEWMAN) --version 2>/dev/null)" = $(NEWMAN_VERSION) \
+	  && grep -q '"version": "$(AXE_CORE_VERSION)"' $(AXE_CORE) 2>/dev/null || { \
 	  { command -v node && command -v npm; } >/dev/null || { \
-	    echo "make newman: newman runs the Postman collection's tests and needs node (16 or later) and npm" >&2; exit 1; }; \
-	  npm install --prefix . --no-save --no-package-lock --no-audit --no-fund newman@$(NEWMAN_VERSION); }
+	    echo "make $@: newman and axe-core need node (16 or later) and npm" >&2; exit 1; }; \
+	  npm install --prefix . --no-save --no-package-lock --no-audit --no-fund \
+	    newman@$(NEWMAN_VERSION) axe-core@$(AXE_CORE_VERSION); }
 
 clean:
 	rm -rf build artifacts .venv-checkov .pytest_cache .mypy_cache .ruff_cache .coverage node_modules

@@ -52,7 +52,8 @@ def route_table(
         Route("health", "/health", "GET", discovery.health),
         Route("model", "/model", "GET", discovery.model),
         Route("openapiSpec", "/openapi.json", "GET", discovery.spec),
-        # The demo page: no patient data in it, so no key; its script sends the key typed into it.
+        # The demo page: no patient data in it, so no key; its script sends the key typed into
+        # it, where a key is checked (Settings.api_keys_checked).
         Route("demoPage", "/", "GET", discovery.page),
     ]
 
@@ -75,7 +76,7 @@ def create_app(
         else None
     )
     app = Chalice(app_name=f"{contract.name}-api")
-    discovery = Discovery(settings.endpoint_name, contract, predictions.oip, card, app.routes)
+    discovery = Discovery(settings, contract, predictions.oip, card, app.routes)
     # Outermost, so that every answer (errors too) carries the same CORS headers.
     app.register_middleware(cors.CorsMiddleware(settings.cors), "http")
     app.register_middleware(functools.partial(web.answer_and_log, routes=app.routes), "http")

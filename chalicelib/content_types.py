@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chalicelib.errors import UnsupportedMediaType
+from chalicelib.errors import UnsupportedMediaType, echoable_media_type
 
 JSON = "application/json"
 JSON_LINES = "application/jsonlines"
 CSV = "text/csv"
 PLAIN_TEXT = "text/plain"
+FORM = "application/x-www-form-urlencoded"  # curl's -d, an HTML form's
 UTF_8 = frozenset({"utf-8", "utf8"})
 
 
@@ -29,12 +30,22 @@ def body_media_type(content_type: str | None, accepted: Sequence[str]) -> str:
     essence_part, _, parameters = content_type.partition(";")
     media_type = essence_part.strip().lower()
     if media_type not in accepted:
-        raise UnsupportedMediaType(f"send the body as {' or '.join(accepted)}")
+        raise unsupported(media_type, accepted)
     for parameter in parameters.split(";"):
         name, _, value = parameter.partition("=")
         if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in UTF_8:
             raise UnsupportedMediaType("send the body in UTF-8: charset=utf-8, or no charset")
     return media_type
+
+
+def unsupported(content_type: str | None, accepted: Sequence[str]) -> UnsupportedMediaType:
+    """The 415 naming the type sent (where echo allows) and the header to send instead."""
+    sent = echoable_media_type(essence(content_type or ""))
+    body = f"a body of type {sent}" if sent else "a body of that type"
+    if sent == FORM:
+        body += " (curl -d sends it unless told otherwise)"
+    headers = " or ".join(f"'Content-Type: {media_type}'" for media_type in accepted)
+    return UnsupportedMediaType(f"this route does not take {body}; send the header {headers}")
 
 
 def check_identity_encoding(content_encoding: str | None) -> None:

@@ -32,6 +32,10 @@ RESERVED_PREFIX = "/v2/"
 _NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 # A feature name is a JSON key, a CSV header field and an HTML form field's name.
 _FEATURE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+# Another spelling of a feature's name that callers use (scikit-learn's `mean radius`,
+# `od280/od315_of_diluted_wines`); spaces inside, none at either end, no comma or quote: it too
+# may head a CSV column.
+_ALIAS = re.compile(r"[A-Za-z_](?:[A-Za-z0-9_ /]{0,62}[A-Za-z0-9_])?")
 # A class code goes into CSV answers and OIP BYTES tensors as it is.
 _CODE = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 _ROUTE = re.compile(r"(?:/[a-z0-9][a-z0-9_-]*)+")
@@ -39,7 +43,7 @@ _TOP_KEYS = frozenset(
     {"name", "description", "route", "task", "target", "features", "classes"}
     | {"positive_class", "threshold", "answer", "examples"}
 )
-_FEATURE_KEYS = frozenset({"name", "description", "unit", "training_range", "limits"})
+_FEATURE_KEYS = frozenset({"name", "aliases", "description", "unit", "training_range", "limits"})
 _CLASS_KEYS = frozenset({"code", "name", "label"})
 _ANSWER_KEYS = frozenset({"format", "accept", "records"}) | {
     "probability_attribute", "label_attribute", "probability_index", "label_index"
@@ -65,6 +69,7 @@ class Feature:
     description: str | None = None
     unit: str | None = None
     limits: tuple[float | None, float | None] = (None, None)
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -259,9 +264,13 @@ class _Checker:
             item = self.object(item, where, _FEATURE_KEYS)
             name = self.text(item, "name", pattern=_FEATURE_NAME, where=f"{where}.",
                              hint="letters, digits and _, not starting with a digit")  # fmt: skip
-            if name.lower() in seen:
-                self.fail(f"{where}.name", "repeats an earlier name (CSV headers match any case)")
-            seen.add(name.lower())
+            aliases = self.aliases(item, f"{where}.aliases")
+            for key, spelling in [(f"{where}.name", name)] + [
+                (f"{where}.aliases", a) for a in aliases
+            ]:
+                if spelling.lower() in seen:
+                    self.fail(key, "repeats an earlier name or alias (CSV headers match any case)")
+                seen.add(spelling.lower())
             low, high = self.pair(item.get("training_range"), f"{where}.training_range")
             if low is None or high is None or low > high:
                 self.fail(f"{where}.training_range", "must be [low, high], low <= high")
@@ -276,9 +285,18 @@ class _Checker:
                     or None,
                     unit=self.text(item, "unit", required=False, where=f"{where}.") or None,
                     limits=limits,
+                    aliases=aliases,
                 )
             )
         return tuple(features)
+
+    def aliases(self, feature: Mapping[str, Any], key: str) -> tuple[str, ...]:
+        aliases = feature.get("aliases", [])
+        if not isinstance(aliases, list) or not all(
+            isinstance(alias, str) and _ALIAS.fullmatch(alias) for alias in aliases
+        ):
+            self.fail(key, "must be an array of names (letters, digits, _ and inner spaces)")
+        return tuple(aliases)
 
     def pair(
         self, value: Any, key: str, *, open_ended: bool = False

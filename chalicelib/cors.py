@@ -16,14 +16,14 @@ from dataclasses import dataclass
 
 from chalice.app import Request, Response
 
-from chalicelib import content_types
+from chalicelib import content_types, extrapolation
 from chalicelib.errors import ConfigurationError
 from chalicelib.replies import Reply
 
 CORS_ALLOWED_ORIGINS = "CORS_ALLOWED_ORIGINS"
 
 ALLOWED_HEADERS = ("accept", "content-type", "x-api-key")
-EXPOSED_HEADERS = ("retry-after", "x-request-id")
+EXPOSED_HEADERS = ("retry-after", "x-request-id", extrapolation.HEADER.lower())
 # Long enough to spare a preflight per request, short enough that an origin taken off the list
 # loses access within minutes (browsers cap it anyway: Chromium at 2 hours).
 MAX_AGE_SECONDS = 600

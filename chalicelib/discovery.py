@@ -11,6 +11,7 @@ from typing import Any
 from chalicelib import content_types, oip
 from chalicelib.contract import Contract
 from chalicelib.replies import Reply
+from chalicelib.settings import Settings
 
 
 class Discovery:
@@ -19,7 +20,7 @@ class Discovery:
 
     def __init__(
         self,
-        endpoint_name: str,
+        settings: Settings,
         contract: Contract,
         openinference: oip.OpenInference,
         model_card: Mapping[str, Any] | None,
@@ -28,9 +29,10 @@ class Discovery:
         version = model_card.get("version") if model_card else None
         # The app's routes (Chalice's app.routes, filled as they are registered), for the spec.
         self._contract, self._version, self._routes = contract, version, routes
+        self._keys_checked = settings.api_keys_checked
         self._spec_body: str | None = None
         self._health_body = json.dumps(
-            {"status": "ok", "endpoint": endpoint_name, "model_version": version}
+            {"status": "ok", "endpoint": settings.endpoint_name, "model_version": version}
         )
         # The contract as written, with the card of the deployed version where there is one.
         self._model_body = json.dumps({**contract.document, "version": version, "card": model_card})
@@ -60,4 +62,4 @@ class Discovery:
     def page(self) -> Reply:
         from chalicelib.pages import demo_page
 
-        return demo_page(self._contract).reply()
+        return demo_page(self._contract, self._keys_checked).reply()

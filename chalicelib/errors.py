@@ -24,11 +24,24 @@ MAX_ROWS = 1000
 # number) as easily as a value can, so only keys of letters and underscores are quoted back;
 # any other, and any key holding a digit, is only counted.
 _ECHOABLE = re.compile(r"[A-Za-z_]{1,40}")
+# A media type is repeated only as letters, `.`, `+` and `-` (application/x-www-form-urlencoded):
+# no digit, so no value and no record number, whatever a caller puts in Content-Type.
+_ECHOABLE_MEDIA_TYPE = re.compile(r"[a-z]{1,20}/[a-z][a-z.+-]{0,60}")
+
+
+def echoable_media_type(media_type: str) -> str | None:
+    """`media_type`, lower-cased, where it may be repeated; else None."""
+    lowered = media_type.lower()
+    return lowered if _ECHOABLE_MEDIA_TYPE.fullmatch(lowered) else None
+
+
+def echoable(name: str) -> bool:
+    return _ECHOABLE.fullmatch(name) is not None
 
 
 def quote_names(names: Sequence[str], shown: int = 3) -> str:
     """`'colour', 'size' and 2 more`; `1 other name` when none may be repeated."""
-    quoted = list(islice((repr(name) for name in names if _ECHOABLE.fullmatch(name)), shown))
+    quoted = list(islice((repr(name) for name in names if echoable(name)), shown))
     rest = len(names) - len(quoted)
     if not quoted:
         return f"{rest} other name{'s' if rest != 1 else ''}"
@@ -172,6 +185,15 @@ class UnsupportedMediaType(ApiError):
 
     STATUS_CODE = 415
     CODE = "unsupported_media_type"
+
+
+class NotFound(ApiError):
+    """A path the API does not have; on AWS also a method its path does not take (API Gateway
+    answers both itself, in this shape, without `X-Request-Id`).
+    """
+
+    STATUS_CODE = 404
+    CODE = "not_found"
 
 
 class MethodNotAllowed(ApiError):

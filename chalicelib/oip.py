@@ -145,14 +145,18 @@ class OpenInference:
         return tuple(dict.fromkeys(names))
 
     def infer_reply(
-        self, request: InferRequest, predictions: Sequence[Prediction], model: ModelIdentity
+        self,
+        request: InferRequest,
+        predictions: Sequence[Prediction],
+        model: ModelIdentity,
+        headers: Mapping[str, str],
     ) -> Reply:
         rows = len(predictions)
         document: dict[str, Any] = {"model_name": self.model_name, "model_version": model.version}
         if request.request_id is not None:
             document["id"] = request.request_id
         document["outputs"] = [self._output(name, predictions) for name in request.outputs]
-        return Reply(200, json.dumps(document), content_types.JSON, rows=rows)
+        return Reply(200, json.dumps(document), content_types.JSON, headers, rows=rows)
 
     def _output(self, name: str, predictions: Sequence[Prediction]) -> dict[str, Any]:
         rows = len(predictions)

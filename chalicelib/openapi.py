@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from chalicelib import content_types, cors, errors, oip, payload, rows
+from chalicelib import content_types, cors, errors, extrapolation, oip, payload, rows
 from chalicelib.contract import BINARY, REGRESSION, Contract, Feature
 from chalicelib.errors import MAX_BODY_BYTES, MAX_ROWS, ApiError
 from chalicelib.rows import MAX_MAGNITUDE, RowReader
@@ -66,7 +66,10 @@ def openapi_document(contract: Contract, routes: Routes, version: str | None) ->
                 **_answer_schemas(contract),
                 **_other_schemas(contract),
             },
-            "responses": {"MethodNotAllowed": _error_response([errors.MethodNotAllowed])},
+            "responses": {
+                "MethodNotAllowed": _error_response([errors.MethodNotAllowed]),
+                "NotFound": _error_response([errors.NotFound], gateway_only=True),
+            },
             "headers": {
                 "RequestId": {
                     "description": "This request's id, also in the access log and any error.",
@@ -76,6 +79,14 @@ def openapi_document(contract: Contract, routes: Routes, version: str | None) ->
                 "Allow": {
                     "description": "The methods the path takes.",
                     "required": True,
+                    "schema": STRING,
+                },
+                "OutsideTrainingRange": {
+                    "description": "Only where a row has a value outside its feature's training "
+                    "range (the prediction is an extrapolation): each such row (from 1) and its "
+                    "features, `1: radius_mean area_mean; 5: texture_mean`; cut at a whole row "
+                    f"to stay within {extrapolation.HEADER_BYTES} bytes, then ending `; ...` "
+                    "(a JSON answer's `warnings` has them all).",
                     "schema": STRING,
                 },
             },
@@ -102,7 +113,8 @@ def _description(contract: Contract) -> str:
         f"shape (`OipError`).\n\nEvery answer carries `{REQUEST_ID_HEADER}`; every other error "
         "has one shape (`Error`) and never repeats an input value. A method a path does not "
         "take is answered 405 `method_not_allowed` with `Allow` (the shared response "
-        "`MethodNotAllowed`). Answers to an `Origin` the stage lists in "
+        "`MethodNotAllowed`), a path the API does not have 404 `not_found` (`NotFound`). "
+        "Answers to an `Origin` the stage lists in "
         f"`{cors.CORS_ALLOWED_ORIGINS}` carry `Access-Control-Allow-Origin`; every answer says "
         "`Vary: Origin`."
     )
@@ -159,14 +171,18 @@ OPERATIONS = {
         "answered in one endpoint call, in the media type `Accept` chooses: application/json "
         '(also for none and `*/*`; one object for a single JSON row, `{"predictions": [...], '
         '"model": ...}` for a batch or CSV), text/csv or application/jsonlines (a line a row), '
-        "text/plain (the class code or value of a single JSON row); anything else is 406.",
+        "text/plain (the class code or value of a single JSON row); anything else is 406. A "
+        "row with a value outside its feature's training range is predicted all the same, and "
+        "named (never the value) in the `X-Outside-Training-Range` header and, in JSON, in "
+        "`warnings`.",
     ),
     "oipInfer": Operation(
         "Open Inference Protocol v2: predict for an [N, features] tensor",
         _json("InferenceResponse"),
         "One input tensor (any name), FP32 or FP64, its `data` row-major, flat or one array a "
         "row, read as every other form is; one endpoint call. The answer holds the outputs "
-        "`outputs` asks for, by default all of them, one value a row each.",
+        "`outputs` asks for, by default all of them, one value a row each. A row with a value "
+        "outside its training range is named in the `X-Outside-Training-Range` header.",
     ),
     "oipReady": Operation("Open Inference Protocol v2: ready, from memory", _json("Readiness")),
     "oipModelMetadata": Operation(
@@ -213,7 +229,10 @@ def _operation(path: str, entry: Any, bodies: Mapping[str, dict[str, Schema]]) -
         responses = _preflight_answer()
     else:
         content = {media: {"schema": schema} for media, schema in what.answer.items()}
-        responses = {"200": {"description": "OK", "headers": _request_id(), "content": content}}
+        headers = _request_id()
+        if entry.view_name in bodies:
+            headers[extrapolation.HEADER] = {"$ref": "#/components/headers/OutsideTrainingRange"}
+        responses = {"200": {"description": "OK", "headers": headers, "content": content}}
     given = _route_errors(entry)
     if keyed:
         given.setdefault(403, [])  # API Gateway's own
@@ -291,12 +310,12 @@ def _body(schema: str, examples: Mapping[str, tuple[str, Any]]) -> Schema:
 def _route_errors(entry: Any) -> dict[int, list[ErrorClass]]:
     """The errors a route gives, by status. Chalice checks every route's Content-Type before
     its view runs; the routes that read a body give the rest, a CSV reader its header error
-    too. Another method is the shared `MethodNotAllowed`."""
+    too. Another method is the shared `MethodNotAllowed`, another path `NotFound`."""
     reads_body = entry.method == "POST"
     reads_csv = content_types.CSV in entry.content_types
-    skipped = (
-        {errors.MethodNotAllowed} if reads_csv else {errors.MethodNotAllowed, errors.InvalidHeader}
-    )
+    skipped = {errors.NotFound, errors.MethodNotAllowed}  # the shared responses
+    if not reads_csv:
+        skipped.add(errors.InvalidHeader)
     given: dict[int, list[ErrorClass]] = {}
     for cls in error_classes():
         if cls is errors.UnsupportedMediaType or (reads_body and cls not in skipped):
@@ -316,12 +335,15 @@ def _request_id(required: bool = True) -> dict[str, Any]:
 
 
 def _error_response(
-    classes: Sequence[ErrorClass], oip_shape: bool = False, gateway: str | None = None
+    classes: Sequence[ErrorClass],
+    oip_shape: bool = False,
+    gateway: str | None = None,
+    gateway_only: bool = False,
 ) -> dict[str, Any]:
     """One status's answer: its errors, each with when it is given; API Gateway's own, where
-    it may answer instead."""
+    it may answer instead (`gateway_only`: in this shape, for the API)."""
     lines = [f"- `{cls.CODE}`: {' '.join((cls.__doc__ or '').split())}" for cls in classes]
-    headers = _request_id(required=gateway is None)
+    headers = _request_id(required=gateway is None and not gateway_only)
     waits = [cls for cls in classes if cls.RETRY_AFTER is not None]
     if waits:
         headers["Retry-After"] = {
@@ -390,12 +412,14 @@ def _row_pattern(count: int, ends: str) -> str:
 
 
 def _csv_body_pattern(contract: Contract) -> str:
-    """An optional header naming the features in any case, then 1 to MAX_ROWS rows, one a
-    line; blanks and CR around each line, one newline after the last, a byte-order mark first."""
+    """An optional header naming the features (or their aliases) in any case, then 1 to
+    MAX_ROWS rows, one a line; blanks and CR around each line, one newline after the last, a
+    byte-order mark first."""
     ends = " \t\r"
     names = "|".join(
         "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in name)
-        for name in contract.feature_names
+        for feature in contract.features
+        for name in (feature.name, *feature.aliases)
     )
     name = f"{_characters(ends)}(?:{names}){_characters(ends)}"
     header = f"{name}(?:,{name}){{{contract.feature_count - 1}}}\\n"
@@ -409,11 +433,17 @@ def _feature(feature: Feature) -> Schema:
     about = f"{feature.description.rstrip('.')}. " if feature.description else ""
     unit = f" {feature.unit}" if feature.unit else ""
     trained = " to ".join(map(repr, feature.training_range))
+    aliases = ", ".join(f"`{alias}`" for alias in feature.aliases)
+    also = (
+        f" Also named {aliases} (a CSV header, or a key in place of `{feature.name}`)."
+        if aliases
+        else ""
+    )
     return {
         "type": "number",
         "minimum": -MAX_MAGNITUDE if low is None else low,
         "maximum": MAX_MAGNITUDE if high is None else high,
-        "description": f"{feature.name}: {about}In training: {trained}{unit}.",
+        "description": f"{feature.name}: {about}In training: {trained}{unit}.{also}",
     }
 
 
@@ -474,7 +504,8 @@ def _request_schemas(contract: Contract) -> dict[str, Schema]:
             "type": "string",
             "pattern": _csv_body_pattern(contract),
             "description": "Rows, one a line. A first line without a number is a header: it "
-            "names the features once each, in any order and case, and orders every row.",
+            "names the features once each (by name or alias), in any order and case, and orders "
+            "every row.",
         },
     }
 
@@ -502,17 +533,43 @@ def _answer_schemas(contract: Contract) -> dict[str, Schema]:
         label = "|".join(code.replace(".", r"\.") for code in codes)
         line = f"(?:{label})(?:,{NUMBER}){{{1 if contract.task == BINARY else len(codes)}}}"
     identity = ref("ModelIdentity")
+    warnings = _array(ref("Warning"), description="Only where a row is outside a training range.")
     return {
         "Prediction": _object(properties, list(properties)),
         "PredictionAnswer": {
             "oneOf": [
-                _object({**properties, "model": identity}, [*properties, "model"]),
                 _object(
-                    {"predictions": _array(ref("Prediction")), "model": identity},
+                    {**properties, "model": identity, "warnings": warnings}, [*properties, "model"]
+                ),
+                _object(
+                    {
+                        "predictions": _array(ref("Prediction")),
+                        "model": identity,
+                        "warnings": warnings,
+                    },
                     ["predictions", "model"],
                 ),
             ]
         },
+        "Warning": _object(
+            {
+                "code": {"const": extrapolation.CODE},
+                "row": {"type": "integer", "minimum": 1, "maximum": MAX_ROWS},
+                "features": _array(
+                    {"enum": list(contract.feature_names)},
+                    1,
+                    contract.feature_count,
+                    uniqueItems=True,
+                ),
+                "message": {
+                    **STRING,
+                    "description": "Names the features and their ranges, never a value.",
+                },
+            },
+            ["code", "row", "features", "message"],
+            description="A row with a value outside its feature's training range: it is "
+            "predicted all the same, as an extrapolation.",
+        ),
         "ModelIdentity": _object(
             {"name": STRING, "version": STRING},
             ["name", "version"],

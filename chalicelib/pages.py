@@ -51,13 +51,13 @@ def content_security_policy(style: str, script: str) -> str:
 
 def fields(contract: Contract) -> str:
     """A labelled field per feature, in the contract's order, with its training range (and
-    unit) and an empty slot for the API's message about it (the script ties both to the field:
-    `aria-describedby`); ids follow the positions."""
+    unit), which the script reads, and to which it adds a slot for a message about the field
+    (both tied to it by `aria-describedby`), a decimal keyboard and `required`; ids follow the
+    positions."""
     return "\n".join(
         f'<div><label for="f{n}">{html.escape(feature.name.replace("_", " "))}</label>'
-        f'<input id="f{n}" name="{feature.name}" inputmode="decimal" required>'
-        f'<small id="h{n}">{_range(feature)}</small>'
-        f'<span id="e{n}"></span></div>'
+        f'<input id="f{n}" name="{feature.name}">'
+        f'<small id="h{n}">{_range(feature)}</small></div>'
         for n, feature in enumerate(contract.features, start=1)
     )
 
@@ -70,9 +70,16 @@ def _range(feature: Feature) -> str:
 def example_buttons(contract: Contract) -> str:
     return "\n".join(
         f'<button type="button" data-row="{",".join(map(repr, example.values))}">'
-        f"Example: {html.escape(example.summary)}</button>"
+        f"Load example: {html.escape(example.summary)}</button>"
         for example in contract.examples
     )
+
+
+# Where a key is checked (a deployed stage), the page asks for it; where none is, it does not.
+KEY_FIELD = (
+    '<label for="key">API key <small>(this stage checks it; sent as x-api-key only)</small>'
+    '</label><input id="key" type="password" autocomplete="off">'
+)
 
 
 def script_model(contract: Contract) -> str:
@@ -96,7 +103,9 @@ def script_model(contract: Contract) -> str:
 class WebPage:
     """The page and its headers, rendered once: each request costs a tuple lookup."""
 
-    def __init__(self, contract: Contract, static_dir: Path = STATIC_DIR) -> None:
+    def __init__(
+        self, contract: Contract, keys_checked: bool = True, static_dir: Path = STATIC_DIR
+    ) -> None:
         style = (static_dir / "app.css").read_text(encoding="utf-8")
         script = (static_dir / "app.js").read_text(encoding="utf-8")
         if "</" in style or "</script" in script:
@@ -114,6 +123,7 @@ class WebPage:
             "fields": fields(contract),
             "examples": example_buttons(contract),
             "model": script_model(contract),
+            "key": KEY_FIELD if keys_checked else "",
         }
         template = (static_dir / "index.html").read_text(encoding="utf-8")
         # One pass: text put in is never searched for placeholders again.
@@ -130,6 +140,6 @@ class WebPage:
 
 
 @functools.cache
-def demo_page(contract: Contract) -> WebPage:
+def demo_page(contract: Contract, keys_checked: bool) -> WebPage:
     """The page from `static/`, rendered on the first request for it and kept."""
-    return WebPage(contract)
+    return WebPage(contract, keys_checked)

@@ -71,8 +71,7 @@ class PayloadReader:
     def __init__(self, rows: RowReader) -> None:
         self.rows = rows
         self.count = rows.count
-        self._lower_names = {name.lower(): name for name in rows.names}
-        self._known = frozenset(rows.names)
+        self.naming = rows.naming
         self.most_names = NAMES_READ_PER_FEATURE * rows.count
         self._parsers: dict[str, Callable[[bytes], Payload]] = {
             content_types.JSON: self.parse_json,
@@ -142,14 +141,13 @@ class PayloadReader:
         return Payload(_rows(lines, read), single=False)
 
     def _header_columns(self, line: str) -> tuple[str, ...]:
-        """The header's names as the contract spells them (matched in any case, blanks around
-        them ignored); a name the contract lacks stays as sent, to be refused (past
+        """The header's names as the contract spells them (names or aliases in any case, blanks
+        and quotes around them ignored); a name the contract lacks stays, to be refused (past
         `most_names`, all of them as they stand: such a header is refused by their count)."""
         names = line.split(",")
         if len(names) > self.most_names:
             return tuple(names)
-        lower = self._lower_names
-        return tuple(lower.get(name.strip(LINE_ENDS).lower(), name) for name in names)
+        return tuple(map(self.naming.from_header, names))
 
     def _column_order(self, found: Sequence[str], field: str) -> Order:
         """A row in `found`'s order to one in the contract's (None: already in its order).
@@ -159,14 +157,16 @@ class PayloadReader:
         names = self.rows.names
         if tuple(found) == names:
             return None
+        unknown: list[str] = []
         if len(found) > self.most_names:
             problems = [f"{len(found)} names"]
         else:
+            found = [self.naming.spelled.get(name, name) for name in found]  # aliases
             counts = Counter(found)
-            unknown = sum(count for name, count in counts.items() if name not in self._known)
+            unknown = [name for name in counts if name not in self.naming.spelled]
             repeated = sorted(name for name in names if counts[name] > 1)
             missing = [name for name in names if name not in counts]
-            problems = [f"{unknown} unknown name(s)"] if unknown else []
+            problems = [self.naming.unknown(unknown)] if unknown else []
             if repeated:
                 problems.append(f"repeated {', '.join(repeated[:3])}")
             if missing:
@@ -175,6 +175,8 @@ class PayloadReader:
         if problems:
             message = f"the {field} must name the {self.count} features once each: "
             message += "; ".join(problems)
+            if unknown:
+                message += "; send the features' columns only"
             if field == "header":
                 raise InvalidHeader(message, {"field": field})
             raise InvalidPayload(message, field)

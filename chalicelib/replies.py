@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from chalicelib import content_types
 from chalicelib.contract import BINARY, MULTICLASS, Contract
 from chalicelib.errors import ApiError
+from chalicelib.extrapolation import Extrapolation, TrainingRanges
 from chalicelib.model_answer import Prediction
 
 
@@ -35,8 +36,9 @@ class PredictionWriter:
     the value.
     """
 
-    def __init__(self, contract: Contract) -> None:
+    def __init__(self, contract: Contract, ranges: TrainingRanges | None = None) -> None:
         self.task = contract.task
+        self.ranges = ranges or TrainingRanges(contract)
         self.codes = [model_class.code for model_class in contract.classes]
         # Each item's text up to its numbers, as json.dumps writes it: a batch's answer is then
         # one join, not a thousand dictionaries encoded (json.dumps writes a float as its repr).
@@ -80,25 +82,36 @@ class PredictionWriter:
         return repr(prediction.outcome)
 
     def reply(
-        self, predictions: Sequence[Prediction], model: ModelIdentity, media_type: str, single: bool
+        self,
+        predictions: Sequence[Prediction],
+        model: ModelIdentity,
+        media_type: str,
+        single: bool,
+        warnings: Sequence[Extrapolation] = (),
     ) -> Reply:
-        """One object for a single row, `{"predictions": [...]}` for a batch, in input order."""
+        """One object for a single row, `{"predictions": [...]}` for a batch, in input order;
+        rows outside their training ranges in a header, and in JSON in `warnings`."""
         rows = len(predictions)
+        headers = self.ranges.header(warnings)
         if media_type == content_types.PLAIN_TEXT:
-            return Reply(200, self.plain(predictions[0]), content_types.PLAIN_TEXT, rows=rows)
+            plain = self.plain(predictions[0])
+            return Reply(200, plain, content_types.PLAIN_TEXT, headers, rows=rows)
         if media_type == content_types.CSV:
             lines = "".join(map(self._csv_line, predictions))
-            return Reply(200, lines, content_types.CSV, rows=rows)
+            return Reply(200, lines, content_types.CSV, headers, rows=rows)
         items = list(map(self._item, predictions))
         if media_type == content_types.JSON_LINES:
             # Linear Learner's other answer format: one object per row, each line ended.
-            return Reply(200, "\n".join(items) + "\n", content_types.JSON_LINES, rows=rows)
+            lines = "\n".join(items) + "\n"
+            return Reply(200, lines, content_types.JSON_LINES, headers, rows=rows)
         identity = json.dumps({"name": model.name, "version": model.version})
+        if warnings:
+            identity += f', "warnings": {self.ranges.documents(warnings)}'
         if single:
             body = f'{items[0][:-1]}, "model": {identity}}}'
         else:
             body = f'{{"predictions": [{", ".join(items)}], "model": {identity}}}'
-        return Reply(200, body, content_types.JSON, rows=rows)
+        return Reply(200, body, content_types.JSON, headers, rows=rows)
 
 
 def json_reply(document: Mapping[str, Any], status: int = 200) -> Reply:

@@ -14,20 +14,27 @@ from operator import itemgetter
 from typing import Any
 
 from chalicelib.contract import Contract
-from chalicelib.errors import InvalidPayload, InvalidValue, WrongValueCount, quote_names
+from chalicelib.errors import InvalidPayload, InvalidValue, WrongValueCount
+from chalicelib.extrapolation import TrainingRanges
+from chalicelib.names import FeatureNames
 
 Row = tuple[float, ...]
 Order = Callable[[Row], Row] | None  # a row in the order sent to the contract's order
 
 
 class Rows(list[Row]):
-    """Rows, and the CSV text they were read from when it may go to the endpoint as written."""
+    """Rows, and the CSV text they were read from when it may go to the endpoint as written;
+    `outside`, where known, the positions of the features with a value outside its training
+    range (extrapolation.TrainingRanges)."""
 
-    __slots__ = ("csv",)
+    __slots__ = ("csv", "outside")
 
-    def __init__(self, rows: Iterable[Row], csv: str | None = None) -> None:
+    def __init__(
+        self, rows: Iterable[Row], csv: str | None = None, outside: list[int] | None = None
+    ) -> None:
         super().__init__(rows)
         self.csv = csv
+        self.outside = outside
 
 
 # Plain ASCII decimal: optional sign, digits with an optional point, optional exponent. No
@@ -60,7 +67,8 @@ class RowReader:
     def __init__(self, contract: Contract) -> None:
         self.names = contract.feature_names
         self.count = len(self.names)
-        self._positions = {name: position for position, name in enumerate(self.names)}
+        self.naming = FeatureNames(contract)
+        self.ranges = TrainingRanges(contract)
         self._name_set = frozenset(self.names)
         self._in_order = tuple_getter(self.names)
         bounds = [feature.limits for feature in contract.features]
@@ -112,11 +120,16 @@ class RowReader:
             values = tuple(map(float, joined.split(",")))
         except ValueError:
             return None
-        if not self._within_range(values):
+        # Each column's bounds: within the float32 range, and which are outside their training
+        # ranges, in as many comparisons as the least and greatest of all the values.
+        least, greatest = self.ranges.bounds(values)
+        if not (min(least) >= -MAX_MAGNITUDE and max(greatest) <= MAX_MAGNITUDE):
             return None
-        rows = Rows(zip(*[iter(values)] * self.count, strict=True))
+        least, greatest = _reordered(tuple(least), order), _reordered(tuple(greatest), order)
+        outside = self.ranges.positions_outside(least, greatest)
+        rows = Rows(zip(*[iter(values)] * self.count, strict=True), outside=outside)
         if order is not None:
-            rows = Rows(map(order, rows))
+            rows = Rows(map(order, rows), outside=outside)
         elif _sendable_as_written(joined):
             rows.csv = "\n".join(lines)
         if self._limited and not all(map(self._inside_limits, rows)):
@@ -142,22 +155,15 @@ class RowReader:
         return self._within_limits(row, field)
 
     def from_named(self, features: Mapping[str, Any], field: str = "features") -> Row:
-        """`{"<name>": 13.49, ...}`: every feature by name, nothing else."""
-        if features.keys() == self._name_set:
-            return self.from_numbers(list(self._in_order(features)), field)
-        unknown = [name for name in features if name not in self._positions]
-        if unknown:
-            raise InvalidPayload(f"{field} has unknown name(s) {quote_names(unknown)}", field)
-        missing = [name for name in self.names if name not in features]
-        if missing:
-            shown = ", ".join(repr(name) for name in missing[:3])
-            more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-            raise InvalidPayload(f"{field} is missing {shown}{more}", field)
-        row = tuple(
-            self._value_from_json(features[name], position, field)
-            for position, name in enumerate(self.names, start=1)
-        )
-        return self._within_limits(row, field)
+        """`{"<name>": 13.49, ...}`: every feature by name or alias, nothing else."""
+        if features.keys() != self._name_set:
+            features = self.naming.named(features, field)
+            missing = [name for name in self.names if name not in features]
+            if missing:
+                shown = ", ".join(repr(name) for name in missing[:3])
+                more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+                raise InvalidPayload(f"{field} is missing {shown}{more}", field)
+        return self.from_numbers(list(self._in_order(features)), field)
 
     def _value_from_text(self, text: str, position: int, field: str, name: str) -> float:
         text = text.strip(BLANKS)

@@ -50,9 +50,10 @@ class PredictionService:
         self._endpoint = endpoint
         self.contract = contract
         rows = RowReader(contract)
+        self.ranges = rows.ranges  # which rows the model extrapolates for
         self.payloads = PayloadReader(rows)
         self.answers = AnswerReader(contract)
-        self.writer = PredictionWriter(contract)
+        self.writer = PredictionWriter(contract, self.ranges)
         self.oip = OpenInference(contract, rows)
 
     def predict(self, request: ApiRequest) -> Reply:
@@ -70,15 +71,17 @@ class PredictionService:
         payload = self.payloads.parse(request.body, request.content_type)
         offered = SINGLE_ROW_MEDIA_TYPES if payload.single else BATCH_MEDIA_TYPES
         media_type = choose_media_type(request.accept, offered)
+        warnings = self.ranges.outside(payload.rows)
         predictions, model = self._score(payload.rows)
-        return self.writer.reply(predictions, model, media_type, payload.single)
+        return self.writer.reply(predictions, model, media_type, payload.single, warnings)
 
     def _infer(self, request: ApiRequest) -> Reply:
         choose_media_type(request.accept, (content_types.JSON,))
         content_types.check_identity_encoding(request.content_encoding)
         infer = self.oip.parse_infer_request(request.body, request.content_type)
+        warnings = self.ranges.header(self.ranges.outside(infer.rows))
         predictions, model = self._score(infer.rows)
-        return self.oip.infer_reply(infer, predictions, model)
+        return self.oip.infer_reply(infer, predictions, model, warnings)
 
     @staticmethod
     def _answer(

@@ -12,6 +12,10 @@ from chalicelib.errors import ConfigurationError
 ENDPOINT_NAME = "ENDPOINT_NAME"
 MODEL = "MODEL"
 MODEL_CARD = "MODEL_CARD"
+# Whether a key is checked in front of the app: by API Gateway on a deployed stage (the default);
+# `false` where nothing checks one (the dev server), so the page asks for none.
+API_KEYS_CHECKED = "API_KEYS_CHECKED"
+_BOOLEANS = {"true": True, "false": False}
 
 # SageMaker's own rule for endpoint names (CreateEndpoint's EndpointName pattern).
 _ENDPOINT_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
@@ -23,6 +27,7 @@ class Settings:
     model: str  # the contract in chalicelib/contracts/ the stage serves
     model_card: str | None = None  # a file in chalicelib/model_cards/; None: no card in /model
     cors: CorsPolicy = field(default_factory=CorsPolicy)  # no origin allowed
+    api_keys_checked: bool = True
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -44,9 +49,13 @@ class Settings:
                 "in the environment_variables of .chalice/config.json (or export it)"
             )
         model_card = environ.get(MODEL_CARD, "").strip() or None
+        keys_checked = _BOOLEANS.get(environ.get(API_KEYS_CHECKED, "true").strip().lower())
+        if keys_checked is None:
+            raise ConfigurationError(f"{API_KEYS_CHECKED} must be true or false")
         return cls(
             endpoint_name=endpoint_name,
             model=model,
             model_card=model_card,
             cors=CorsPolicy.from_environ(environ),
+            api_keys_checked=keys_checked,
         )

@@ -14,13 +14,12 @@ from typing import Any
 
 from chalice.app import Request, Response
 
-from chalicelib import access_log, oip
+from chalicelib import access_log, content_types, oip
 from chalicelib.errors import (
     ApiError,
     InternalError,
     InvalidPayload,
     MethodNotAllowed,
-    UnsupportedMediaType,
 )
 from chalicelib.replies import Reply, error_reply
 from chalicelib.service import ApiRequest
@@ -55,25 +54,20 @@ def request_id(request: Request | None) -> str:
 Routes = Mapping[str, Mapping[str, Any]]  # Chalice's app.routes: path -> method -> RouteEntry
 
 
-def _unsupported_media_type(route: str, method: str, routes: Routes) -> ApiError:
-    entry = routes.get(route, {}).get(method)
-    taken = " or ".join(getattr(entry, "content_types", ()) or ("another type",))
-    return UnsupportedMediaType(
-        f"that media type is not accepted here; {method} {route} takes {taken}"
-    )
-
-
-def _framework_error(
-    response: Response, route: str, method: str, routes: Routes
-) -> ApiError | None:
+def _framework_error(response: Response, event: Request, routes: Routes) -> ApiError | None:
     body = response.body
     if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
         return None
     code = body["Code"]
     if code == "UnsupportedMediaType":
-        return _unsupported_media_type(route, method, routes)
+        entry = routes.get(_route(event), {}).get(event.method)
+        taken = getattr(entry, "content_types", None) or [content_types.JSON]
+        return content_types.unsupported(event.headers.get("content-type"), taken)
     if code == "MethodNotAllowedError":
-        return MethodNotAllowed("this route does not take that method")
+        methods = list(routes.get(_route(event), {}))
+        taken = " or ".join(method for method in methods if method != "OPTIONS")
+        preflight = " (and OPTIONS, a CORS preflight)" if "OPTIONS" in methods else ""
+        return MethodNotAllowed(f"this path does not take that method; it takes {taken}{preflight}")
     if code == "BadRequestError":
         return InvalidPayload("the request is malformed", "body")
     return InternalError("an internal error occurred")
@@ -92,9 +86,7 @@ def answer_and_log(
     response = get_response(event)
     reply: Reply | None = getattr(response, "reply", None)
     route = _route(event)
-    framework_error = (
-        None if reply else _framework_error(response, route, event.method, routes or {})
-    )
+    framework_error = None if reply else _framework_error(response, event, routes or {})
     if framework_error is not None:
         reply = route_error_reply(route, framework_error, rid)
         kept = {k: str(v) for k, v in response.headers.items() if k.lower() == "allow"}

@@ -13,6 +13,8 @@ block in `.chalice/config.json`:
   is pure Python), X-Ray on the API's stage (the function's comes from Chalice's `xray`);
 - the API's access log, JSON without a body field, in a log group of its own, and the retention
   of both log groups (Chalice makes the function's from `log_retention_in_days`);
+- API Gateway's answer to a path (or a method of a path) the API does not have, its 403
+  "Missing Authentication Token", as the API's own 404 `not_found`, with the request id;
 - the alarms, their topic and the dashboard (`deploy.monitoring`);
 - on the private path (`subnet_ids`, `security_group_ids`, `vpc_id`), the function in those
   subnets and an interface endpoint for SageMaker Runtime with private DNS, which the role's
@@ -27,6 +29,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from chalicelib import content_types
+from chalicelib.errors import NotFound
+from chalicelib.replies import error_document
 from deploy.monitoring import monitoring_template
 from deploy.policy import (
     STACK_ACCOUNT,
@@ -38,6 +43,12 @@ from deploy.policy import (
 from deploy.stages import PrivateNetwork, Stage
 
 API = "RestAPI"  # Chalice's logical id for the REST API
+# API Gateway's response type for a request no resource and method of the API matches.
+NO_ROUTE_RESPONSE = "MISSING_AUTHENTICATION_TOKEN"
+NO_ROUTE = (
+    "the API has no such path, or the path does not take this method; openapi.json, at the "
+    "API's root, lists its paths and their methods"
+)
 FUNCTION = "APIHandler"  # ... for the function behind every route
 ROLE = "ApiHandlerRole"  # ... for its role
 ROLE_POLICY_NAME = "ApiHandlerRolePolicy"  # the inline policy's name in Chalice's template
@@ -132,6 +143,8 @@ def merge_template(stage: Stage) -> dict[str, Any]:
                     "DestinationArn": {"Fn::GetAtt": [ACCESS_LOG_GROUP, "Arn"]},
                     "Format": ACCESS_LOG_FORMAT,
                 },
+                # SAM writes them into the API's definition, so a change redeploys the stage.
+                "GatewayResponses": {NO_ROUTE_RESPONSE: _not_found_response()},
             },
             "Metadata": _skips(API_SKIPS),
         },
@@ -191,6 +204,16 @@ def merge_template(stage: Stage) -> dict[str, Any]:
             },
             **monitoring["Outputs"],
         },
+    }
+
+
+def _not_found_response() -> dict[str, Any]:
+    """The API's 404 in its own error shape; the request id is API Gateway's, as the function's
+    answers have it."""
+    document = error_document(NotFound(NO_ROUTE), "$context.requestId")
+    return {
+        "StatusCode": str(NotFound.STATUS_CODE),
+        "ResponseTemplates": {content_types.JSON: json.dumps(document)},
     }
 
 

@@ -19,9 +19,10 @@ from chalicelib.endpoint import ModelEndpoint, create_runtime_client
 from chalicelib.errors import ApiError, ConfigurationError
 from chalicelib.model_card import CARDS_DIR, load_model_card
 from chalicelib.service import PredictionService
+from chalicelib.settings import API_KEYS_CHECKED
 from devserver.gateway import build_app, local_credentials, stage_environment
 from standin.model import ModelFileError, load_model
-from standin.serving import Server, stop_on_signals
+from standin.serving import Server, port_number, stop_on_signals
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODELS_DIR = PROJECT_DIR / "models"
@@ -31,12 +32,17 @@ ENDPOINT_URL_VARIABLE = "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devserver", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address of the API (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="port of the API; 0 picks one")
+    parser.add_argument(
+        "--port", type=port_number, default=8000, help="port of the API (8000); 0 picks one"
+    )
     parser.add_argument("--stage", default="local", help="Chalice stage whose settings to use")
     parser.add_argument(
         "--model", help="the model to serve, a folder of models/ (the stage's MODEL)"
     )
-    parser.add_argument("--standin-port", type=int, help=f"(the stage's {ENDPOINT_URL_VARIABLE})")
+    parser.add_argument(
+        "--standin-port", type=port_number, help="port of the stand-in (the stage's "
+        f"{ENDPOINT_URL_VARIABLE}, 8080); 0 picks one",
+    )  # fmt: skip
     options = parser.parse_args(argv)
     environment = stage_environment(PROJECT_DIR, options.stage)
     settings = model_settings(environment, options.model)
@@ -59,7 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ready = standin.stdout.readline()  # type: ignore[union-attr]  # it binds, then prints
         if not ready.startswith("standin: serving"):  # exit 1 or 2: it has said why, in a line
-            return 1 if standin.wait() in (1, 2) else _fail("the stand-in did not start")
+            status = standin.wait()
+            if status == 1:  # it cannot listen there
+                return _fail(f"choose the stand-in's port: {_port_hint('--standin-port')}")
+            return 1 if status == 2 else _fail("the stand-in did not start")
         print(f"devserver: {ready}", end="", flush=True)
         # The stand-in may have been given port 0: the app calls the port it really has.
         settings[ENDPOINT_URL_VARIABLE] = ready.split(" on ")[-1].strip()
@@ -78,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
                 pass
             print("devserver: stopping", flush=True)
     except OSError as error:
-        return _fail(f"cannot listen on {options.host}:{options.port}: {error.strerror}")
+        return _fail(
+            f"cannot listen on {options.host}:{options.port}: {error.strerror}; "
+            f"choose another port: {_port_hint('--port')}"
+        )
     finally:
         for pipe in (standin.stdin, standin.stdout):
             pipe.close()  # type: ignore[union-attr]  # both are pipes
@@ -89,8 +101,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def model_settings(environment: dict[str, str], model: str | None) -> dict[str, str]:
     """The stage's settings, for another of the committed models where `model` names one: its
-    contract, a local endpoint named after it, and its card where one is committed."""
-    settings = {**environment}
+    contract, a local endpoint named after it, and its card where one is committed. No API key
+    is checked here, whatever the stage."""
+    settings = {**environment, API_KEYS_CHECKED: "false"}  # Chalice's local gateway checks none
     if model is None or model == environment.get("MODEL"):
         return settings
     settings |= {"MODEL": model, "ENDPOINT_NAME": f"{model}-local"}
@@ -125,6 +138,12 @@ def contract_problem(contract: Contract, settings: dict[str, str]) -> str | None
             f"as it says: {error.message}"
         )
     return None
+
+
+def _port_hint(flag: str) -> str:
+    """`--port N (make run PORT=N; ...)`: the flag, and the variable `make run` passes it from."""
+    variable = flag.removeprefix("--").replace("-", "_").upper()
+    return f"{flag} N (make run {variable}=N; 0 picks a free one)"
 
 
 def _fail(message: str) -> int:

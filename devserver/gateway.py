@@ -3,9 +3,10 @@
 The gateway routes and translates to and from the API Gateway event exactly as `chalice local`
 does, so a local answer is the Lambda's. Requests run one at a time on one worker thread, as one
 Lambda container runs them: the app's `current_request` is a plain attribute, not per thread.
-What the gateway answers itself (an unknown path, a preflight of its own, a refused framing, a
-request still running when the server stops) gets an `X-Request-Id` and an access-log line too.
-"""
+What the gateway answers itself (a preflight of its own, a refused framing, a request still
+running when the server stops) gets an `X-Request-Id` and an access-log line too. An unknown path
+gets the API's 404 `not_found`, as the stages' gateway response has it (deploy/merge_template.py),
+not API Gateway's own 403 "Missing Authentication Token"."""
 
 from __future__ import annotations
 
@@ -26,13 +27,13 @@ from chalice.cli.factory import CLIFactory
 from chalice.local import ForbiddenError, LocalGateway, LocalGatewayException
 
 from chalicelib import access_log, web
-from chalicelib.errors import ApiError
+from chalicelib.errors import ApiError, NotFound
 from standin import serving
 from standin.serving import Answer, Receive, Scope, Send
 
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit; the app's own is smaller
-FORBIDDEN = "Missing Authentication Token"  # API Gateway's answer on a path it does not route
 REQUEST_ID = b"x-request-id"
+NO_ROUTE = "the API has no such path; GET /openapi.json lists its paths and their methods"
 
 
 class ShuttingDown(ApiError):
@@ -88,8 +89,13 @@ class GatewayApp:
             return
         except serving.RequestRefused as refusal:
             answer = serving.refusal_answer(refusal)
-        except asyncio.CancelledError:  # the server stopped, and its grace ran out first
-            error = ShuttingDown("the server is shutting down; send the request again later")
+        except (asyncio.CancelledError, NotFound) as stopped_or_unknown:
+            error = (
+                stopped_or_unknown
+                if isinstance(stopped_or_unknown, NotFound)
+                # The server stopped, and its grace ran out first.
+                else ShuttingDown("the server is shutting down; send the request again later")
+            )
             reply = web.route_error_reply(route, error, own_id)
             answer, error_code = (reply.status, reply.body.encode(), [serving.JSON]), error.CODE
         status, answer_body, fields = answer
@@ -106,11 +112,11 @@ class GatewayApp:
     ) -> Answer:
         try:
             response = self.gateway.handle_request(method, target, headers, body)
+        except ForbiddenError:  # no route: API Gateway's 403, which the stages answer as 404
+            raise NotFound(NO_ROUTE) from None
         except LocalGatewayException as error:
-            # API Gateway's own words, never Chalice's local echo of an Authorization header.
-            forbidden = isinstance(error, ForbiddenError)
-            document = json.dumps({"message": FORBIDDEN if forbidden else "Error"}).encode()
-            return error.CODE, document, [serving.JSON]
+            # API Gateway's own words, never Chalice's local echo of a header.
+            return error.CODE, json.dumps({"message": "Error"}).encode(), [serving.JSON]
         answer = response["body"] or b""
         if response.get("isBase64Encoded"):
             answer = base64.b64decode(answer)

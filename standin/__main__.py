@@ -10,7 +10,7 @@ from pathlib import Path
 
 from standin import start_in_thread
 from standin.model import ModelFileError, load_model
-from standin.serving import stop_on_signals
+from standin.serving import port_number, stop_on_signals
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--endpoint-name", default="wdbc-local")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=_port, default=8080, help="0 picks a free port")
+    parser.add_argument("--port", type=port_number, default=8080, help="0 picks a free port")
     parser.add_argument("--variant", help="production variant name (default: the model version)")
     parser.add_argument("--log-requests", action="store_true", help="a line each, to stderr")
     parser.add_argument("--stop-with-stdin", action="store_true", help="stop at its EOF")
@@ -53,12 +53,6 @@ def main(argv: list[str] | None = None) -> int:
         pass
     running.stop()
     return 0
-
-
-def _port(text: str) -> int:
-    if not (text.isascii() and text.isdigit() and int(text) <= 65535):
-        raise argparse.ArgumentTypeError("must be an integer from 0 to 65535")
-    return int(text)
 
 
 def _fail(exit_code: int, message: str) -> int:

@@ -8,6 +8,7 @@ both Content-Length and Transfer-Encoding (RFC 9112 6.1: it must).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -124,6 +125,13 @@ async def respond(
 def refusal_answer(refusal: RequestRefused) -> Answer:
     """`{"message": ...}` as API Gateway and SageMaker word their own refusals; then close."""
     return refusal.status, json.dumps({"message": refusal.message}).encode(), [JSON, CLOSE]
+
+
+def port_number(text: str) -> int:
+    """argparse's type for a port: 0 (a free one, picked at bind) to 65535."""
+    if not (text.isascii() and text.isdigit() and int(text) <= 65535):
+        raise argparse.ArgumentTypeError("must be an integer from 0 to 65535")
+    return int(text)
 
 
 class Server:

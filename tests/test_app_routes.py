@@ -114,11 +114,79 @@ def test_another_media_type_gets_our_415_shape(client: Client, access_lines: Acc
     assert access_lines[0]["status"] == 415
 
 
-def test_another_method_gets_our_405_shape_and_allow(client: Client) -> None:
-    response = client.http.get("/predictbreastcancer")
+@pytest.mark.parametrize(
+    ("path", "content_type", "said"),
+    [
+        (
+            "/predictbreastcancer",
+            "application/x-www-form-urlencoded",  # curl -d's
+            "this route does not take a body of type application/x-www-form-urlencoded (curl -d "
+            "sends it unless told otherwise); send the header 'Content-Type: application/json' or "
+            "'Content-Type: text/csv'",
+        ),
+        (
+            "/predictbreastcancer",
+            "Multipart/Form-Data; boundary=x",
+            "this route does not take a body of type multipart/form-data; send the header "
+            "'Content-Type: application/json' or 'Content-Type: text/csv'",
+        ),
+        # A type that could carry a value, or any other text, is never repeated.
+        (
+            "/predictbreastcancer",
+            "text/x-13.49",
+            "this route does not take a body of that type; send the header "
+            "'Content-Type: application/json' or 'Content-Type: text/csv'",
+        ),
+        (
+            "/predictbreastcancer",
+            "radius 13.49",
+            "this route does not take a body of that type; send the header "
+            "'Content-Type: application/json' or 'Content-Type: text/csv'",
+        ),
+        (
+            "/v2/models/wdbc/infer",
+            "text/csv",
+            "this route does not take a body of type text/csv; send the header "
+            "'Content-Type: application/json'",
+        ),
+    ],
+)
+def test_a_415_names_the_type_sent_and_the_header_to_send(
+    path: str, content_type: str, said: str, client: Client
+) -> None:
+    response = client.http.post(path, headers={"Content-Type": content_type}, body=b"x=1")
+    assert response.status_code == 415
+    document = json.loads(response.body)
+    assert (document["error"] if path.startswith("/v2/") else document["error"]["message"]) == said
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "taken", "allow"),
+    [
+        (
+            "GET",
+            "/predictbreastcancer",
+            "POST (and OPTIONS, a CORS preflight)",
+            {"POST", "OPTIONS"},
+        ),
+        (
+            "DELETE",
+            "/predictbreastcancer",
+            "POST (and OPTIONS, a CORS preflight)",
+            {"POST", "OPTIONS"},
+        ),
+        ("POST", "/health", "GET", {"GET"}),
+    ],
+)
+def test_another_method_gets_our_405_shape_naming_the_methods_and_allow(
+    method: str, path: str, taken: str, allow: set[str], client: Client
+) -> None:
+    response = getattr(client.http, method.lower())(path)
     assert response.status_code == 405
-    assert set(response.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}  # OPTIONS: CORS
-    assert json.loads(response.body)["error"]["code"] == "method_not_allowed"
+    assert set(response.headers["Allow"].split(", ")) == allow  # OPTIONS: CORS
+    error = json.loads(response.body)["error"]
+    assert error["code"] == "method_not_allowed"
+    assert error["message"] == f"this path does not take that method; it takes {taken}"
 
 
 def test_csv_in_csv_out(make_client: MakeClient) -> None:

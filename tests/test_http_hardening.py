@@ -308,7 +308,7 @@ def test_lines_of_one_field_are_one_list(encoding: str, stack: RunningStack) -> 
         ("OPTIONS", "/health", "/health"),  # Chalice's local gateway answers these itself
         ("OPTIONS", "/model", "/model"),
         ("OPTIONS", "/", "/"),
-        ("GET", f"/{SECRET}", "other"),  # 403, API Gateway's words
+        ("GET", f"/{SECRET}", "other"),  # 404, the API's not_found
     ],
 )
 def test_every_api_answer_has_a_request_id_and_one_log_line(
@@ -322,6 +322,25 @@ def test_every_api_answer_has_a_request_id_and_one_log_line(
     assert (logged["method"], logged["route"]) == (method, route)
     assert logged["status"] == statuses(received)[0]
     assert SECRET not in line.upper()
+
+
+@pytest.mark.parametrize(
+    "target", [f"/{SECRET}", f"/v2/models/{SECRET}/infer", f"/predictbreastcancer/{SECRET}"]
+)
+def test_an_unknown_path_gets_the_apis_404_in_its_own_shape(
+    target: str, stack: RunningStack
+) -> None:
+    received, _ = exchange(stack.api, f"POST {target} HTTP/1.1\r\n{HOST}{CLOSE}\r\n")
+    assert statuses(received) == [404]
+    error = json.loads(received.partition(b"\r\n\r\n")[2])["error"]
+    assert error == {
+        "code": "not_found",
+        "message": "the API has no such path; GET /openapi.json lists its paths and their methods",
+        "request_id": request_id(received),
+    }
+    logged = json.loads(stack.log.holding(error["request_id"]))
+    assert (logged["status"], logged["error_code"], logged["route"]) == (404, "not_found", "other")
+    assert SECRET.encode() not in received.upper()
 
 
 def valid_body(server: str) -> tuple[str, str]:
@@ -361,7 +380,7 @@ def test_a_crowd_of_256_clients_at_once_gets_every_answer(
 
 
 @pytest.mark.parametrize("which", ["API", "stand-in"])
-def test_a_port_in_use_is_one_line_and_exit_1(which: str) -> None:
+def test_a_port_in_use_is_named_with_the_flag_to_change_and_exit_1(which: str) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -374,5 +393,15 @@ def test_a_port_in_use_is_one_line_and_exit_1(which: str) -> None:
             cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
     assert finished.returncode == 1
-    [line] = finished.stderr.splitlines()
-    assert line.endswith(f"cannot listen on 127.0.0.1:{port}: Address already in use")
+    if which == "API":
+        [line] = finished.stderr.splitlines()
+        assert line == (
+            f"devserver: cannot listen on 127.0.0.1:{port}: Address already in use; choose "
+            "another port: --port N (make run PORT=N; 0 picks a free one)"
+        )
+    else:  # the stand-in says what failed, the dev server which of its flags to change
+        assert finished.stderr.splitlines() == [
+            f"standin: cannot listen on 127.0.0.1:{port}: Address already in use",
+            "devserver: choose the stand-in's port: --standin-port N (make run STANDIN_PORT=N; "
+            "0 picks a free one)",
+        ]

@@ -325,9 +325,11 @@ def test_ready_and_metadata(client: Client) -> None:
 
 def test_without_a_model_card_there_is_no_version(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (
-        json.loads(Discovery("wdbc-test", WDBC, WDBC_OIP, None, {}).oip_model_metadata().body)[
-            "versions"
-        ]
+        json.loads(
+            Discovery(Settings("wdbc-test", "wdbc"), WDBC, WDBC_OIP, None, {})
+            .oip_model_metadata()
+            .body
+        )["versions"]
         == []
     )
 

@@ -219,6 +219,16 @@ def test_the_usage_plan_is_on_the_apis_stage_after_the_sam_transform(package: Pa
     assert stage_resource["Properties"]["RestApiId"] == {"Ref": "RestAPI"}
 
 
+def test_a_path_the_api_lacks_is_its_404_in_its_own_shape(package: Package) -> None:
+    api = _expanded(package)["Resources"]["RestAPI"]["Properties"]["Body"]
+    answer = api["x-amazon-apigateway-gateway-responses"]["MISSING_AUTHENTICATION_TOKEN"]
+    assert answer["statusCode"] == "404"
+    (template,) = answer["responseTemplates"].values()
+    error = json.loads(template)["error"]
+    assert (error["code"], error["request_id"]) == ("not_found", "$context.requestId")
+    assert "openapi.json" in error["message"]
+
+
 class _NoManagedPolicies:
     def load(self) -> dict[str, str]:
         return {}

@@ -160,7 +160,7 @@ def test_a_bad_value_under_a_header_is_named_by_its_column() -> None:
 @pytest.mark.parametrize(
     ("header", "message_part"),
     [
-        (",".join([*FEATURE_NAMES[:29], "colour"]), "1 unknown name(s); missing fractal_dim"),
+        (",".join([*FEATURE_NAMES[:29], "colour"]), "name(s) 'colour'; missing fractal_dim"),
         (",".join([*FEATURE_NAMES[:29], "radius_mean"]), "repeated radius_mean"),
         (",".join(FEATURE_NAMES[:28]), "missing symmetry_worst, fractal_dimension_worst"),
         (",".join(FEATURE_NAMES * 2), "repeated area_mean, area_se, area_worst"),

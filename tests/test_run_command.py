@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import signal
 import socket
 import statistics
+import subprocess
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from tests.local_stack import LOCAL_MODEL, RunningStack, running_stack
+from devserver.__main__ import main as devserver_main
+from tests.local_stack import LOCAL_MODEL, PROJECT_DIR, LineReader, RunningStack, running_stack
 from tests.rows import EXAMPLE_ROW, body_for
 
 pytestmark = pytest.mark.integration
@@ -120,6 +123,48 @@ def test_keep_alive_requests_do_not_stall(stack: RunningStack) -> None:
     _post(connection, "application/json")
     assert connection.sock is sock  # one connection throughout: keep-alive, not reconnects
     connection.close()
+
+
+def test_make_run_takes_the_ports_and_the_model() -> None:
+    """`make run PORT=... STANDIN_PORT=... MODEL=...`, as the README has it."""
+    api_port, standin_port = _free_port(), _free_port()
+    environment = {k: v for k, v in os.environ.items() if k not in ("ENDPOINT_NAME", "MAKEFLAGS")}
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run", f"PORT={api_port}",
+         f"STANDIN_PORT={standin_port}", "MODEL=wdbc"],
+        cwd=PROJECT_DIR, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
+    )  # fmt: skip
+    reader = LineReader(process)
+    try:
+        standin = reader.until("devserver: standin: serving endpoint wdbc-local")
+        assert standin.rstrip().endswith(f" on http://127.0.0.1:{standin_port}")
+        assert reader.until("devserver: API on ").split()[3] == f"http://127.0.0.1:{api_port}"
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal: make and the server
+        reader.until("devserver: stopping")
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+@pytest.mark.parametrize("flag", ["--port", "--standin-port"])
+def test_a_port_out_of_range_is_a_usage_error(
+    flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as raised:
+        devserver_main([flag, "65536"])
+    assert raised.value.code == 2
+    assert f"{flag}: must be an integer from 0 to 65535" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def local_model_version() -> str:

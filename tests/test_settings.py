@@ -37,6 +37,20 @@ def test_a_bad_setting_names_its_key(environ: dict[str, str], message_part: str)
         Settings.from_environ(environ)
 
 
+@pytest.mark.parametrize(
+    ("value", "checked"), [(None, True), ("true", True), ("False", False), (" false ", False)]
+)
+def test_whether_a_key_is_checked_is_a_setting_on_by_default(
+    value: str | None, checked: bool
+) -> None:
+    environ = {"ENDPOINT_NAME": "e", "MODEL": "wdbc"}
+    if value is not None:
+        environ["API_KEYS_CHECKED"] = value
+    assert Settings.from_environ(environ).api_keys_checked is checked
+    with pytest.raises(ConfigurationError, match="API_KEYS_CHECKED must be true or false"):
+        Settings.from_environ({**environ, "API_KEYS_CHECKED": "no"})
+
+
 def test_the_app_refuses_to_start_without_an_endpoint_name() -> None:
     environment = {k: v for k, v in os.environ.items() if k != "ENDPOINT_NAME"}
     result = subprocess.run(

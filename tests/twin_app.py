@@ -40,7 +40,13 @@ def twin_app(model: Contract) -> Chalice:
 @contextmanager
 def serve(model: Contract) -> Iterator[str]:
     """`twin_app(model)` on a free port of 127.0.0.1; yields its URL."""
-    app = twin_app(model)
+    with serve_app(twin_app(model)) as url:
+        yield url
+
+
+@contextmanager
+def serve_app(app: Chalice) -> Iterator[str]:
+    """`app` on a free port of 127.0.0.1, behind Chalice's local gateway; yields its URL."""
     config = Config.create(chalice_stage="dev", app_name=app.app_name)
     gateway = GatewayApp(LocalGateway(app, config), frozenset(app.routes))
     with Server(gateway, "127.0.0.1", 0) as server:
