@@ -61,11 +61,12 @@ $(MKDOCS): requirements-docs.txt
 run: $(RUN_INSTALLED) $(if $(wildcard models/$(MODEL)/xgboost-model.json),$(XGBOOST_INSTALLED))
 	$(BIN)/python -m devserver $(if $(MODEL),--model $(MODEL))
 
-## train: refit the local model; rewrites models/wdbc/ (its pictures too) and its card
-## chalicelib/model_cards/wdbc.json together
+## train: refit every shipped example (MODEL=NAME: that one); rewrites each models/NAME/ (its
+## pictures too) and its card chalicelib/model_cards/NAME.json together
 train: $(INSTALLED)
-	$(BIN)/python -m training train --target local
-	$(BIN)/python -m training card
+	set -e; for model in $(or $(MODEL),$$($(BIN)/python -c 'from training.data import DATASETS; print(*DATASETS)')); do \
+	  $(BIN)/python -m training train --target local --model $$model; \
+	  $(BIN)/python -m training card --model models/$$model; done
 
 ## check: while editing: lint, types and the in-process tests (no server, browser or SDK), in seconds
 check: lint $(INSTALLED)

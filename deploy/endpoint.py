@@ -29,7 +29,6 @@ VERSION_TAG_KEY = "wdbc:model-version"
 SEED_TAG_KEY = "wdbc:seed"
 TRAINING_JOB_TAG_KEY = "wdbc:training-job"
 MODEL_PACKAGE_TAG_KEY = "wdbc:model-package"
-BASE_JOB_NAME = "wdbc-linear-learner"
 # Endpoint config names hold the endpoint name, the version (12 hex digits from a training job,
 # v<N> from the registry) and a 14-digit time; SageMaker allows 63 characters in all.
 MAX_ENDPOINT_NAME = 35
@@ -416,7 +415,8 @@ def project_resources(clients: AwsClients) -> list[str]:
     """A line per resource carrying the project tag: kind, name, status and model version."""
     lines = []
     for kind, operation, result_key, name_key, arn_key, status_key in _KINDS:
-        arguments = {"NameContains": BASE_JOB_NAME} if kind == "training job" else {}
+        # Training jobs are named <project>-<model>-<time>: listing them all would be slow.
+        arguments = {"NameContains": PROJECT} if kind == "training job" else {}
         for page in clients.sagemaker.get_paginator(operation).paginate(**arguments):
             for summary in page.get(result_key, []):
                 tags = tags_of(clients.sagemaker, summary[arn_key])

@@ -152,10 +152,12 @@ def write_stage(
     endpoint_arn: str,
     card: Mapping[str, Any],
     project_dir: Path = PROJECT_DIR,
+    model: str | None = None,
 ) -> tuple[Path, ...]:
     """After `python -m training deploy --stage`: point the stage at the endpoint, so `chalice
     deploy` follows with no hand edits. Checks everything before writing anything; returns the
-    files: `.chalice/config.json` (the stage's ENDPOINT_NAME and MODEL_CARD), the stage's policy
+    files: `.chalice/config.json` (the stage's ENDPOINT_NAME and MODEL_CARD, and MODEL, the
+    contract it ships, where ``model`` names it), the stage's policy
     (the Resource of its one InvokeEndpoint statement: the endpoint's ARN in lower case, as IAM
     matches SageMaker ARNs) and `chalicelib/model_cards/<stage>.json`.
     """
@@ -175,6 +177,7 @@ def write_stage(
     card_name = f"{stage}.json"
     environment = config["stages"][stage].setdefault("environment_variables", {})
     environment.update({"ENDPOINT_NAME": endpoint, "MODEL_CARD": card_name})
+    environment.update({"MODEL": model} if model else {})
     invoke[0]["Resource"] = endpoint_arn.lower()
     card_path = project_dir / "chalicelib" / "model_cards" / card_name
     card_path.parent.mkdir(parents=True, exist_ok=True)

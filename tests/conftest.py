@@ -12,6 +12,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.application import create_app
+from chalicelib.contract import load_contract
 from chalicelib.service import Endpoint
 from chalicelib.settings import Settings
 from standin import RunningStandin, start_in_thread
@@ -123,7 +124,7 @@ def trained_artifact(trained: LocalTrainingResult) -> ModelArtifact:
 @pytest.fixture(scope="session")
 def local_model() -> ModelArtifact:
     """The committed local model: what `make run` serves, and what the local card describes."""
-    return load_artifact(LOCAL_MODEL)
+    return load_artifact(LOCAL_MODEL, load_contract("wdbc").feature_names)
 
 
 @pytest.fixture(scope="session")

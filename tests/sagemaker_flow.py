@@ -1,9 +1,15 @@
-"""The moto-backed AWS account the SageMaker tests share, and a training run in it."""
+"""The moto-backed AWS account the SageMaker tests share, and a training run in it.
+
+moto's invoke_endpoint never runs a model, so `deploy`'s contract check reaches a real stand-in
+instead: ``standin_endpoint`` serves a committed model folder under an endpoint's name on
+127.0.0.1, and AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME sends the runtime client there (moto lets
+calls to an address it does not mock through)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +23,8 @@ pytest.importorskip("sagemaker", reason="no sagemaker: pip install -r requiremen
 from moto import mock_aws
 
 from deploy.endpoint import AwsClients, WaitPolicy
+from standin import start_in_thread
+from standin.model import load_model
 from training.cli import run_sagemaker
 from training.sagemaker import JOB_FILE_NAME, SageMakerTrainingSettings
 from training.threshold import ThresholdRule
@@ -62,6 +70,24 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsClients]:
         )
         yield AwsClients.create(REGION)
     assert telemetry == [], "the sagemaker SDK must not phone home"
+
+
+@contextmanager
+def standin_endpoint(
+    monkeypatch: pytest.MonkeyPatch, model: str = "wdbc", endpoint: str = "wdbc-dev"
+) -> Iterator[None]:
+    """The committed ``models/<model>/`` answering InvokeEndpoint for ``endpoint``."""
+    with start_in_thread(load_model(PROJECT_DIR / "models" / model), endpoint) as running:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", running.url)
+        yield
+    monkeypatch.delenv("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME")
+
+
+@pytest.fixture
+def wdbc_dev(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """WDBC's committed model behind the endpoint wdbc-dev, for deploy's contract check."""
+    with standin_endpoint(monkeypatch):
+        yield
 
 
 def settings(**changes: Any) -> SageMakerTrainingSettings:

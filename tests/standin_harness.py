@@ -11,7 +11,7 @@ from botocore.config import Config
 
 from standin.model import BINARY, FORMAT, parameter_keys, version_of
 from tests.contracts import FEATURES
-from tests.rows import FEATURE_COUNT
+from tests.rows import FEATURE_COUNT, FEATURE_NAMES
 from training.artifact import ModelArtifact
 
 ENDPOINT_NAME = "wdbc-test"
@@ -30,6 +30,7 @@ def make_artifact(
     """By default only the first feature counts: margin = x_0, so score = sigmoid(x_0)."""
     return ModelArtifact(
         name="made-up",
+        feature_names=FEATURE_NAMES,
         means=tuple(means or (0.0,) * FEATURE_COUNT),
         scales=tuple(scales or (1.0,) * FEATURE_COUNT),
         weights=tuple(weights or (1.0,) + (0.0,) * (FEATURE_COUNT - 1)),

@@ -66,7 +66,7 @@ WRITTEN_BY_EARLIER_STEPS = {
             "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
         }
     ),
-    "artifacts/sagemaker/metrics.json": (PROJECT_DIR / "models/wdbc/metrics.json").read_text(),
+    "artifacts/sagemaker/wdbc/metrics.json": (PROJECT_DIR / "models/wdbc/metrics.json").read_text(),
     "rows.csv": "".join(",".join(map(repr, e.values)) + "\n" for e in WDBC.examples),
 }
 CANNOT_CONNECT = "Could not connect to the endpoint URL"
@@ -452,17 +452,25 @@ def test_the_screenshot_script_draws_the_running_page(tmp_path: Path) -> None:
             assert image.text[screenshots.PAGE_KEY] == screenshots.page_digest(_served_page())  # type: ignore[attr-defined]
 
 
-def test_the_models_pictures_are_what_training_draws(trained: Any, tmp_path: Path) -> None:
-    """Redrawn from a fresh fit (which test_local_model holds to the committed model), then
-    compared as matplotlib compares its own pictures: pixel by pixel, within a tolerance."""
+MODELS = sorted(path.parent.name for path in (PROJECT_DIR / "models").glob("*/contract.json"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", MODELS)
+def test_the_models_pictures_are_what_training_draws(model: str, tmp_path: Path) -> None:
+    """Every picture training draws is committed with the model, and is what a fresh fit (which
+    the models' own tests hold to the committed model) draws: compared as matplotlib compares
+    its own pictures, pixel by pixel, within a tolerance."""
     from matplotlib.testing.compare import compare_images
 
-    from training.local import CONFUSION_FILE_NAME, ROC_FILE_NAME, write_outputs
+    from training.local import train_local, write_outputs
 
-    committed = PROJECT_DIR / "models" / "wdbc"
+    committed = PROJECT_DIR / "models" / model
     metrics = json.loads((committed / "metrics.json").read_text(encoding="utf-8"))
-    write_outputs(trained, tmp_path, metrics["metrics"]["repeated_nested_cv"])
-    for name in (ROC_FILE_NAME, CONFUSION_FILE_NAME):
+    written = write_outputs(train_local(model), tmp_path, metrics["metrics"]["repeated_nested_cv"])
+    drawn = sorted(path.name for path in written if path.suffix == ".png")
+    assert drawn == sorted(path.name for path in committed.glob("*.png")), "commit what it draws"
+    for name in drawn:
         shutil.copy(committed / name, tmp_path / f"committed-{name}")
         difference = compare_images(str(tmp_path / f"committed-{name}"), str(tmp_path / name), 2)
-        assert difference is None, f"models/wdbc/{name} is not what training draws: make train"
+        assert difference is None, f"models/{model}/{name} is not what training draws: make train"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,8 @@ from tests.local_stack import LOCAL_MODEL
 from tests.rows import WDBC
 from training.artifact import ModelArtifact, save_artifact
 from training.data import load_wdbc
-from training.local import LocalTrainingResult
-from training.model_card import model_card
+from training.local import LocalTrainingResult, read_model_folder
+from training.model_card import card_document
 
 PARAMETER_TOLERANCE = 1e-9  # relative, for every mean, scale, weight, the intercept and threshold
 PROBABILITY_TOLERANCE = 1e-9  # absolute, for every row's probability of malignancy
@@ -32,7 +33,8 @@ PROBABILITY_TOLERANCE = 1e-9  # absolute, for every row's probability of maligna
 
 def test_the_committed_card_is_made_from_the_committed_model(local_model: ModelArtifact) -> None:
     committed_card = json.loads((CARDS_DIR / "wdbc.json").read_text(encoding="utf-8"))
-    assert committed_card == json.loads(json.dumps(model_card(local_model)))
+    contract, record = read_model_folder(LOCAL_MODEL.parent)
+    assert committed_card == json.loads(json.dumps(card_document(contract, record)))
     assert committed_card["version"] == local_model.version
 
 
@@ -61,7 +63,7 @@ def test_the_versions_that_decide_the_weights_are_pinned_and_recorded(
 ) -> None:
     requirements = (PROJECT_DIR / "requirements-dev.txt").read_text(encoding="utf-8")
     pinned = dict(re.findall(r"^([a-z-]+)==(\S+)$", requirements, flags=re.MULTILINE))
-    recorded = local_model.training["versions"]
+    recorded = read_model_folder(LOCAL_MODEL.parent)[1]["training"]["versions"]
     assert set(recorded) == {"scikit-learn", "scipy", "numpy"}
     assert recorded == {name: pinned[name] for name in recorded}
 
@@ -79,14 +81,8 @@ def test_the_dev_server_refuses_a_card_of_another_version(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    other = ModelArtifact(
-        name=local_model.name,
-        means=local_model.means,
-        scales=local_model.scales,
-        weights=local_model.weights,
-        intercept=local_model.intercept,
-        threshold=math.nextafter(local_model.threshold, 1.0),
-    )
+    assert local_model.threshold is not None
+    other = replace(local_model, threshold=math.nextafter(local_model.threshold, 1.0))
     save_artifact(other, tmp_path / "wdbc" / "model.json")
     monkeypatch.setattr("devserver.__main__.MODELS_DIR", tmp_path)
     assert main(["--port", "0", "--standin-port", "0"]) == 1

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.rows import FEATURE_NAMES
-from training import TrainingError, local
+from training import TrainingError, procedure
 from training.artifact import load_artifact
 from training.cli import cli
 
@@ -21,8 +21,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(autouse=True)
 def fewer_outer_folds(monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process runs cross-validate 2 x 3, not 10 x 5: the real process below runs it all."""
-    small = functools.partial(local.repeated_nested_cv, repeats=2, folds=3)
-    monkeypatch.setattr(local, "repeated_nested_cv", small)
+    small = functools.partial(procedure.repeated_nested_cv, repeats=2, folds=3)
+    monkeypatch.setattr(procedure, "repeated_nested_cv", small)
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -92,11 +92,14 @@ def test_a_training_failure_is_one_line_and_exit_1(
     ("arguments", "expected"),
     [
         (["--help"], ["train", "registry", "deploy", "evaluate", "delete", "status", "card"]),
+        (["card", "--help"], ["--model", "--output", "chalicelib/model_cards/"]),
         (["registry", "--help"], ["list", "approve", "reject"]),
         (["registry", "approve", "--help"], ["VERSION", "--reason", "--by", "--region"]),
         (
             ["train", "--help"],
             [
+                "--model [wdbc|wdbc-xgboost|wine|diabetes]",
+                "default: wdbc",
                 "--target [local|sagemaker]",
                 "--output",
                 "--seed",
@@ -133,7 +136,8 @@ def test_a_training_failure_is_one_line_and_exit_1(
             ],
         ),
         (["evaluate", "--help"], ["--endpoint", "--metrics", "--batch-rows"]),
-        (["delete", "--help"], ["--endpoint", "--registry", "--region"]),
+        (["delete", "--help"], ["--endpoint", "--registry", "--model", "--region"]),
+        (["registry", "list", "--help"], ["--model", "<model>-predictor"]),
         (["status", "--help"], ["--region"]),
     ],
 )
@@ -159,6 +163,39 @@ def test_the_local_report_is_a_short_table(tmp_path: Path) -> None:
     assert "2 x 3 repeated nested cross-validation on train + validation (mean ± std)" in report
     assert "misses per 212 M    " in report
     assert report.endswith(f"wrote {tmp_path / 'model_card.md'}\n")
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("wine", ["chosen     C 10", "macro F1", "confusion matrix", "predicted class_2",
+                  "  actual class_1 ", "wrote {}/confusion_matrix.png"]),
+        ("diabetes", ["chosen     alpha 10", "RMSE", "R²", "wrote {}/prediction_errors.png"]),
+        ("wdbc-xgboost", ["threshold  the midpoint", "chosen     threshold 0.", "ROC AUC",
+                          "misses per 212 M", "wrote {}/xgboost-model.json"]),
+    ],
+)  # fmt: skip
+def test_each_example_trains_and_reports_its_tasks_figures(
+    model: str, expected: list[str], tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(cli, ["train", "--model", model, "--output", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for text in expected:
+        assert text.format(tmp_path) in result.output
+    card = CliRunner().invoke(cli, ["card", "--model", str(tmp_path), "--output",
+                                    str(tmp_path / "card.json")])  # fmt: skip
+    assert card.exit_code == 0, card.output
+    document = json.loads((tmp_path / "card.json").read_text())
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert document["version"] == metrics["model"]["version"]
+    assert document["metrics"]["test"] == metrics["metrics"]["test"]
+
+
+def test_an_unknown_model_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["train", "--model", "iris", "--output", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "Invalid value for '--model'" in result.output
+    assert not any(tmp_path.iterdir())
 
 
 def test_python_dash_m_training_runs_as_a_real_process(tmp_path: Path) -> None:
@@ -197,13 +234,18 @@ def test_card_writes_the_model_card_and_refuses_a_bad_artifact(tmp_path: Path) -
     trained = runner.invoke(cli, ["train", "--output", str(tmp_path)])
     assert trained.exit_code == 0, trained.output
     card_path = tmp_path / "cards" / "wdbc.json"
-    result = runner.invoke(
-        cli, ["card", "--model", str(tmp_path / "model.json"), "--output", str(card_path)]
-    )
+    result = runner.invoke(cli, ["card", "--model", str(tmp_path), "--output", str(card_path)])
     assert result.exit_code == 0, result.output
     card = json.loads(card_path.read_text())
     assert card["version"] == load_artifact(tmp_path / "model.json").version
-    (tmp_path / "broken.json").write_text("[]")
-    broken = runner.invoke(cli, ["card", "--model", str(tmp_path / "broken.json")])
-    assert broken.exit_code == 1
-    assert broken.output.startswith("Error: ")
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    metrics["model"]["version"] = "000000000000"
+    (tmp_path / "metrics.json").write_text(json.dumps(metrics))
+    stale = runner.invoke(cli, ["card", "--model", str(tmp_path), "--output", str(card_path)])
+    assert stale.exit_code == 1
+    assert stale.output.startswith("Error: ")
+    assert "describes version 000000000000, but" in stale.output
+    (tmp_path / "metrics.json").write_text("[]")
+    broken = runner.invoke(cli, ["card", "--model", str(tmp_path), "--output", str(card_path)])
+    assert (broken.exit_code, broken.output.count("\n")) == (1, 1)
+    assert "holds no training record" in broken.output

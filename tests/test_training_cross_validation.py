@@ -8,22 +8,30 @@ import numpy as np
 import pytest
 from sklearn.model_selection import RepeatedStratifiedKFold
 
+from chalicelib.contract import load_contract
 from tests.local_stack import LOCAL_MODEL
-from training.data import DEFAULT_SEED, MISSES, SUMMARISED, SplitPart, take
+from training.data import DEFAULT_SEED, SplitPart, take
 from training.local import (
     CONFUSION_FILE_NAME,
-    NESTED_FOLDS,
-    NESTED_REPEATS,
     ROC_FILE_NAME,
     LocalTrainingResult,
-    classification_metrics,
-    fit_model,
-    probability_malignant,
-    repeated_nested_cv,
     train_local,
     write_outputs,
 )
+from training.procedure import (
+    NESTED_FOLDS,
+    NESTED_REPEATS,
+    fit_model,
+    metric_labels,
+    part_metrics,
+    predict,
+    repeated_nested_cv,
+)
 from training.threshold import ThresholdRule
+
+WDBC = load_contract("wdbc")
+SUMMARISED = tuple(metric_labels(WDBC))
+MISSES = "misses_per_212_malignant"
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SMALL = {"repeats": 2, "folds": 3}  # the whole procedure, on fewer folds: seconds, not tens
@@ -31,12 +39,12 @@ SMALL = {"repeats": 2, "folds": 3}  # the whole procedure, on fewer folds: secon
 
 @pytest.fixture(scope="module")
 def result() -> LocalTrainingResult:
-    return train_local(DEFAULT_SEED)
+    return train_local(seed=DEFAULT_SEED)
 
 
 @pytest.fixture(scope="module")
 def small(result: LocalTrainingResult) -> dict[str, Any]:
-    return repeated_nested_cv(result.split, ThresholdRule(), **SMALL)
+    return repeated_nested_cv(result.split, WDBC, ThresholdRule(), **SMALL)
 
 
 def test_the_summary_names_its_repeats_folds_rows_and_rule(small: dict[str, Any]) -> None:
@@ -57,10 +65,10 @@ def test_each_outer_fold_runs_the_whole_procedure_on_the_others_alone(
     outer = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=DEFAULT_SEED)
     folds = []
     for fit_rows, held_rows in outer.split(development.features, development.labels):
-        model = fit_model(take(development, fit_rows), rule, DEFAULT_SEED)
+        model = fit_model(take(development, fit_rows), WDBC, rule, DEFAULT_SEED)
         held = take(development, held_rows)
-        scores = probability_malignant(model.pipeline, held.features)
-        folds.append(classification_metrics(held.labels, scores >= model.threshold, scores))
+        scores = predict(model.estimator, WDBC, held.features)
+        folds.append(part_metrics(WDBC, held.labels, scores, model.threshold))
     assert len(folds) == 6
     for metric in SUMMARISED:
         values = [fold[metric] for fold in folds]
@@ -73,7 +81,7 @@ def test_the_test_rows_take_no_part(result: LocalTrainingResult, small: dict[str
     test = result.split.test
     poisoned = SplitPart(np.full_like(test.features, np.nan), test.labels, test.row_indices)
     split = result.split._replace(test=poisoned)
-    assert repeated_nested_cv(split, ThresholdRule(), **SMALL) == small
+    assert repeated_nested_cv(split, WDBC, ThresholdRule(), **SMALL) == small
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +99,7 @@ def test_run_local_writes_pictures_card_and_nested_cross_validation(
     assert names == [
         "model.json",
         "metrics.json",
+        "contract.json",
         ROC_FILE_NAME,
         CONFUSION_FILE_NAME,
         "model_card.md",
@@ -112,9 +121,9 @@ def test_run_local_writes_pictures_card_and_nested_cross_validation(
 def test_the_same_seed_writes_the_same_bytes_every_time(
     written: tuple[Path, ...], tmp_path: Path
 ) -> None:
-    again = train_local(DEFAULT_SEED)
+    again = train_local(seed=DEFAULT_SEED)
     rewritten = write_outputs(
-        again, tmp_path, repeated_nested_cv(again.split, ThresholdRule(), **SMALL)
+        again, tmp_path, repeated_nested_cv(again.split, WDBC, ThresholdRule(), **SMALL)
     )
     for one, other in zip(written, rewritten, strict=True):
         assert one.read_bytes() == other.read_bytes(), one.name
@@ -126,7 +135,7 @@ def test_the_committed_figures_are_what_the_full_cross_validation_gives(
 ) -> None:
     committed = json.loads(LOCAL_MODEL.with_name("metrics.json").read_text(encoding="utf-8"))
     recorded = committed["metrics"]["repeated_nested_cv"]
-    fresh = repeated_nested_cv(result.split, ThresholdRule())
+    fresh = repeated_nested_cv(result.split, WDBC, ThresholdRule())
     assert (fresh["repeats"], fresh["folds"]) == (NESTED_REPEATS, NESTED_FOLDS) == (10, 5)
     for metric in (*SUMMARISED, MISSES, "threshold"):
         # Counts of rows make all but the thresholds; those are fits' scores, to 1e-9.

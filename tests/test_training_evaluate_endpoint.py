@@ -34,10 +34,10 @@ def standin_url(local_standin: RunningStandin, monkeypatch: pytest.MonkeyPatch) 
 def test_the_endpoint_scores_the_held_out_rows_as_training_did(
     trained: LocalTrainingResult, metrics_file: Path, standin_url: str, batch_rows: int
 ) -> None:
-    rows, _ = held_out_rows(metrics_file)
+    contract, rows, _ = held_out_rows(metrics_file)
     client = create_runtime_client(standin_url)
     endpoint = ModelEndpoint(ENDPOINT_NAME, lambda: client)
-    result = evaluate_endpoint(endpoint, rows, batch_rows)
+    result = evaluate_endpoint(endpoint, contract, rows, batch_rows)
     assert result.metrics == trained.test_metrics
     assert result.calls == -(-len(rows.labels) // batch_rows)
     assert result.variants == (trained.artifact.version,)
@@ -52,7 +52,8 @@ def test_the_cli_prints_the_metrics_training_reported(
          "--batch-rows", "50"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    expected = "\n".join(format_metrics(trained.test_metrics, "test (114 held-out rows)"))
+    heading = "test (114 held-out rows)"
+    expected = "\n".join(format_metrics(trained.contract, trained.test_metrics, heading))
     assert expected in result.output
     assert "3 InvokeEndpoint calls of at most 50 rows" in result.output
     assert "accuracy             0.9825" in result.output
@@ -77,9 +78,13 @@ def test_rows_of_another_split_are_refused(metrics_file: Path, tmp_path: Path) -
     edited.write_text("{}")
     with pytest.raises(TrainingError, match="holds no split record"):
         held_out_rows(edited)
+    del document["model"]["contract"]
+    edited.write_text(json.dumps(document))
+    with pytest.raises(TrainingError, match=r"holds no split record \(model.contract, "):
+        held_out_rows(edited)
 
 
 def test_a_batch_needs_a_row(trained: LocalTrainingResult) -> None:
     endpoint = ModelEndpoint(ENDPOINT_NAME, object)
     with pytest.raises(ValueError, match="at least one row"):
-        evaluate_endpoint(endpoint, trained.split.test, 0)
+        evaluate_endpoint(endpoint, trained.contract, trained.split.test, 0)

@@ -11,15 +11,24 @@ import pytest
 from click.testing import CliRunner
 
 from deploy.endpoint import AwsClients
-from tests.rows import FEATURE_NAMES
 from training.cli import cli
-from training.sagemaker import GROUP, find_package, versions
+from training.sagemaker import find_package, sha256_of, versions
 
-from .sagemaker_flow import BUCKET, CALLER, LINEAR_LEARNER_METRICS, REGION, ROLE, aws
+from .sagemaker_flow import (
+    BUCKET,
+    CALLER,
+    LINEAR_LEARNER_METRICS,
+    PROJECT_DIR,
+    REGION,
+    ROLE,
+    aws,
+    wdbc_dev,
+)
 
 pytestmark = pytest.mark.integration
 
-__all__ = ["aws"]  # the fixture
+__all__ = ["aws", "wdbc_dev"]  # the fixtures
+GROUP = "wdbc-predictor"
 
 
 def run(*arguments: str) -> str:
@@ -47,11 +56,12 @@ def test_training_registers_a_pending_version_with_its_report_and_card(
     record = train(tmp_path / "one")
     group = aws.sagemaker.describe_model_package_group(ModelPackageGroupName=GROUP)
     assert group["ModelPackageGroupName"] == "wdbc-predictor"
-    [package] = versions(aws.sagemaker)
+    [package] = versions(aws.sagemaker, GROUP)
     assert record["model"] == {
         "name": "wdbc-linear-learner",
         "version": "v1",
         "model_package": package.arn,
+        "contract": "wdbc",
     }
     described = package.description
     assert described["ModelApprovalStatus"] == "PendingManualApproval"
@@ -60,9 +70,14 @@ def test_training_registers_a_pending_version_with_its_report_and_card(
     assert container["Image"] == record["image"]
     metadata = described["CustomerMetadataProperties"]
     assert metadata["training_job"] == record["training_job"]
-    names = ",".join(metadata[f"features_{kind}"] for kind in ("mean", "se", "worst")).split(",")
-    assert sorted(names) == sorted(FEATURE_NAMES)
-    assert [name for name in names if name.endswith("_mean")] == list(FEATURE_NAMES[:10])
+    # The contract travels with the version: named, in the bucket, and its hash to check it by.
+    contract = PROJECT_DIR / "models" / "wdbc" / "contract.json"
+    assert metadata["contract"] == "wdbc"
+    assert metadata["contract_sha256"] == sha256_of(contract)
+    stored = boto3.client("s3", region_name=REGION).get_object(
+        Bucket=BUCKET, Key=metadata["contract_uri"].removeprefix(f"s3://{BUCKET}/")
+    )
+    assert stored["Body"].read() == contract.read_bytes()
     assert all(len(value) <= 256 for value in metadata.values())
     statistics = described["ModelMetrics"]["ModelQuality"]["Statistics"]
     assert statistics["ContentType"] == "application/json"
@@ -92,7 +107,7 @@ def test_training_registers_a_pending_version_with_its_report_and_card(
 
 
 def test_list_approve_reject_and_deploy_only_what_is_approved(
-    aws: AwsClients, tmp_path: Path
+    aws: AwsClients, wdbc_dev: None, tmp_path: Path
 ) -> None:
     first, second = train(tmp_path / "one"), train(tmp_path / "two")
     listing = run("registry", "list")
@@ -100,7 +115,7 @@ def test_list_approve_reject_and_deploy_only_what_is_approved(
     assert lines[0].split() == ["version", "status", "created", "accuracy", "recall",
                                 "precision", "ROC", "AUC"]  # fmt: skip
     assert lines[1].startswith("v2       PendingManualApproval")
-    assert "0.9737    0.9524  0.9756     0.9951" in lines[1]
+    assert lines[1].endswith("0.9737     0.9524     0.9756     0.9951")
     assert lines[2].strip() == second["model"]["model_package"]  # type: ignore[index]
     assert lines[3].startswith("v1       PendingManualApproval")
 
@@ -125,10 +140,10 @@ def test_list_approve_reject_and_deploy_only_what_is_approved(
     approved = run("registry", "approve", "v1", "--reason", "test metrics reviewed")
     assert approved.startswith("wdbc-predictor v1 is Approved: arn:aws:sagemaker:")
     run("registry", "reject", "2", "--reason", "trained on the wrong seed", "--by", "ana")
-    package_one = find_package(aws.sagemaker, "v1").description
+    package_one = find_package(aws.sagemaker, "v1", GROUP).description
     assert package_one["ApprovalDescription"] == f"Approved by {CALLER}: test metrics reviewed"
     assert package_one["CustomerMetadataProperties"]["training_job"] == first["training_job"]
-    package_two = find_package(aws.sagemaker, "v2").description
+    package_two = find_package(aws.sagemaker, "v2", GROUP).description
     assert package_two["ModelApprovalStatus"] == "Rejected"
     assert package_two["ApprovalDescription"] == "Rejected by ana: trained on the wrong seed"
     description, content = card(aws, "wdbc-predictor-v1")
@@ -159,11 +174,9 @@ def test_list_approve_reject_and_deploy_only_what_is_approved(
 
 
 def test_an_update_moves_the_endpoint_to_a_newer_approved_version(
-    aws: AwsClients, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    aws: AwsClients, wdbc_dev: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import shutil
-
-    from .sagemaker_flow import PROJECT_DIR
 
     project = tmp_path / "project"
     shutil.copytree(
@@ -171,6 +184,8 @@ def test_an_update_moves_the_endpoint_to_a_newer_approved_version(
         project / ".chalice",
         ignore=lambda _, names: [name for name in names if name.startswith("deploy")],
     )
+    contracts = PROJECT_DIR / "chalicelib" / "contracts"
+    shutil.copytree(contracts, project / "chalicelib" / "contracts")
     monkeypatch.setattr("training.cli.PROJECT_DIR", project)
     train(tmp_path / "one")
     run("registry", "approve", "1", "--reason", "first")
@@ -189,7 +204,7 @@ def test_an_update_moves_the_endpoint_to_a_newer_approved_version(
     assert {"Key": "wdbc:model-version", "Value": "v2"} in tags
     api_card = json.loads((project / "chalicelib" / "model_cards" / "dev.json").read_text())
     assert (api_card["name"], api_card["version"]) == ("wdbc-linear-learner", "v2")
-    assert api_card["training"]["model_package"] == find_package(aws.sagemaker, "v2").arn
+    assert api_card["training"]["model_package"] == find_package(aws.sagemaker, "v2", GROUP).arn
     description, content = card(aws, "wdbc-predictor-v2")
     assert description["ModelCardVersion"] == 3  # registered, approved, deployed
     assert content["additional_information"]["custom_details"] == {"api_card_version": "v2"}
@@ -197,7 +212,7 @@ def test_an_update_moves_the_endpoint_to_a_newer_approved_version(
     deleted = run("delete", "--endpoint", "wdbc-dev")
     assert "model package" not in deleted
     assert "model card" not in deleted
-    assert len(versions(aws.sagemaker)) == 2
+    assert len(versions(aws.sagemaker, GROUP)) == 2
     asked = run("delete", "--registry")
     assert asked.splitlines() == [
         "deleted model card wdbc-predictor-v2",

@@ -29,10 +29,10 @@ from deploy.endpoint import (
     model_version,
     project_resources,
 )
-from tests.rows import FEATURE_COUNT
+from tests.rows import FEATURE_COUNT, WDBC
 from training.cli import cli
-from training.data import DEFAULT_SEED, load_wdbc, split_wdbc
-from training.sagemaker import JOB_FILE_NAME, image_uri, linear_learner_csv
+from training.data import DEFAULT_SEED, contract_split
+from training.sagemaker import JOB_FILE_NAME, channel_csv, image_uri, sha256_of
 from training.threshold import TARGET_RECALL_RULE, ThresholdRule
 
 from .sagemaker_flow import (
@@ -45,12 +45,13 @@ from .sagemaker_flow import (
     ROLE,
     aws,
     train,
+    wdbc_dev,
 )
 
 pytestmark = pytest.mark.integration
 
 
-__all__ = ["aws"]  # the fixture
+__all__ = ["aws", "wdbc_dev"]  # the fixtures
 DIMENSION = SCALING["ScalableDimension"]
 
 
@@ -73,7 +74,7 @@ def test_training_uploads_three_csv_channels_and_requests_linear_learner(
 ) -> None:
     record = train(tmp_path, kms_key_id=KMS_KEY)
     job = aws.sagemaker.describe_training_job(TrainingJobName=record["training_job"])
-    assert job["AlgorithmSpecification"]["TrainingImage"] == image_uri(REGION)
+    assert job["AlgorithmSpecification"]["TrainingImage"] == image_uri(WDBC, REGION)
     assert job["AlgorithmSpecification"]["TrainingImage"].endswith(
         f".dkr.ecr.{REGION}.amazonaws.com/linear-learner:1"
     )
@@ -87,14 +88,14 @@ def test_training_uploads_three_csv_channels_and_requests_linear_learner(
     }
     channels = {channel["ChannelName"]: channel for channel in job["InputDataConfig"]}
     assert list(channels) == ["train", "validation", "test"]
-    split = split_wdbc(load_wdbc(), DEFAULT_SEED)
+    split = contract_split(WDBC, DEFAULT_SEED)
     s3 = boto3.client("s3", region_name=REGION)
     for name, channel in channels.items():
         assert channel["ContentType"] == "text/csv"
         uri = channel["DataSource"]["S3DataSource"]["S3Uri"]
         assert uri == f"s3://{BUCKET}/wdbc/data/seed-{DEFAULT_SEED}/{name}/"
         stored = s3.get_object(Bucket=BUCKET, Key=f"wdbc/data/seed-42/{name}/{name}.csv")
-        assert stored["Body"].read() == linear_learner_csv(split.parts[name])
+        assert stored["Body"].read() == channel_csv(split.parts[name], WDBC)
         assert stored["ServerSideEncryption"] == "aws:kms"
     assert job["OutputDataConfig"]["KmsKeyId"] == KMS_KEY
     assert job["OutputDataConfig"]["S3OutputPath"] == f"s3://{BUCKET}/wdbc/output"
@@ -102,6 +103,15 @@ def test_training_uploads_three_csv_channels_and_requests_linear_learner(
     tags = aws.sagemaker.list_tags(ResourceArn=job["TrainingJobArn"])["Tags"]
     assert {"Key": PROJECT_TAG_KEY, "Value": PROJECT} in tags
     assert {"Key": SEED_TAG_KEY, "Value": "42"} in tags
+    # The contract the job was trained for, as it was: in the bucket under its hash, named by tags.
+    contract_file = PROJECT_DIR / "models" / "wdbc" / "contract.json"
+    digest = sha256_of(contract_file)
+    uri = f"s3://{BUCKET}/wdbc/contracts/wdbc-{digest[:12]}.json"
+    assert {"Key": "wdbc:contract_uri", "Value": uri} in tags
+    assert {"Key": "wdbc:contract_sha256", "Value": digest} in tags
+    stored = s3.get_object(Bucket=BUCKET, Key=uri.removeprefix(f"s3://{BUCKET}/"))
+    assert stored["Body"].read() == contract_file.read_bytes()
+    assert job["TrainingJobName"].startswith("wdbc-predictor-wdbc-")
     assert record["model"]["version"] == "v1"
     assert record["model_data_url"] == job["ModelArtifacts"]["S3ModelArtifacts"]
     assert any("Completed" in line for line in record["lines"])
@@ -148,7 +158,7 @@ def test_deploy_update_status_and_delete_leave_nothing_behind(
         }
     ]
     model = aws.sagemaker.describe_model(ModelName=created.model)
-    assert model["PrimaryContainer"]["Image"] == image_uri(REGION)
+    assert model["PrimaryContainer"]["Image"] == image_uri(WDBC, REGION)
     assert model["PrimaryContainer"]["ModelDataUrl"] == first["model_data_url"]
     assert model["ExecutionRoleArn"] == ROLE
     resource = f"endpoint/wdbc-dev/variant/{version}"
@@ -286,7 +296,9 @@ def test_requests_sagemaker_would_refuse_fail_before_any_call(
         DeployRequest(endpoint, memory_mb=memory_mb, autoscaling=scaling)
 
 
-def test_the_cli_runs_the_flow_and_status_lists_it(aws: AwsClients, tmp_path: Path) -> None:
+def test_the_cli_runs_the_flow_and_status_lists_it(
+    aws: AwsClients, wdbc_dev: None, tmp_path: Path
+) -> None:
     runner = CliRunner()
     trained = runner.invoke(
         cli,
@@ -305,6 +317,7 @@ def test_the_cli_runs_the_flow_and_status_lists_it(aws: AwsClients, tmp_path: Pa
     assert deployed.exit_code == 0, deployed.output
     assert "endpoint wdbc-dev serves version" in deployed.output
     assert f"training job {job} bypasses the Model Registry" in deployed.output
+    assert "endpoint wdbc-dev answers contract wdbc's 3 examples as it says" in deployed.output
     status = runner.invoke(cli, ["status", "--region", REGION])
     assert status.exit_code == 0, status.output
     assert "endpoint         wdbc-dev  InService  version " in status.output
@@ -325,10 +338,12 @@ def test_the_cli_runs_the_flow_and_status_lists_it(aws: AwsClients, tmp_path: Pa
 
 
 def test_deploy_with_a_stage_writes_back_into_a_copy(
-    aws: AwsClients, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    aws: AwsClients, wdbc_dev: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = tmp_path / "project"
     shutil.copytree(PROJECT_DIR / ".chalice", project / ".chalice", ignore=_no_deployments)
+    contracts = PROJECT_DIR / "chalicelib" / "contracts"
+    shutil.copytree(contracts, project / "chalicelib" / "contracts")
     monkeypatch.setattr("training.cli.PROJECT_DIR", project)
     record = train(tmp_path / "job")
     result = CliRunner().invoke(
@@ -340,6 +355,7 @@ def test_deploy_with_a_stage_writes_back_into_a_copy(
     config = json.loads((project / ".chalice" / "config.json").read_text())
     environment = config["stages"]["dev"]["environment_variables"]
     assert (environment["ENDPOINT_NAME"], environment["MODEL_CARD"]) == ("wdbc-dev", "dev.json")
+    assert environment["MODEL"] == "wdbc"
     policy = json.loads((project / ".chalice" / "policy-dev.json").read_text())
     assert policy["Statement"][0]["Resource"] == (
         f"arn:aws:sagemaker:{REGION}:123456789012:endpoint/wdbc-dev"

@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.model_card import CARD_FORMAT
 from deploy.stages import StageConfigError, write_stage
+from tests.rows import WDBC
 from training.sagemaker import sagemaker_card
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -42,7 +43,7 @@ def _no_deployments(directory: str, names: list[str]) -> list[str]:
 
 
 def card() -> dict[str, Any]:
-    return sagemaker_card(JOB, "0123456789ab", 42)
+    return sagemaker_card(JOB, WDBC, "0123456789ab", 42)
 
 
 def test_the_stage_points_at_the_endpoint_and_nothing_else_changes(project: Path) -> None:
@@ -93,7 +94,15 @@ def test_the_card_is_written_for_the_stage(project: Path) -> None:
     assert test["rows"] == 114
     # Validation reported recall alone: too little for counts, so no made-up metrics.
     assert "validation" not in document["metrics"]
-    assert document["training"]["linear_learner_metrics"]["validation"] == {"malignant_recall": 1.0}
+    assert document["training"]["job_metrics"]["validation"] == {"malignant_recall": 1.0}
+    assert document["training"]["algorithm"] == "Linear Learner"
+    assert document["decision_threshold"] is None  # Linear Learner keeps its own
+
+
+def test_the_stage_is_told_which_contract_it_ships(project: Path) -> None:
+    write_stage("dev", "wine-dev", ARN, card(), project, model="wine")
+    config = json.loads((project / ".chalice" / "config.json").read_text())
+    assert config["stages"]["dev"]["environment_variables"]["MODEL"] == "wine"
 
 
 def test_policy_variables_elsewhere_survive(project: Path) -> None:

@@ -6,9 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import fbeta_score
 
-from training.data import BENIGN, MALIGNANT
 from training.local import train_local
-from training.model_card import RULE_LIMITS, model_card
+from training.model_card import RULE_LIMITS, card_document
 from training.threshold import (
     ACCURACY_RULE,
     F_BETA_RULE,
@@ -17,7 +16,7 @@ from training.threshold import (
     ThresholdRule,
 )
 
-B, M = BENIGN, MALIGNANT
+B, M = 0, 1  # WDBC's benign and malignant
 ACCURACY = ThresholdRule(ACCURACY_RULE)
 
 
@@ -167,7 +166,7 @@ def test_no_rule_lands_on_a_rows_score(rows: list[tuple[float, int]], name: str)
 @pytest.mark.parametrize(
     ("probabilities", "labels", "message"),
     [
-        ([0.3, 0.6], [B, B], "a malignant row"),
+        ([0.3, 0.6], [B, B], "a positive row"),
         ([0.3, 0.6], [M], "as many"),
     ],
 )
@@ -206,7 +205,7 @@ def test_the_default_is_f2_and_each_rule_records_its_one_setting() -> None:
         "rule": TARGET_RECALL_RULE,
         "target_recall": 1.0,
         "description": "the midpoint of the highest gap between out-of-fold scores whose "
-        "malignant recall is >= 1",
+        "recall of the positive class is >= 1",
     }
     assert set(ACCURACY.to_json()) == {"rule", "description"}
 
@@ -216,12 +215,12 @@ def test_the_default_is_f2_and_each_rule_records_its_one_setting() -> None:
 )
 def test_a_model_of_an_old_rule_says_so_in_its_record_and_card(rule: ThresholdRule) -> None:
     result = train_local(rule=rule)
-    assert result.artifact.training["threshold_rule"] == rule.to_json()
-    card = model_card(result.artifact)
-    assert card["limits"] == RULE_LIMITS[rule.name]
+    assert result.training["threshold_rule"] == rule.to_json()
+    card = card_document(result.contract, result.record())
+    assert card["limits"].endswith(RULE_LIMITS[rule.name].format("malignant"))
     assert card["decision_threshold"] == result.artifact.threshold
     assert card["decision_threshold"] == rule.choose(
         result.out_of_fold, result.split.development().labels
     )
     if rule.name == TARGET_RECALL_RULE:
-        assert result.artifact.metrics["out_of_fold"]["malignant_recall"] >= 0.98
+        assert result.metrics["out_of_fold"]["malignant_recall"] >= 0.98

@@ -1,5 +1,6 @@
-"""``python -m training``: train, register, approve, deploy, evaluate and tear down the WDBC
-classifier. Every failure is one line and exit status 1, never a traceback."""
+"""``python -m training``: train, register, approve, deploy, evaluate and tear down a shipped
+example's model (``--model``, by default WDBC's). Every failure is one line and exit status 1,
+never a traceback."""
 
 from __future__ import annotations
 
@@ -11,39 +12,57 @@ from typing import Any
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.contract import BINARY, MULTICLASS, Contract
 from chalicelib.endpoint import ModelEndpoint, create_runtime_client
+from chalicelib.errors import ConfigurationError
+from chalicelib.model_card import CARDS_DIR
 from deploy import endpoint as hosting
-from deploy.endpoint import PROJECT, AwsClients, DeployRequest, ModelSource, WaitPolicy
+from deploy.endpoint import AwsClients, DeployRequest, ModelSource, WaitPolicy
 from deploy.stages import PROJECT_DIR, StageConfigError, write_stage
 from standin.model import ModelFileError
-from training import TrainingError, local, sagemaker, threshold
-from training.artifact import load_artifact
-from training.data import DEFAULT_SEED, MISSES, WdbcSplit, held_out_rows
-from training.local import DEFAULT_OUTPUT_DIR
-from training.model_card import DEFAULT_CARD, METRIC_LABELS, write_model_card
+from training import TrainingError, local, procedure, sagemaker, threshold
+from training.artifact import write_json
+from training.data import DATASETS, DEFAULT_MODEL, DEFAULT_SEED, MODELS_DIR, Split, held_out_rows
+from training.model_card import card_document
+from training.procedure import class_names, metric_labels
 from training.sagemaker import (
     DEFAULT_SAGEMAKER_OUTPUT_DIR,
-    SELECTION_CRITERION,
     Package,
     SageMakerTrainingSettings,
+    group_name,
     sagemaker_card,
 )
 
 _region = click.option("--region", help="AWS region [default: boto3's, e.g. AWS_REGION].")
+_model = click.option(
+    "--model",
+    type=click.Choice(list(DATASETS)),
+    default=DEFAULT_MODEL,
+    help="The model: a folder of models/, its contract's name; SageMaker keeps its versions "
+    "in the model package group <model>-predictor.",
+)
 
 
-def run_local(output_dir: Path, seed: int, rule: threshold.ThresholdRule) -> list[str]:
+def run_local(model: str, output_dir: Path, seed: int, rule: threshold.ThresholdRule) -> list[str]:
     """``--target local``: train, cross-validate, write every file; returns the report."""
-    result = local.train_local(seed, rule)
-    nested_cv = local.repeated_nested_cv(result.split, rule)
+    result = local.train_local(model, seed, rule)
+    contract, artifact, test = result.contract, result.artifact, result.test_metrics
+    nested_cv = procedure.repeated_nested_cv(result.split, contract, rule)
     written = local.write_outputs(result, output_dir, nested_cv)
-    artifact, test = result.artifact, result.test_metrics
-    spreads = {**METRIC_LABELS, MISSES: "misses per 212 M"}
+    spreads = metric_labels(contract)
+    chosen = [f"{name} {result.training[name]:.6g}" for name in ("C", "alpha")
+              if name in result.training]  # fmt: skip
+    if contract.task == BINARY:
+        misses = next(key for key in nested_cv if key.startswith("misses_per_"))
+        count = misses.split("_")[2]
+        spreads[misses] = f"misses per {count} {contract.classes[contract.positive_index].code}"
+        chosen.append(f"threshold {artifact.threshold:.6g}")
+    rule_text = rule.describe() if contract.task == BINARY else None
     return [
-        *_heading(f"{artifact.name}  version {artifact.version}", result.split, rule.describe()),
-        f"chosen     C {artifact.training['C']:.6g}  threshold {artifact.threshold:.6g}",
+        *_heading(f"{artifact.name}  version {artifact.version}", result.split, rule_text),
+        *([f"chosen     {'  '.join(chosen)}"] if chosen else []),
         "",
-        *format_metrics(test, f"test ({test['rows']} held-out rows)"),
+        *format_metrics(contract, test, f"test ({test['rows']} held-out rows)"),
         "",
         f"{nested_cv['repeats']} x {nested_cv['folds']} repeated nested cross-validation on "
         "train + validation (mean ± std)",
@@ -67,48 +86,65 @@ def run_sagemaker(
     job, package, written = sagemaker.train_and_register(
         clients, settings, output_dir, echo, policy
     )
-    criterion = job.description.get("HyperParameters", {}).get(SELECTION_CRITERION, "?")
-    rates = job.rates().get("test", {})
-    model = f"{job.name}, registered as {PROJECT} {package.version} ({package.status})"
+    hyperparameters = job.description.get("HyperParameters", {})
+    criterion = hyperparameters.get(sagemaker.SELECTION_CRITERION)
+    rule = f"Linear Learner, {sagemaker.SELECTION_CRITERION}={criterion}" if criterion else None
+    part = job.held_out
+    rates, labels = job.rates().get(part, {}), metric_labels(job.contract)
+    model = f"{job.name}, registered as {package.group} {package.version} ({package.status})"
     return [
-        *_heading(model, job.split, f"Linear Learner, {SELECTION_CRITERION}={criterion}"),
+        *_heading(model, job.split, rule),
         "",
-        f"test ({job.split.sizes['test']} held-out rows), as the training job reports",
-        *(f"  {METRIC_LABELS.get(name, name):<21}{value:.4f}" for name, value in rates.items()),
-        *([] if rates else ["  (the training job reported no test metrics)"]),
+        f"{part} ({job.split.sizes[part]} rows), as the training job reports",
+        *(f"  {labels.get(name, name):<21}{value:.4f}" for name, value in rates.items()),
+        *([] if rates else [f"  (the training job reported no {part} metrics)"]),
         "",
         *(f"wrote {path}" for path in written),
     ]
 
 
-def _heading(model: str, split: WdbcSplit, rule: str) -> list[str]:
+def _heading(model: str, split: Split, rule: str | None) -> list[str]:
     sizes = split.sizes
     return [
         f"model      {model}",
         f"split      {sizes['train']} train / {sizes['validation']} validation / "
         f"{sizes['test']} test rows, seed {split.seed}",
-        f"threshold  {rule}",
+        *([f"threshold  {rule}"] if rule else []),
     ]
 
 
-def format_metrics(metrics: dict[str, Any], heading: str) -> list[str]:
-    counts = metrics["confusion_matrix"]
-    return [
-        heading,
-        *(f"  {label:<21}{metrics[key]:.4f}" for key, label in METRIC_LABELS.items()),
-        "",
-        "confusion matrix (malignant = positive)",
-        "                    predicted benign  predicted malignant",
-        f"  actual benign     {counts['tn']:>16}  {counts['fp']:>19}",
-        f"  actual malignant  {counts['fn']:>16}  {counts['tp']:>19}",
-    ]
+def format_metrics(contract: Contract, metrics: dict[str, Any], heading: str) -> list[str]:
+    """A part's rates, and a classifier's confusion matrix (rows: actual; columns: predicted)."""
+    lines = [heading, *(f"  {label:<21}{metrics[key]:.4f}"
+                        for key, label in metric_labels(contract).items())]  # fmt: skip
+    counts: Any = metrics.get("confusion_matrix")
+    if contract.task == BINARY:
+        positive, negative = class_names(contract)
+        counts = [[counts["tn"], counts["fp"]], [counts["fn"], counts["tp"]]]
+        lines += ["", f"confusion matrix ({positive} = positive)"]
+        names = [negative, positive]
+    elif contract.task == MULTICLASS:
+        names = [c.code for c in contract.classes]
+        lines += ["", "confusion matrix"]
+    else:
+        return lines
+    width = max(map(len, names)) + 9
+    headings = [f"predicted {name}" for name in names]
+    lines.append(" " * (width + 2) + "  ".join(headings))
+    for name, row in zip(names, counts, strict=True):
+        cells = "  ".join(
+            f"{count:>{len(text)}}" for count, text in zip(row, headings, strict=True)
+        )
+        lines.append(f"  {'actual ' + name:<{width}}{cells}")
+    return lines
 
 
 @contextmanager
 def reported_errors(action: str) -> Iterator[None]:
     try:
         yield
-    except (TrainingError, hosting.CloudError, ModelFileError, StageConfigError) as error:
+    except (TrainingError, hosting.CloudError, ModelFileError, StageConfigError,
+            ConfigurationError) as error:  # fmt: skip
         raise click.ClickException(str(error)) from None
     except (ClientError, BotoCoreError) as error:
         raise click.ClickException(str(hosting.cloud_error(action, error))) from None
@@ -116,26 +152,28 @@ def reported_errors(action: str) -> Iterator[None]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 def cli() -> None:
-    """Train the WDBC breast-cancer classifier (label 1 = malignant), register it in the
-    SageMaker Model Registry, approve it, deploy it, evaluate an endpoint on the held-out rows,
-    and tear it down."""
+    """Train a shipped example's model (WDBC's breast-cancer classifier by default), register
+    it in the SageMaker Model Registry, approve it, deploy it, evaluate an endpoint on the
+    held-out rows, and tear it down."""
 
 
 @cli.command(short_help="Train a model and write its artifact and metrics.json.")
+@_model
 @click.option(
     "--target",
     type=click.Choice(["local", "sagemaker"]),
     default="local",
-    help="'local': scikit-learn here, no AWS account. 'sagemaker': Linear Learner on a "
-    f"SageMaker training job (needs --role and --bucket), registered in {PROJECT}.",
+    help="'local': scikit-learn (or xgboost) here, no AWS account. 'sagemaker': the contract's "
+    "built-in algorithm (Linear Learner or XGBoost) on a SageMaker training job (needs --role "
+    "and --bucket), registered in the model's package group.",
 )
 @click.option(
     "--output",
     "output_dir",
     type=click.Path(file_okay=False, writable=True, path_type=Path),
-    help=f"Directory for the outputs [default: {DEFAULT_OUTPUT_DIR} or "
-    f"{DEFAULT_SAGEMAKER_OUTPUT_DIR}]. Local: model.json, metrics.json, roc_curve.png, "
-    "confusion_matrix.png, model_card.md. SageMaker: training-job.json, metrics.json.",
+    help=f"Directory for the outputs [default: models/MODEL or "
+    f"{DEFAULT_SAGEMAKER_OUTPUT_DIR}/MODEL]. Local: the model file, metrics.json, the completed "
+    "contract.json, pictures, model_card.md. SageMaker: training-job.json, metrics.json.",
 )
 @click.option(
     "--seed",
@@ -147,7 +185,8 @@ def cli() -> None:
     "--threshold-rule",
     type=click.Choice(threshold.RULE_NAMES),
     default=threshold.DEFAULT_RULE,
-    help="How the threshold is chosen on out-of-fold probabilities of the train and validation "
+    help="A binary model's threshold: how it is chosen on out-of-fold probabilities of the "
+    "train and validation "
     "rows: 'f-beta' maximises F-beta (--beta; malignant recall counts beta times as much as "
     "precision), 'accuracy' maximises accuracy, 'target-recall' takes the highest threshold whose "
     "malignant recall reaches --target-recall. Linear Learner (on its validation channel): "
@@ -169,7 +208,7 @@ def cli() -> None:
     "--role", "role_arn", envvar="SAGEMAKER_ROLE_ARN", help="SageMaker: execution role ARN."
 )
 @click.option("--bucket", envvar="WDBC_BUCKET", help="SageMaker: S3 bucket for data and model.")
-@click.option("--prefix", default="wdbc", help="SageMaker: S3 key prefix in the bucket.")
+@click.option("--prefix", help="SageMaker: S3 key prefix in the bucket [default: MODEL].")
 @_region
 @click.option("--instance-type", default="ml.m5.large", help="SageMaker: training instance.")
 @click.option(
@@ -182,6 +221,7 @@ def cli() -> None:
     help="SageMaker: minutes to wait for the training job.",
 )
 def train(
+    model: str,
     target: str,
     output_dir: Path | None,
     threshold_rule: str,
@@ -190,49 +230,56 @@ def train(
     timeout: float,
     **job: Any,
 ) -> None:
-    """Split WDBC 60/20/20 by seed, fit, choose the threshold, score on test.
+    """Split the model's data 60/20/20 by seed (stratified for a classifier), fit, choose a
+    binary threshold, score on test.
 
-    Local: on train + validation, C by 5-fold CV, the threshold on the out-of-fold
-    probabilities, the refit on all of them; then 10 x 5 repeated nested cross-validation of the
-    whole procedure (mean and spread), a ROC curve, a confusion matrix and a model card.
-    SageMaker: Linear Learner fits on train and chooses its threshold on validation by the same
-    rule; the model is registered as a new version of the model package group, pending manual
-    approval (see `registry`).
+    Local: on train + validation, the hyperparameter by 5-fold CV, a binary threshold on the
+    out-of-fold probabilities, the refit on all of them; then 10 x 5 repeated nested
+    cross-validation of the whole procedure (mean and spread), pictures, a model card, and the
+    model's contract completed (training ranges, threshold, examples).
+    SageMaker: the contract's task on its built-in algorithm (a binary Linear Learner chooses
+    its threshold on validation by the same rule); the model is registered, with its contract,
+    as a new version of the model's package group, pending manual approval (see `registry`).
     """
     rule = threshold.ThresholdRule(threshold_rule, beta, target_recall)
     with reported_errors(f"train --target {target}"):
         if target == "local":
-            lines = run_local(output_dir or DEFAULT_OUTPUT_DIR, job["seed"], rule)
+            lines = run_local(model, output_dir or MODELS_DIR / model, job["seed"], rule)
         elif not job["role_arn"] or not job["bucket"]:
             raise click.UsageError("--target sagemaker needs --role and --bucket")
         else:
             settings = SageMakerTrainingSettings(
-                **job, rule=rule, wait_timeout_seconds=timeout * 60
+                **job, model=model, rule=rule, wait_timeout_seconds=timeout * 60
             )
-            lines = run_sagemaker(settings, output_dir or DEFAULT_SAGEMAKER_OUTPUT_DIR, click.echo)
+            output_dir = output_dir or DEFAULT_SAGEMAKER_OUTPUT_DIR / model
+            lines = run_sagemaker(settings, output_dir, click.echo)
     click.echo("\n".join(lines))
 
 
 @cli.command(short_help="Write the model card GET /model serves for a stage.")
 @click.option(
     "--model",
-    "model_path",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=DEFAULT_OUTPUT_DIR / "model.json",
-    help="The model artifact (model.json) to describe.",
+    "folder",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=MODELS_DIR / DEFAULT_MODEL,
+    show_default=f"models/{DEFAULT_MODEL}",
+    help="The model folder to describe: its contract.json, metrics.json and model file.",
 )
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    default=DEFAULT_CARD,
-    help="Where the card goes: a file in chalicelib/model_cards/, named by a stage's MODEL_CARD.",
+    help="Where the card goes: a file in chalicelib/model_cards/, named by a stage's MODEL_CARD "
+    "[default: chalicelib/model_cards/<the contract's name>.json].",
 )
-def card(model_path: Path, output: Path) -> None:
+def card(folder: Path, output: Path | None) -> None:
     """Describe a trained model: features and training ranges, metrics, intended use."""
     with reported_errors("card"):
-        artifact = load_artifact(model_path)
-    write_model_card(artifact, output)
-    click.echo(f"wrote {output} for model {artifact.name} version {artifact.version}")
+        contract, record = local.read_model_folder(folder)
+    output = write_json(
+        card_document(contract, record), output or CARDS_DIR / f"{contract.name}.json"
+    )
+    model = record["model"]
+    click.echo(f"wrote {output} for model {model['name']} version {model['version']}")
 
 
 @cli.group("registry")
@@ -241,12 +288,13 @@ def registry_commands() -> None:
 
 
 @registry_commands.command("list")
+@_model
 @_region
-def list_versions(region: str | None) -> None:
+def list_versions(model: str, region: str | None) -> None:
     """Each version, newest first: status, creation time, the test metrics of its model quality
     report, its ARN, and who approved or rejected it and why."""
     with reported_errors("registry list"):
-        click.echo("\n".join(sagemaker.listing(AwsClients.create(region))))
+        click.echo("\n".join(sagemaker.listing(AwsClients.create(region), group_name(model))))
 
 
 def _decision(approve: bool) -> click.Command:
@@ -257,12 +305,13 @@ def _decision(approve: bool) -> click.Command:
     @click.argument("version")
     @click.option("--reason", required=True, help=f"Why you {verb} it; stored on the package.")
     @click.option("--by", help="Who decides [default: the caller's AWS identity, from STS].")
+    @_model
     @_region
-    def command(version: str, reason: str, by: str | None, region: str | None) -> None:
+    def command(version: str, reason: str, by: str | None, model: str, region: str | None) -> None:
         with reported_errors(f"registry {verb}"):
             clients = AwsClients.create(region)
-            package = sagemaker.decide(clients, version, approve, by, reason)
-        click.echo(f"{PROJECT} {package.version} is {package.status}: {package.arn}")
+            package = sagemaker.decide(clients, version, group_name(model), approve, by, reason)
+        click.echo(f"{package.group} {package.version} is {package.status}: {package.arn}")
 
     return command
 
@@ -272,7 +321,7 @@ registry_commands.add_command(_decision(False))
 
 
 @cli.command(short_help="Deploy an approved model package to an endpoint, or update one.")
-@click.option("--model-package", help="The ARN of an Approved version of the group.")
+@click.option("--model-package", help="The ARN of an Approved version of a model's group.")
 @click.option("--approved", type=click.Choice(["latest"]), help="The newest Approved version.")
 @click.option(
     "--training-job",
@@ -309,9 +358,11 @@ registry_commands.add_command(_decision(False))
 @click.option("--role", help="Execution role for the model [default: the training job's].")
 @click.option(
     "--stage",
-    help="Also write this Chalice stage's ENDPOINT_NAME and MODEL_CARD (.chalice/config.json), "
-    "its policy's InvokeEndpoint Resource and its model card, so `chalice deploy` follows.",
+    help="Also write this Chalice stage's MODEL, ENDPOINT_NAME and MODEL_CARD "
+    "(.chalice/config.json), its policy's InvokeEndpoint Resource and its model card, so "
+    "`chalice deploy` follows; only if the contract it ships is the model's.",
 )
+@_model
 @_region
 @click.option(
     "--timeout", type=click.FloatRange(min=1), default=30, help="Minutes to wait for InService."
@@ -322,11 +373,13 @@ registry_commands.add_command(_decision(False))
 def deploy(model_package: str | None, approved: str | None, training_job: str | None,
            endpoint: str, serverless: bool, autoscale_min: int | None, autoscale_max: int | None,
            target_invocations: float | None, memory_mb: str, role: str | None,
-           stage: str | None, region: str | None, timeout: float, poll_seconds: float,
-           **instances: Any) -> None:  # fmt: skip
+           stage: str | None, model: str, region: str | None, timeout: float,
+           poll_seconds: float, **instances: Any) -> None:  # fmt: skip
     """Model, endpoint config (variant named by the model version: v<N> for a package) and
     endpoint; an existing one is updated without downtime, then its old config and model are
-    deleted. Only an Approved package is deployed."""
+    deleted. Only an Approved package is deployed (--approved latest: of --model's group).
+    Then the contract registered with the model sends its examples to the endpoint, whose
+    answers must read as it says; else deploy fails and writes no stage."""
     if sum(choice is not None for choice in (model_package, approved, training_job)) != 1:
         raise click.UsageError("give one of --model-package ARN, --approved latest, --training-job")
     scaling = (autoscale_min, autoscale_max, target_invocations)
@@ -349,18 +402,35 @@ def deploy(model_package: str | None, approved: str | None, training_job: str | 
                 f"training job {training_job} bypasses the Model Registry: no approval is checked"
             )
             source = ModelSource.training_job_model(clients.sagemaker, training_job)
+            arn = clients.sagemaker.describe_training_job(TrainingJobName=training_job)
+            tags = hosting.tags_of(clients.sagemaker, arn["TrainingJobArn"])
+            reference = {key: tags.get(f"wdbc:{key}", "") for key in sagemaker.CONTRACT_KEYS}
+            owner = f"training job {training_job}"
         else:
-            package = sagemaker.approved_package(clients.sagemaker, model_package or "latest")
-            click.echo(f"deploying {PROJECT} {package.version} (Approved): {package.arn}")
+            reference_name = model_package or "latest"
+            package = sagemaker.approved_package(clients.sagemaker, reference_name,
+                                                 group_name(model))  # fmt: skip
+            click.echo(f"deploying {package.group} {package.version} (Approved): {package.arn}")
             container = {"ModelPackageName": package.arn}
             training = package.metadata["training_job"]
             source = ModelSource(package.version, container, training, package.arn)
+            reference, owner = package.metadata, f"{package.group} {package.version}"
+        contract = sagemaker.fetch_contract(clients.s3, reference, owner)
+        shipped = PROJECT_DIR / "chalicelib" / "contracts" / f"{contract.name}.json"
+        if stage and sagemaker.sha256_of(shipped) != reference["contract_sha256"]:
+            raise TrainingError(
+                f"stage {stage} would ship {shipped}, not the contract {owner} was trained with "
+                "(their SHA-256 differ): nothing was deployed"
+            )
         policy = WaitPolicy(timeout * 60, poll_seconds)
         deployment = hosting.deploy(clients, source, request, policy, click.echo)
         click.echo(
             f"endpoint {deployment.endpoint} serves version {deployment.version} "
             f"(production variant {deployment.version}, config {deployment.endpoint_config})"
         )
+        sagemaker.check_endpoint(clients, deployment.endpoint, contract)
+        click.echo(f"endpoint {deployment.endpoint} answers contract {contract.name}'s "
+                   f"{len(contract.examples)} examples as it says")  # fmt: skip
         if stage:
             # The stage's settings and its card; a package's SageMaker Model Card is published too.
             job = deployment.training_job
@@ -372,13 +442,13 @@ def deploy(model_package: str | None, approved: str | None, training_job: str | 
                     f"training job {job['TrainingJobName']} has no {hosting.SEED_TAG_KEY} tag: "
                     "it was not trained by `python -m training train --target sagemaker`"
                 )
-            api_card = sagemaker_card(job, deployment.version, int(seed), package and package.arn)
+            api_card = sagemaker_card(job, contract, deployment.version, int(seed),
+                                      package and package.arn)  # fmt: skip
             if package is not None:
                 published = sagemaker.publish_card(clients, package)
                 click.echo(f"published SageMaker model card {published}")
-            written = write_stage(
-                stage, deployment.endpoint, deployment.endpoint_arn, api_card, PROJECT_DIR
-            )
+            written = write_stage(stage, deployment.endpoint, deployment.endpoint_arn, api_card,
+                                  PROJECT_DIR, model=contract.name)  # fmt: skip
             click.echo("\n".join(f"wrote {path}" for path in written))
 
 
@@ -393,8 +463,10 @@ def deploy(model_package: str | None, approved: str | None, training_job: str | 
     "--metrics",
     "metrics_file",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=DEFAULT_OUTPUT_DIR / "metrics.json",
-    help="A training run's metrics.json: its seed and test row indices say which rows to send.",
+    default=MODELS_DIR / DEFAULT_MODEL / "metrics.json",
+    show_default=f"models/{DEFAULT_MODEL}/metrics.json",
+    help="A training run's metrics.json: its contract, seed and test row indices say which rows "
+    "to send and how to read the answers.",
 )
 @click.option(
     "--batch-rows",
@@ -403,19 +475,21 @@ def deploy(model_package: str | None, approved: str | None, training_job: str | 
     help="Rows per InvokeEndpoint call (text/csv).",
 )
 def evaluate(endpoint: str, metrics_file: Path, batch_rows: int) -> None:
-    """Accuracy, malignant recall and precision, ROC AUC and the confusion matrix of the
-    endpoint's own predicted_label and score on the rows training held out."""
+    """The task's metrics (for a classifier with its confusion matrix) of the endpoint's own
+    answers, read as the model's contract says, on the rows training held out."""
     with reported_errors("evaluate"):
-        rows, seed = held_out_rows(metrics_file)
+        contract, rows, seed = held_out_rows(metrics_file)
         client = create_runtime_client()
-        result = local.evaluate_endpoint(ModelEndpoint(endpoint, lambda: client), rows, batch_rows)
+        model = ModelEndpoint(endpoint, lambda: client, contract.answer.accept)
+        result = local.evaluate_endpoint(model, contract, rows, batch_rows)
     metrics, variants = result.metrics, ", ".join(result.variants) or "not named"
     click.echo(f"endpoint   {endpoint}  variant {variants}")
     click.echo(
         f"rows       {metrics['rows']} held-out test rows of seed {seed}, "
         f"{result.calls} InvokeEndpoint calls of at most {batch_rows} rows\n"
     )
-    click.echo("\n".join(format_metrics(metrics, f"test ({metrics['rows']} held-out rows)")))
+    heading = f"test ({metrics['rows']} held-out rows)"
+    click.echo("\n".join(format_metrics(contract, metrics, heading)))
 
 
 @cli.command(short_help="Delete an endpoint, its config, model and autoscaling.")
@@ -424,11 +498,12 @@ def evaluate(endpoint: str, metrics_file: Path, batch_rows: int) -> None:
     "--registry",
     "with_registry",
     is_flag=True,
-    help=f"Also delete the model package group {PROJECT}, its versions and their model cards: "
+    help="Also delete --model's model package group, its versions and their model cards: "
     "the audit trail, which delete otherwise leaves alone.",
 )
+@_model
 @_region
-def delete(endpoint: str | None, with_registry: bool, region: str | None) -> None:
+def delete(endpoint: str | None, with_registry: bool, model: str, region: str | None) -> None:
     """Delete the endpoint, its endpoint config and model, and any scaling target and policy.
     The Model Registry stays unless --registry asks for it too."""
     if endpoint is None and not with_registry:
@@ -438,7 +513,7 @@ def delete(endpoint: str | None, with_registry: bool, region: str | None) -> Non
         if endpoint is not None:
             hosting.delete_endpoint(clients, endpoint, click.echo)
         if with_registry:
-            sagemaker.delete_registry(clients, click.echo)
+            sagemaker.delete_registry(clients, group_name(model), click.echo)
 
 
 @cli.command(short_help="List this project's training jobs, models and endpoints.")
@@ -448,4 +523,4 @@ def status(region: str | None) -> None:
     configs and endpoints, with their status and model version (`registry list` for versions)."""
     with reported_errors("status"):
         lines = hosting.project_resources(AwsClients.create(region))
-    click.echo("\n".join(lines) or f"nothing tagged project={PROJECT}")
+    click.echo("\n".join(lines) or f"nothing tagged project={hosting.PROJECT}")

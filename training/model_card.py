@@ -1,5 +1,7 @@
 """The model cards: the JSON card ``GET /model`` serves, the markdown page beside the local model,
-and the SageMaker Model Card of a registered version. Summaries only, never a row of data."""
+and the SageMaker Model Card of a registered version. Each is made from the model's contract
+(features and training ranges, classes, threshold) and its training run's record (`metrics.json`:
+name, version, metrics, training). Summaries only, never a row of data."""
 
 from __future__ import annotations
 
@@ -7,56 +9,40 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from chalicelib.model_card import CARD_FORMAT, CARDS_DIR
-from training.artifact import ModelArtifact, write_json
-from training.data import FEATURE_NAMES, MISSES
+from chalicelib.contract import BINARY, MULTICLASS, Contract
+from chalicelib.model_card import CARD_FORMAT
+from training.data import dataset_of
+from training.procedure import class_names, metric_labels
 from training.threshold import ACCURACY_RULE, F_BETA_RULE, TARGET_RECALL_RULE
 
-INTENDED_USE = (
-    "Research and teaching on the Wisconsin Diagnostic Breast Cancer data set. "
-    "Not a diagnostic device: no clinical decision may rest on it."
-)
-DATA_LIMITS = (
-    "Trained on 569 fine-needle-aspirate images from one clinic (1995); values outside the "
-    "training ranges below are extrapolation"
-)
-# What each threshold rule costs, for the local model's limits.
+# What each threshold rule costs, for a binary model's limits ({0}: the positive class).
 RULE_LIMITS = {
-    F_BETA_RULE: f"{DATA_LIMITS}; the threshold favours malignant recall over precision (the "
-    "best F-beta on out-of-fold predictions): it accepts false alarms to miss fewer cancers.",
-    ACCURACY_RULE: f"{DATA_LIMITS}; the threshold favours accuracy, not recall.",
-    TARGET_RECALL_RULE: f"{DATA_LIMITS}; the threshold was set to reach a target malignant recall "
-    "on out-of-fold predictions, and false alarms rise steeply with the target.",
+    F_BETA_RULE: "the threshold favours {0} recall over precision (the best F-beta on "
+    "out-of-fold predictions): it accepts false alarms to miss fewer {0} cases.",
+    ACCURACY_RULE: "the threshold favours accuracy, not recall.",
+    TARGET_RECALL_RULE: "the threshold was set to reach a target {0} recall on out-of-fold "
+    "predictions, and false alarms rise steeply with the target.",
 }
-LINEAR_LEARNER_LIMITS = (
-    f"{DATA_LIMITS}; Linear Learner chose its threshold on the validation channel by its "
-    "binary_classifier_model_selection_criteria (see training.hyperparameters)."
+JOB_LIMITS = (
+    "a Linear Learner job chose its threshold on the validation channel by its "
+    "binary_classifier_model_selection_criteria (see training.hyperparameters); an XGBoost "
+    "job's is the contract's, chosen for the local model."
 )
-DEFAULT_CARD = CARDS_DIR / "wdbc.json"
-# A card's metrics: the local model's test and out-of-fold rows, Linear Learner's test and
+# A card's metrics: the local model's test and out-of-fold rows, a training job's test and
 # validation channels.
 CARD_PARTS = ("test", "validation", "out_of_fold")
-METRIC_LABELS = {
-    "accuracy": "accuracy",
-    "malignant_recall": "malignant recall",
-    "malignant_precision": "malignant precision",
-    "roc_auc": "ROC AUC",
-}
+PROBLEM_TYPES = {BINARY: "Binary Classification", MULTICLASS: "Multiclass Classification"}
 _MARKDOWN = """\
 # Model card: {name}, version {version}
 
 ## Data
 
-The Wisconsin Diagnostic Breast Cancer data set (569 fine-needle aspirates, 212 malignant, 357 \
-benign; 30 features per image), as scikit-learn ships it. Label 1 = malignant.
-Stratified split with seed {seed}: {train} train, {validation} validation, {test} test rows.
+{about}
+{split} with seed {seed}: {train} train, {validation} validation, {test} test rows.
 
 ## Model
 
-Standardisation and logistic regression (the local counterpart of SageMaker Linear Learner with \
-`normalize_data`), fitted by {solver} to a tolerance of {tolerance:g} on the {fit_rows} train \
-and validation rows, C = {C} by 5-fold cross-validated log loss on them. A row is malignant when \
-its probability is >= the decision threshold, {threshold:.4f}: {rule}.
+{model}
 
 ## Intended use
 
@@ -65,14 +51,11 @@ its probability is >= the decision threshold, {threshold:.4f}: {rule}.
 ## Metrics
 
 | | {labels} |
-|---|---|---|---|---|
-{test_row}
-{out_of_fold_row}
-| {repeats} x {folds} nested CV, mean ± std | {spread} |
+|{columns}
+{rows}
 
-Test confusion matrix (tn fp fn tp): {counts}. The nested cross-validation runs the whole \
-procedure in each outer fold of the train and validation rows; it misses {misses} of 212 \
-malignant rows.
+{notes}The nested cross-validation runs the whole procedure in each outer fold of the train and \
+validation rows{misses}.
 
 ## Limits
 
@@ -80,83 +63,89 @@ malignant rows.
 """
 
 
+def limits(contract: Contract, training: Mapping[str, Any]) -> str:
+    """What the data cannot tell, and for a binary classifier what its threshold rule costs."""
+    clause = "."
+    if contract.task == BINARY:
+        rule = training.get("threshold_rule", {}).get("rule")
+        positive = class_names(contract)[0]
+        clause = f"; {RULE_LIMITS[rule].format(positive) if rule else JOB_LIMITS}"
+    return dataset_of(contract.name).limits + clause
+
+
 def card_document(
-    name: str,
-    version: str,
-    limits: str,
-    threshold: float | None,
-    ranges: Mapping[str, Sequence[float]],
-    metrics: Mapping[str, Any],
-    training: Mapping[str, Any],
+    contract: Contract,
+    record: Mapping[str, Any],
+    ranges: Sequence[Sequence[float]] | None = None,
 ) -> dict[str, Any]:
+    """The card `GET /model` serves, from the contract and a training run's record; ``ranges``
+    where they are not the contract's (a training job's own rows)."""
+    model, metrics, training = record["model"], record["metrics"], record["training"]
+    ranges = ranges or [feature.training_range for feature in contract.features]
+    # A binary card names the positive class first, as WDBC's always has.
+    classes = sorted(contract.classes, key=lambda c: c.code != contract.positive_class)
     return {
         "format": CARD_FORMAT,
-        "name": name,
-        "version": version,
-        "intended_use": INTENDED_USE,
-        "limits": limits,
-        "labels": {"M": "malignant (model label 1)", "B": "benign (model label 0)"},
-        "decision_threshold": threshold,
+        "name": model["name"],
+        "version": model["version"],
+        "intended_use": dataset_of(contract.name).intended_use,
+        "limits": limits(contract, training),
+        "labels": {c.code: f"{c.name} (model label {c.label})" for c in classes},
+        "decision_threshold": model.get("threshold"),
         "features": [
-            {"position": position, "name": name, "training_range": list(ranges.get(name, ()))}
-            for position, name in enumerate(FEATURE_NAMES, start=1)
+            {"position": position, "name": feature.name, "training_range": list(bounds)}
+            for position, (feature, bounds) in enumerate(
+                zip(contract.features, ranges, strict=True), 1
+            )
         ],
         "metrics": {part: metrics[part] for part in CARD_PARTS if part in metrics},
         "training": dict(training),
     }
 
 
-def model_card(artifact: ModelArtifact) -> dict[str, Any]:
-    """The card of the local model, from its artifact."""
-    limits = RULE_LIMITS[artifact.training["threshold_rule"]["rule"]]
-    return card_document(artifact.name, artifact.version, limits, artifact.threshold,
-                 artifact.feature_ranges, artifact.metrics, artifact.training)  # fmt: skip
-
-
-def write_model_card(artifact: ModelArtifact, path: Path) -> Path:
-    return write_json(model_card(artifact), path)
-
-
-def sagemaker_model_card(card: Mapping[str, Any], package: Mapping[str, Any]) -> dict[str, Any]:
+def sagemaker_model_card(
+    contract: Contract, card: Mapping[str, Any], package: Mapping[str, Any]
+) -> dict[str, Any]:
     """The API's card in SageMaker's model card schema, linked to its model package
     (describe_model_package's answer): intended use, limits, metrics, training details."""
-    training = card["training"]
+    training, dataset = card["training"], dataset_of(contract.name)
     container = package["InferenceSpecification"]["Containers"][0]
+    hyperparameters = training["hyperparameters"]
+    labels = metric_labels(contract)
     evaluations = [
         {
-            "name": f"{part} rows, as Linear Learner reports them",
+            "name": f"{part} rows, as the training job reports them",
             "metric_groups": [{"name": part, "metric_data": [
-                {"name": label, "type": "number", "value": metrics[key]}
-                for key, label in METRIC_LABELS.items() if key in metrics
+                {"name": labels.get(key, key), "type": "number", "value": value}
+                for key, value in metrics.items()
             ]}],
         }
-        for part, metrics in training["linear_learner_metrics"].items()
+        for part, metrics in training["job_metrics"].items()
     ]  # fmt: skip
     sizes = ", ".join(f"{rows} {part}" for part, rows in training["split_sizes"].items())
+    algorithm = hyperparameters.get("predictor_type") or hyperparameters.get("objective")
     return {
         "model_overview": {
-            "model_description": f"{card['name']} {card['version']}: WDBC breast-cancer "
-            "classifier, label 1 = malignant, on the 30 WDBC features in WDBC order.",
-            "algorithm_type": "Linear Learner (binary_classifier)",
-            "problem_type": "Binary Classification",
+            "model_description": f"{card['name']} {card['version']}: {contract.description}; "
+            f"contract {contract.name}, {contract.feature_count} features in its order.",
+            "algorithm_type": f"{training['algorithm']} ({algorithm})",
+            "problem_type": PROBLEM_TYPES.get(contract.task, "Regression"),
             "model_artifact": [container["ModelDataUrl"]],
             "inference_environment": {"container_image": [container["Image"]]},
         },
         "intended_uses": {
-            "purpose_of_model": INTENDED_USE,
-            "intended_uses": INTENDED_USE,
-            "risk_rating": "High",
-            "explanations_for_risk_rating": "Health data; a missed malignancy is the costly error.",
+            "purpose_of_model": dataset.intended_use,
+            "intended_uses": dataset.intended_use,
+            "risk_rating": dataset.risk[0],
+            "explanations_for_risk_rating": dataset.risk[1],
         },
         "training_details": {
-            "training_observations": f"Stratified 60/20/20 split with seed {training['seed']}: "
-            + sizes,
+            "training_observations": f"Split 60/20/20 with seed {training['seed']}: {sizes}",
             "training_job_details": {
                 "training_arn": training["training_job_arn"],
                 "training_environment": {"container_image": [training["image"]]},
                 "hyper_parameters": [
-                    {"name": name, "value": value}
-                    for name, value in training["hyperparameters"].items()
+                    {"name": name, "value": value} for name, value in hyperparameters.items()
                 ],
             },
         },
@@ -175,40 +164,79 @@ def sagemaker_model_card(card: Mapping[str, Any], package: Mapping[str, Any]) ->
     }
 
 
-def write_card_markdown(artifact: ModelArtifact, nested_cv: Mapping[str, Any], path: Path) -> Path:
+def describe_model(contract: Contract, record: Mapping[str, Any]) -> str:
+    """The local procedure in a paragraph, from its training record."""
+    training, threshold = record["training"], record["model"].get("threshold")
+    fit_rows = f"on the {training['fit_rows']} train and validation rows"
+    if "objective" in training:
+        text = (
+            f"Gradient-boosted trees, XGBoost `{training['objective']}` ({training['n_estimators']}"
+            f" trees of depth at most {training['max_depth']}, learning rate "
+            f"{training['learning_rate']:g}, `{training['tree_method']}`), fitted {fit_rows}; "
+            "SageMaker's XGBoost container serves its JSON model."
+        )
+    else:
+        parameter = "alpha" if "alpha" in training else "C"
+        linear = {"alpha": "ridge regression", "C": "logistic regression"}[parameter]
+        multinomial = "multinomial " if contract.task == MULTICLASS else ""
+        loss = {"rmse": "RMSE", "log_loss": "log loss"}[training["cv_scoring"]]
+        text = (
+            f"Standardisation and {multinomial}{linear} (the local counterpart of SageMaker "
+            f"Linear Learner with `normalize_data`), fitted by {training['solver']}"
+            + (f" to a tolerance of {training['tolerance']:g}" if "tolerance" in training else "")
+            + f" {fit_rows}, {parameter} = {training[parameter]} by 5-fold cross-validated "
+            f"{loss} on them."
+        )
+    if threshold is None:
+        return text
+    positive = contract.classes[contract.positive_index].name
+    return (
+        f"{text} A row is {positive} when its probability is >= the decision threshold, "
+        f"{threshold:.4f}: {training['threshold_rule']['description']}."
+    )
+
+
+def write_card_markdown(contract: Contract, record: Mapping[str, Any], path: Path) -> Path:
     """The model card as a short page for people: data, model, intended use, metrics, limits."""
-    training, metrics = artifact.training, artifact.metrics
+    training, metrics = record["training"], record["metrics"]
+    nested, labels = metrics["repeated_nested_cv"], metric_labels(contract)
 
     def row(name: str, values: Mapping[str, Any]) -> str:
-        cells = [f"{values[key]:.4f}" for key in METRIC_LABELS]
-        return f"| {name} | " + " | ".join(cells) + " |"
+        return f"| {name} | " + " | ".join(f"{values[key]:.4f}" for key in labels) + " |"
 
     def spread(key: str, digits: int = 4) -> str:
-        return f"{nested_cv[key]['mean']:.{digits}f} ± {nested_cv[key]['std']:.{digits}f}"
+        return f"{nested[key]['mean']:.{digits}f} ± {nested[key]['std']:.{digits}f}"
 
-    out_of_fold = metrics["out_of_fold"]
+    notes, misses = "", ""
+    if contract.task == BINARY:
+        counts = " ".join(map(str, metrics["test"]["confusion_matrix"].values()))
+        notes = f"Test confusion matrix (tn fp fn tp): {counts}. "
+        key = next(key for key in nested if key.startswith("misses_per_"))
+        positives = key.removeprefix("misses_per_").replace("_", " ")
+        misses = f"; it misses {spread(key, 1)} of {positives} rows"
+    dataset = dataset_of(contract.name)
+    spreads = " | ".join(spread(key) for key in labels)
+    rows = [
+        row("held-out test", metrics["test"]),
+        row(f"out-of-fold, {metrics['out_of_fold']['rows']} rows", metrics["out_of_fold"]),
+        f"| {nested['repeats']} x {nested['folds']} nested CV, mean ± std | {spreads} |",
+    ]
     text = _MARKDOWN.format(
-        name=artifact.name,
-        version=artifact.version,
+        name=record["model"]["name"],
+        version=record["model"]["version"],
+        about=dataset.about,
+        split="Stratified split" if contract.is_classifier else "Random split",
         seed=training["seed"],
         **training["split_sizes"],
-        solver=training["solver"],
-        tolerance=training["tolerance"],
-        fit_rows=training["fit_rows"],
-        C=training["C"],
-        threshold=artifact.threshold,
-        rule=training["threshold_rule"]["description"],
-        intended_use=INTENDED_USE,
-        labels=" | ".join(METRIC_LABELS.values()),
-        test_row=row("held-out test", metrics["test"]),
-        out_of_fold_row=row(f"out-of-fold, {out_of_fold['rows']} rows", out_of_fold),
-        repeats=nested_cv["repeats"],
-        folds=nested_cv["folds"],
-        spread=" | ".join(spread(key) for key in METRIC_LABELS),
-        misses=spread(MISSES, 1),
-        counts=" ".join(str(count) for count in metrics["test"]["confusion_matrix"].values()),
-        limits=RULE_LIMITS[training["threshold_rule"]["rule"]].replace(
-            "ranges below", "ranges (model.json, feature_ranges)"
+        model=describe_model(contract, record),
+        intended_use=dataset.intended_use,
+        labels=" | ".join(labels.values()),
+        columns="---|" * (len(labels) + 1),
+        rows="\n".join(rows),
+        notes=notes,
+        misses=misses,
+        limits=limits(contract, training).replace(
+            "ranges below", "ranges (contract.json, training_range)"
         ),
     )
     path.parent.mkdir(parents=True, exist_ok=True)

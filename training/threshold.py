@@ -2,10 +2,11 @@
 the model ships with, and the one place the screening rule and its reason are declared.
 
 Each rule is a Linear Learner ``binary_classifier_model_selection_criteria`` (``training.sagemaker``
-sets it from the same ``ThresholdRule``), and each picks among the same candidates: a row is
-malignant when its probability is >= the threshold, so every threshold in a gap between two
-neighbouring scores gives the same labels, and the gap is represented by its midpoint, as far as
-it allows from every row, so no row's label hangs on the last bits of its score.
+sets it from the same ``ThresholdRule``), and each picks among the same candidates: a row is of
+the positive class (WDBC's malignant) when its probability is >= the threshold, so every
+threshold in a gap between two neighbouring scores gives the same labels, and the gap is
+represented by its midpoint, as far as it allows from every row, so no row's label hangs on the
+last bits of its score.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from training.data import MALIGNANT, Labels, Probabilities
+from training.data import POSITIVE, Features, Labels
 
 F_BETA_RULE, ACCURACY_RULE, TARGET_RECALL_RULE = "f-beta", "accuracy", "target-recall"
 RULE_NAMES = (F_BETA_RULE, ACCURACY_RULE, TARGET_RECALL_RULE)
@@ -49,24 +50,24 @@ class ThresholdRule:
         if not 0.0 < self.beta < float("inf"):
             raise ValueError("beta must be a positive number")
 
-    def choose(self, probabilities: Probabilities, labels: Labels) -> float:
+    def choose(self, probabilities: Features, labels: Labels) -> float:
         """The midpoint of the best gap between these scores, by this rule; among equally good
         gaps (accuracy, F-beta) the one closest to 0.5, and of two as close, the lower."""
-        if len(probabilities) != len(labels) or not np.any(labels == MALIGNANT):
-            raise ValueError("need as many probabilities as labels, and a malignant row")
+        if len(probabilities) != len(labels) or not np.any(labels == POSITIVE):
+            raise ValueError("need as many probabilities as labels, and a positive row")
         edges = sorted({0.0, 1.0, *np.unique(probabilities).tolist()})
         # Clamped before counting, so the counts are those of the threshold that ships.
         candidates = np.array([_clamped(_midpoint(low, high)) for low, high in pairwise(edges)])
         flagged = probabilities[np.newaxis, :] >= candidates[:, np.newaxis]
-        malignant = labels == MALIGNANT
+        positive = labels == POSITIVE
         # Integer counts for every candidate at once: (candidates, rows) is small here.
-        tp, fp = (np.count_nonzero(flagged & rows, axis=1) for rows in (malignant, ~malignant))
-        positives = int(np.count_nonzero(malignant))
+        tp, fp = (np.count_nonzero(flagged & rows, axis=1) for rows in (positive, ~positive))
+        positives = int(np.count_nonzero(positive))
         if self.name == TARGET_RECALL_RULE:
             # Recall only falls as the threshold rises: the highest gap that reaches the target
             # has the best precision the target allows (precision_at_target_recall).
             reaching = candidates[tp / positives >= self.target_recall].tolist()
-            return max(reaching, default=THRESHOLD_MARGIN)  # none: malignant rows at 0
+            return max(reaching, default=THRESHOLD_MARGIN)  # none: positive rows at 0
         if self.name == ACCURACY_RULE:
             merit = tp - fp  # the correct rows, less the benign count every candidate shares
         else:
@@ -78,8 +79,8 @@ class ThresholdRule:
     def describe(self) -> str:
         if self.name == TARGET_RECALL_RULE:
             return (
-                "the midpoint of the highest gap between out-of-fold scores whose malignant "
-                f"recall is >= {self.target_recall:g}"
+                "the midpoint of the highest gap between out-of-fold scores whose recall of the "
+                f"positive class is >= {self.target_recall:g}"
             )
         best = "accuracy" if self.name == ACCURACY_RULE else f"F{self.beta:g}"
         return (
