@@ -14,6 +14,9 @@ INSTALLED := $(VENV)/.installed
 TRAINING_INSTALLED := $(VENV)/.installed-training
 # checkov pins what it needs apart from our pins (requirements-checkov.txt), in a venv of its own.
 CHECKOV := .venv-checkov/bin/checkov
+# MkDocs for the docs site, and the AWS CLI the docs test parses the docs' aws commands with.
+DOCS_BIN := .venv-docs/bin
+MKDOCS := $(DOCS_BIN)/mkdocs
 STAGE ?= dev
 REGION ?= us-east-1
 # From npm, into node_modules/: Postman's collection runner, for tests/test_postman.py, and
@@ -24,7 +27,7 @@ AXE_CORE_VERSION := 4.14.1
 AXE_CORE := node_modules/axe-core/package.json
 
 .PHONY: run train check test lint unit package policy bench wrk chromium newman axe-core clean \
-	fuzz-long bench-overall
+	fuzz-long bench-overall docs screenshots training-tools
 
 # The venv is made once; a changed requirements file only installs into it.
 $(RUN_INSTALLED): requirements.txt requirements-run.txt
@@ -51,6 +54,11 @@ $(CHECKOV): requirements-checkov.txt
 	.venv-checkov/bin/pip install --quiet -r requirements-checkov.txt
 	touch $(CHECKOV)
 
+$(MKDOCS): requirements-docs.txt
+	$(PYTHON) -m venv .venv-docs
+	$(DOCS_BIN)/pip install --quiet -r requirements-docs.txt
+	touch $(MKDOCS)
+
 ## run: the API on http://127.0.0.1:8000 in front of the local SageMaker stand-in serving the committed
 ## model (MODEL=NAME serves models/NAME/ instead of the default, wdbc; PORT=N the API on port N,
 ## STANDIN_PORT=N the stand-in, instead of 8080; 0 picks a free port)
@@ -58,8 +66,8 @@ run: $(RUN_INSTALLED) $(if $(wildcard models/$(MODEL)/xgboost-model.json),$(XGBO
 	$(BIN)/python -m devserver $(if $(MODEL),--model $(MODEL)) $(if $(PORT),--port $(PORT)) \
 	  $(if $(STANDIN_PORT),--standin-port $(STANDIN_PORT))
 
-## train: refit every shipped example (MODEL=NAME: that one); rewrites each models/NAME/ and its card
-## chalicelib/model_cards/NAME.json together
+## train: refit every shipped example (MODEL=NAME: that one); rewrites each models/NAME/ (its
+## pictures too) and its card chalicelib/model_cards/NAME.json together
 train: $(INSTALLED)
 	set -e; for model in $(or $(MODEL),$$($(BIN)/python -c 'from training.data import DATASETS; print(*DATASETS)')); do \
 	  $(BIN)/python -m training train --target local --model $$model; \
@@ -69,8 +77,19 @@ train: $(INSTALLED)
 check: lint $(INSTALLED)
 	FUZZ_PROFILE=check $(BIN)/pytest -q -m "not integration and not slow"
 
-## test: the full gate and what CI runs: lint, types, every test with the coverage gate
-test: lint unit
+## test: the full gate and what CI runs: lint, types, the docs build, every test with the coverage gate
+test: lint docs unit
+
+## docs: the documentation site from docs/ into build/site; a warning fails it (--strict)
+docs: $(MKDOCS)
+	NO_MKDOCS_2_WARNING=1 $(MKDOCS) build --strict
+
+## screenshots: retake the page's pictures in docs/images/ from the running stack, in Chromium
+screenshots: $(INSTALLED) chromium
+	$(BIN)/python -m devserver.screenshots
+
+## training-tools: the SageMaker SDK and moto in .venv, for training and hosting on AWS (about 1 GB)
+training-tools: $(TRAINING_INSTALLED)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -78,7 +97,7 @@ lint: $(INSTALLED)
 	$(BIN)/mypy
 
 # REQUIRE_OPTIONAL=1: a test that would skip for want of the SDK, Chromium or newman fails instead.
-unit: newman $(INSTALLED) $(TRAINING_INSTALLED) $(CHECKOV) chromium
+unit: newman $(INSTALLED) $(TRAINING_INSTALLED) $(CHECKOV) $(MKDOCS) chromium
 	REQUIRE_OPTIONAL=1 $(BIN)/pytest --cov --cov-report=term
 
 ## package: the Lambda zip and SAM template for STAGE, and the same on the private path with
@@ -139,4 +158,4 @@ newman axe-core:
 	    newman@$(NEWMAN_VERSION) axe-core@$(AXE_CORE_VERSION); }
 
 clean:
-	rm -rf build artifacts .venv-checkov .pytest_cache .mypy_cache .ruff_cache .coverage node_modules
+	rm -rf build artifacts .venv-checkov .venv-docs .pytest_cache .mypy_cache .ruff_cache .coverage node_modules

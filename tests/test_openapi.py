@@ -195,9 +195,9 @@ def test_every_answer_of_the_app_carries_the_request_id(served: tuple[Contract, 
         assert header == {"$ref": "#/components/headers/RequestId"}, status
 
 
-def test_the_readme_error_table_is_the_catalogue() -> None:
-    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## The API\n", 1)[1].split("\n## ", 1)[0]
+def test_the_docs_error_table_is_the_catalogue() -> None:
+    reference = (PROJECT_DIR / "docs" / "api.md").read_text(encoding="utf-8")
+    section = reference.split("\n## Errors\n", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(r"^\| (\d{3}) \| `([a-z_]+)` \|", section, flags=re.MULTILINE)
     listed = [(int(status), code) for status, code in rows]
     assert len(listed) == len(set(listed)), "a code is listed twice"
