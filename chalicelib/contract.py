@@ -12,9 +12,9 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from types import MappingProxyType
+from typing import Any, NamedTuple, NoReturn
 
 from chalicelib import content_types
 from chalicelib.errors import ConfigurationError
@@ -62,8 +62,7 @@ class ContractError(ConfigurationError):
     """A contract that cannot be served; the message names the file and the key."""
 
 
-@dataclass(frozen=True)
-class Feature:
+class Feature(NamedTuple):
     name: str
     training_range: tuple[float, float]
     description: str | None = None
@@ -72,15 +71,13 @@ class Feature:
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ModelClass:
+class ModelClass(NamedTuple):
     code: str  # what the API answers
     name: str  # what a person reads
     label: int | float | str  # what the endpoint answers for it
 
 
-@dataclass(frozen=True)
-class AnswerFormat:
+class AnswerFormat(NamedTuple):
     """Where the endpoint's answer keeps each row's outcome, in SageMaker Clarify's words.
 
     JSON: `records` names the key of the list of per-row records (None: the body is that list);
@@ -101,14 +98,12 @@ class AnswerFormat:
     label_index: int | None = None
 
 
-@dataclass(frozen=True)
-class Example:
+class Example(NamedTuple):
     summary: str
     values: tuple[float, ...]
 
 
-@dataclass(frozen=True)
-class Contract:
+class Contract(NamedTuple):
     name: str
     task: str
     target: str
@@ -121,12 +116,11 @@ class Contract:
     positive_class: str | None = None
     threshold: float | None = None
     # The file as written, for `GET /model`.
-    document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    # Derived once, for the readers.
-    feature_names: tuple[str, ...] = field(init=False)
+    document: Mapping[str, Any] = MappingProxyType({})
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "feature_names", tuple(f.name for f in self.features))
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return tuple(feature.name for feature in self.features)
 
     @property
     def feature_count(self) -> int:

@@ -31,6 +31,7 @@ class Discovery:
         self._contract, self._version, self._routes = contract, version, routes
         self._keys_checked = settings.api_keys_checked
         self._spec_body: str | None = None
+        self._page: Reply | None = None
         self._health_body = json.dumps(
             {"status": "ok", "endpoint": settings.endpoint_name, "model_version": version}
         )
@@ -60,6 +61,8 @@ class Discovery:
         return Reply(200, self._oip_metadata_body, content_types.JSON)
 
     def page(self) -> Reply:
-        from chalicelib.pages import demo_page
+        if self._page is None:
+            from chalicelib.pages import WebPage
 
-        return demo_page(self._contract, self._keys_checked).reply()
+            self._page = WebPage(self._contract, self._keys_checked).reply()
+        return self._page

@@ -12,7 +12,6 @@ route, task and classes the script shows an answer by.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import html
 import json
@@ -137,9 +136,3 @@ class WebPage:
 
     def reply(self) -> Reply:
         return Reply(200, self.body, HTML, self.headers)
-
-
-@functools.cache
-def demo_page(contract: Contract, keys_checked: bool) -> WebPage:
-    """The page from `static/`, rendered on the first request for it and kept."""
-    return WebPage(contract, keys_checked)
