@@ -131,11 +131,12 @@ class GatewayApp:
         return response["statusCode"], answer, fields
 
 
-def build_app(project_dir: Path, stage: str, overrides: Mapping[str, str]) -> GatewayApp:
-    """The stage's app, with its environment plus the overrides, as `chalice local` sets it."""
+def build_app(project_dir: Path, stage: str, environment: Mapping[str, str]) -> GatewayApp:
+    """The stage's app with `environment` (the stage's, with what devserver changed in it: a
+    setting taken out stays out), as `chalice local` sets it."""
     factory = CLIFactory(str(project_dir), environ=os.environ)
     config = factory.create_config_obj(chalice_stage_name=stage)
-    app = factory.load_chalice_app({**config.environment_variables, **overrides})
+    app = factory.load_chalice_app(dict(environment))
     return GatewayApp(LocalGateway(app, config), frozenset(app.routes))
 
 

@@ -86,8 +86,8 @@ def address(url: str) -> tuple[str, int]:
 
 
 @contextmanager
-def running_stack(model: str = "wdbc") -> Iterator[RunningStack]:
-    """`python -m devserver --model NAME`, by default the shipped default."""
+def running_stack(model: str = "wdbc", project_dir: Path = PROJECT_DIR) -> Iterator[RunningStack]:
+    """`python -m devserver --model NAME`, by default the shipped default, in the project."""
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
     for variable in ("ENDPOINT_NAME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         environment.pop(variable, None)  # the stage config and the run command provide them
@@ -103,7 +103,7 @@ def running_stack(model: str = "wdbc") -> Iterator[RunningStack]:
             "--model",
             model,
         ],
-        cwd=PROJECT_DIR,
+        cwd=project_dir,
         env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,  # a traceback or a warning is read as any other line

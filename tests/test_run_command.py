@@ -5,12 +5,14 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -148,6 +150,27 @@ def test_make_run_takes_the_ports_and_the_model() -> None:
         process.wait()
         assert process.stdout is not None
         process.stdout.close()
+
+
+def test_a_model_without_a_card_is_served_without_one(tmp_path: Path) -> None:
+    """`make run MODEL=NAME` for a model of one's own, which has no card yet (docs/own-model.md):
+    the stage's card (WDBC's) is not the model's, so the API serves none."""
+    for part in ("app.py", ".chalice", "chalicelib", "devserver", "standin", "models/wine"):
+        source, copy = PROJECT_DIR / part, tmp_path / part
+        if source.is_dir():
+            shutil.copytree(source, copy, symlinks=True, ignore=shutil.ignore_patterns("__py*"))
+        else:
+            shutil.copy(source, copy)
+    (tmp_path / "chalicelib" / "model_cards" / "wine.json").unlink()
+    with running_stack("wine", project_dir=tmp_path) as stack:
+        connection = http.client.HTTPConnection(*stack.api, timeout=30)
+        connection.request("GET", "/health")
+        health = json.loads(connection.getresponse().read())
+        connection.request("GET", "/model")
+        model = json.loads(connection.getresponse().read())
+        connection.close()
+    assert (health["endpoint"], health["model_version"]) == ("wine-local", None)
+    assert (model["name"], model["card"]) == ("wine", None)
 
 
 @pytest.mark.parametrize("flag", ["--port", "--standin-port"])
