@@ -35,6 +35,7 @@ from chalicelib.application import create_app
 from chalicelib.contract import parse_contract
 from chalicelib.settings import Settings
 from devserver import screenshots
+from devserver.__main__ import model_settings
 from devserver.gateway import stage_environment
 from tests.local_stack import PROJECT_DIR, RunningStack
 from tests.rows import WDBC
@@ -412,8 +413,10 @@ def test_the_readme_is_a_first_screen_not_a_manual() -> None:
 
 
 def _served_page() -> bytes:
-    """The page `make run` serves, from the local stage's settings, built in this process."""
-    app = create_app(Settings.from_environ(stage_environment(PROJECT_DIR, "local")))
+    """The page `make run` serves, from the local stage's settings as the dev server sets them
+    (no key checked, so no key field), built in this process."""
+    settings = model_settings(stage_environment(PROJECT_DIR, "local"), None)
+    app = create_app(Settings.from_environ(settings))
     with Client(app, stage_name="local", project_dir=str(PROJECT_DIR)) as client:
         return bytes(client.http.get("/").body)
 
