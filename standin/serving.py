@@ -1,4 +1,4 @@
-"""Both local servers' HTTP: uvicorn with h11 parses and frames (README, "The local servers").
+"""Both local servers' HTTP: uvicorn with h11 parses and frames (docs/internals/servers.md).
 
 Gaps closed here: uvicorn times out neither a body nor a request head that stops arriving (nor
 a connection that never sends one), drops a request whose client half-closed after sending it,

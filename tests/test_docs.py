@@ -11,6 +11,7 @@ and sends it to a closed port of 127.0.0.1.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import re
@@ -35,6 +36,7 @@ from chalicelib.application import create_app
 from chalicelib.contract import parse_contract
 from chalicelib.settings import Settings
 from devserver import screenshots
+from devserver.__main__ import model_settings
 from devserver.gateway import stage_environment
 from tests.local_stack import PROJECT_DIR, RunningStack
 from tests.rows import WDBC
@@ -42,10 +44,10 @@ from tests.rows import WDBC
 README = PROJECT_DIR / "README.md"
 DOCS_DIR = PROJECT_DIR / "docs"
 PAGES = [README, *sorted(DOCS_DIR.rglob("*.md"))]
-# Every command line of the training and deployment tools is on this one page (issue 23 will
-# reorganise them: one page to edit).
+# Every command line of the training and deployment tools is on this one page: one page to edit
+# when one changes. Each tool is a click group, by the module that holds it.
 COMMANDS_PAGE = DOCS_DIR / "aws.md"
-PROJECT_TOOLS = ("python -m training", "python -m deploy")
+PROJECT_TOOLS = {"python -m training": "training.cli", "python -m deploy": "deploy.cli"}
 LOCAL_API = "http://127.0.0.1:8000"
 DOCS_BIN = PROJECT_DIR / ".venv-docs" / "bin"
 # What the pages' `NAME=$(aws ...)` steps would read from an AWS account; the deployed API's
@@ -381,7 +383,59 @@ def test_the_training_and_deployment_command_lines_are_on_one_page() -> None:
     ]
     assert elsewhere == [], "keep them in docs/aws.md, so that changing one is one edit"
     on_page = [c.text for c in commands(COMMANDS_PAGE)]
-    assert all(any(tool in text for text in on_page) for tool in PROJECT_TOOLS[:1])
+    assert all(any(tool in text for text in on_page) for tool in PROJECT_TOOLS)
+
+
+def _mentions(page: Path) -> list[str]:
+    """The code spans of a page's prose that name a project tool (`python -m deploy status`); the
+    commands of its `sh` blocks are run, not read here."""
+    prose = re.sub(r"^```.*?^```$", "", page.read_text(encoding="utf-8"), flags=re.M | re.S)
+    tools = "|".join(map(re.escape, PROJECT_TOOLS))
+    return re.findall(rf"`((?:\.venv/bin/)?(?:{tools})\b[^`\n]*)`", prose)
+
+
+def mention_problem(mention: str) -> str | None:
+    """What a mention names that its tool lacks: a subcommand (`a|b` names both) where the
+    tool has a group, or an option of the command it reached; None if all is there."""
+    tool = next(tool for tool in PROJECT_TOOLS if tool in mention)
+    reached: list[click.Command] = [importlib.import_module(PROJECT_TOOLS[tool]).cli]
+    for word in mention.split(tool, 1)[1].split():
+        if word.startswith("-"):
+            known = {
+                name
+                for command in reached
+                for parameter in command.get_params(click.Context(command))
+                for name in parameter.opts
+            }
+            if word.split("=", 1)[0] not in known:
+                return f"{word} is no option of {tool} ... {reached[0].name}"
+        elif all(isinstance(command, click.Group) for command in reached):
+            groups = [command for command in reached if isinstance(command, click.Group)]
+            names = word.split("|")
+            missing = [name for group in groups for name in names if name not in group.commands]
+            if missing:
+                return f"{tool} has no command {missing[0]!r} there"
+            reached = [group.commands[name] for group in groups for name in names]
+    return None
+
+
+def test_every_mention_of_a_tools_command_names_what_it_has() -> None:
+    mentions = [(page, mention) for page in PAGES for mention in _mentions(page)]
+    assert len(mentions) >= 5, "the pages name the tools' commands: are they still read?"
+    problems = [
+        f"{page.relative_to(PROJECT_DIR)}: `{mention}`: {problem}"
+        for page, mention in mentions
+        if (problem := mention_problem(mention))
+    ]
+    assert problems == []
+
+
+def test_a_mention_of_a_command_a_tool_lacks_is_found() -> None:
+    assert mention_problem("python -m deploy endpoint host --approved latest") is None
+    assert mention_problem("python -m training registry list|approve|reject|delete") is None
+    assert mention_problem("python -m training deploy") is not None
+    assert mention_problem("python -m training registry delete --registry") is not None
+    assert mention_problem("python -m deploy api check-package") is not None
 
 
 def test_every_json_block_is_json_and_every_contract_loads() -> None:
@@ -412,8 +466,10 @@ def test_the_readme_is_a_first_screen_not_a_manual() -> None:
 
 
 def _served_page() -> bytes:
-    """The page `make run` serves, from the local stage's settings, built in this process."""
-    app = create_app(Settings.from_environ(stage_environment(PROJECT_DIR, "local")))
+    """The page `make run` serves, from the local stage's settings as the dev server sets them
+    (no key checked, so no key field), built in this process."""
+    settings = model_settings(stage_environment(PROJECT_DIR, "local"), None)
+    app = create_app(Settings.from_environ(settings))
     with Client(app, stage_name="local", project_dir=str(PROJECT_DIR)) as client:
         return bytes(client.http.get("/").body)
 

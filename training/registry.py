@@ -183,7 +183,7 @@ def listing(clients: aws.AwsClients, group: str) -> list[str]:
 
 
 def delete_registry(clients: aws.AwsClients, group: str, echo: aws.Echo) -> list[str]:
-    """Only when asked (``delete --registry``): every version, its card, and the group."""
+    """Only when asked (``registry delete``): every version, its card, and the group."""
     sagemaker, deleted = clients.sagemaker, []
     for package in versions(sagemaker, group):
         card = f"{group}-{package.version}"

@@ -24,7 +24,8 @@ RULE_NAMES = (F_BETA_RULE, ACCURACY_RULE, TARGET_RECALL_RULE)
 # for accuracy (0.80 before this rule) points the wrong way. F-beta with beta = 2 weighs malignant
 # recall twice as much as precision: on 10 x 5 repeated nested cross-validation it misses 6.7 of
 # 212 malignant rows where the accuracy rule misses 10.2, for 0.7 points of accuracy; higher
-# betas and recall targets buy the last misses with many false alarms (README, "The local model").
+# betas and recall targets buy the last misses with many false alarms (docs/model.md, "The
+# threshold").
 DEFAULT_RULE = F_BETA_RULE
 DEFAULT_BETA = 2.0
 DEFAULT_TARGET_RECALL = 0.98
