@@ -17,6 +17,9 @@ from chalicelib.contract import Contract, load_contract
 from chalicelib.errors import MAX_ROWS
 
 COLLECTION_FILE = Path(__file__).resolve().parent / "wdbc.postman_collection.json"
+# Postman's environment for `make run`: import it beside the collection, or copy it for a stage.
+ENVIRONMENT_FILE = Path(__file__).resolve().parent / "local.postman_environment.json"
+ENVIRONMENT_ID = "5b7e2d41-3c8a-4f0e-8d6b-1a9c2e4f7b30"
 SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 POSTMAN_ID = "0f4e6a52-8d1c-4c1e-9a57-2b9d3c1e7a10"
 # The contract's examples of its two classes, in class order: a benign and a malignant row held
@@ -28,6 +31,24 @@ Item = dict[str, Any]
 
 def render() -> str:
     return json.dumps(collection(load_contract("wdbc")), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_environment() -> str:
+    """The collection's two variables as a Postman environment, set for `make run`."""
+    environment = {
+        "id": ENVIRONMENT_ID,
+        "name": "make run (127.0.0.1:8000)",
+        "values": [
+            {
+                "key": "baseUrl",
+                "value": "http://127.0.0.1:8000",
+                "type": "default",
+                "enabled": True,
+            },
+            {"key": "apiKey", "value": "", "type": "secret", "enabled": True},
+        ],
+    }
+    return json.dumps(environment, indent=2) + "\n"
 
 
 def collection(contract: Contract) -> dict[str, Any]:
@@ -60,7 +81,12 @@ def collection(contract: Contract) -> dict[str, Any]:
             {"key": "baseUrl", "value": "http://127.0.0.1:8000", "type": "string"},
             {"key": "apiKey", "value": "", "type": "string"},
         ],
-        "item": [*_forms(contract), *_oip(contract), *_refusals(contract, route, count)],
+        "item": [
+            *_forms(contract),
+            *_discovery(contract),
+            *_oip(contract),
+            *_refusals(contract, route, count),
+        ],
     }
 
 
@@ -181,6 +207,51 @@ def _forms(contract: Contract) -> list[Item]:
     ]
 
 
+def _discovery(contract: Contract) -> list[Item]:
+    count = contract.feature_count
+    return [
+        _request(
+            "Health",
+            "Whether the API is up, the endpoint it calls and the model version it serves; "
+            "needs no key and never calls the endpoint.",
+            None,
+            [_status(200), _test("ok", 'pm.expect(pm.response.json().status).to.eql("ok");')],
+            path="/health",
+        ),
+        _request(
+            "The model: contract and card",
+            "The model's contract (features, training ranges, classes, threshold, examples), "
+            "its version and its model card; needs no key.",
+            None,
+            [
+                _status(200),
+                _test(
+                    f"the {contract.name} model, {count} features",
+                    "var model = pm.response.json();",
+                    f"pm.expect(model.name).to.eql({json.dumps(contract.name)});",
+                    f"pm.expect(model.features.length).to.eql({count});",
+                ),
+            ],
+            path="/model",
+        ),
+        _request(
+            "OpenAPI document",
+            "The API's OpenAPI 3.1 description, written from the model's contract; needs no key.",
+            None,
+            [
+                _status(200),
+                _test(
+                    f"OpenAPI 3.1 with {contract.route}",
+                    "var spec = pm.response.json();",
+                    "pm.expect(spec.openapi).to.match(/^3\\.1\\./);",
+                    f"pm.expect(spec.paths).to.have.property({json.dumps(contract.route)});",
+                ),
+            ],
+            path="/openapi.json",
+        ),
+    ]
+
+
 def _oip(contract: Contract) -> list[Item]:
     count, path = contract.feature_count, oip.model_path(contract)
     rows = [list(contract.examples[n].values) for n in CLASS_EXAMPLES]
@@ -252,7 +323,8 @@ def _oip(contract: Contract) -> list[Item]:
 
 def _refusals(contract: Contract, route: str, count: int) -> list[Item]:
     names = contract.feature_names
-    first = _csv(contract.examples[0].values).split(",")
+    values = contract.examples[0].values
+    first = _csv(values).split(",")
     held_out = _csv(contract.examples[CLASS_EXAMPLES[0]].values)
     bad = ",".join([*first[:2], "abc", *first[3:]])
     _item = functools.partial(_request, path=route)
@@ -286,6 +358,20 @@ def _refusals(contract: Contract, route: str, count: int) -> list[Item]:
             content_type=content_types.CSV,
         ),
         _item(
+            "400 unknown name, with the nearest",
+            f"A misspelled feature name: the error suggests the nearest, {names[0]!r}.",
+            {payload.FEATURES: dict(zip((names[0][:-1], *names[1:]), values, strict=True))},
+            [
+                _status(400),
+                _code("invalid_payload"),
+                _test(
+                    "did you mean",
+                    "pm.expect(pm.response.json().error.message)"
+                    f".to.include({json.dumps(f'did you mean {names[0]!r}')});",
+                ),
+            ],
+        ),
+        _item(
             "406 not acceptable",
             "The API answers JSON, text/plain (single rows) or text/csv, not an image.",
             json.dumps({payload.DATA: ",".join(first)}),
@@ -312,6 +398,14 @@ def _refusals(contract: Contract, route: str, count: int) -> list[Item]:
             json.dumps({payload.DATA: held_out}),
             [_status(415), _code("unsupported_media_type")],
             content_type=f"{JSON}; charset=iso-8859-1",
+        ),
+        _request(
+            "404 a path the API does not have",
+            "A misspelled route: the API's 404, in its error shape (on AWS, API Gateway's own "
+            "answer, in the same shape).",
+            None,
+            [_status(404), _code("not_found")],
+            path=f"{route}s",
         ),
     ]
 

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from postman.__main__ import main
-from postman.collection import COLLECTION_FILE, render
+from postman.collection import COLLECTION_FILE, ENVIRONMENT_FILE, render, render_environment
 from tests.local_stack import PROJECT_DIR, RunningStack
 
 SCHEMA_V21 = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
@@ -85,6 +85,8 @@ def run_newman(newman: Path, collection: Path, stack: RunningStack, report: Path
             str(newman),
             "run",
             str(collection),
+            "--environment",  # the committed one, as a user imports it; the stack's address wins
+            str(ENVIRONMENT_FILE),
             "--env-var",
             f"baseUrl={stack.api_url}",
             "--env-var",
@@ -126,18 +128,33 @@ def test_the_committed_collection_is_the_one_the_contract_writes() -> None:
     assert COLLECTION_FILE.read_text(encoding="utf-8") == render(), (
         "postman/wdbc.postman_collection.json is out of date: run `python -m postman`"
     )
+    assert ENVIRONMENT_FILE.read_text(encoding="utf-8") == render_environment(), (
+        "postman/local.postman_environment.json is out of date: run `python -m postman`"
+    )
+
+
+def test_the_environment_sets_the_collections_variables_for_make_run() -> None:
+    values = {value["key"]: value for value in _load(ENVIRONMENT_FILE)["values"]}
+    collection_variables = {variable["key"] for variable in COLLECTION["variable"]}
+    assert set(values) == collection_variables
+    assert values["baseUrl"]["value"] == "http://127.0.0.1:8000"
+    assert (values["apiKey"]["value"], values["apiKey"]["type"]) == ("", "secret")
 
 
 def test_python_m_postman_writes_the_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    output = tmp_path / "collection.json"
-    assert main(["--output", str(output)]) == 0
-    assert main(["--output", str(output)]) == 0
+    output, environment = tmp_path / "collection.json", tmp_path / "environment.json"
+    arguments = ["--output", str(output), "--environment", str(environment)]
+    assert main(arguments) == 0
+    assert main(arguments) == 0
     assert output.read_text(encoding="utf-8") == render()
+    assert environment.read_text(encoding="utf-8") == render_environment()
     assert capsys.readouterr().out.splitlines() == [
         f"postman: {output} written",
+        f"postman: {environment} written",
         f"postman: {output} unchanged",
+        f"postman: {environment} unchanged",
     ]
 
 
@@ -182,6 +199,8 @@ def test_it_holds_the_forms_and_each_refusal_a_caller_can_cause(
         (200, None),
         (400, "invalid_value"),
         (400, "wrong_value_count"),
+        (400, "invalid_payload"),
+        (404, "not_found"),
         (406, "not_acceptable"),
         (413, "too_many_rows"),
         (415, "unsupported_media_type"),
@@ -203,7 +222,10 @@ def test_each_answer_is_one_the_openapi_document_gives(
         spec = json.load(answer)
     for request, status, body in collection_run.answers():
         path = "/" + "/".join(request["url"]["path"])
-        response = spec["paths"][path][request["method"].lower()]["responses"][str(status)]
+        if path in spec["paths"]:
+            response = spec["paths"][path][request["method"].lower()]["responses"][str(status)]
+        else:  # a path the API does not have: the document's shared answer for those
+            response = {"$ref": "#/components/responses/NotFound"}
         if "$ref" in response:
             response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
         code = _error_code(body)
