@@ -119,6 +119,9 @@ class OpenInference:
                 f"as {count} arrays of {width}, for its shape; it holds {len(data)} items",
                 "data",
             )
+        fast = self.rows.from_arrays(nested)
+        if fast is not None:
+            return fast
         rows = []
         for number, values in enumerate(nested, start=1):
             try:

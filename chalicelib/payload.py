@@ -232,7 +232,7 @@ class PayloadReader:
     def _rows_from_instances(self, instances: Any) -> list[Row]:
         items = _batch_items(instances, INSTANCES, "rows")
         lines = _csv_lines(items)
-        fast = self.rows.from_lines(lines) if lines is not None else None
+        fast = self.rows.from_lines(lines) if lines is not None else self.rows.from_arrays(items)
         return fast if fast is not None else _rows(items, self._row_from_instance)
 
     def _rows_from_records(self, records: Any) -> list[Row]:
@@ -245,7 +245,9 @@ class PayloadReader:
                 )
             return self.rows.from_named(record, DATAFRAME_RECORDS)
 
-        return _rows(_batch_items(records, DATAFRAME_RECORDS, "records"), read)
+        items = _batch_items(records, DATAFRAME_RECORDS, "records")
+        fast = self.rows.from_records(items)
+        return fast if fast is not None else _rows(items, read)
 
     def _rows_from_split(self, split: Any) -> list[Row]:
         """pandas' `orient="split"`: `columns` name the features in any order; `index` ignored."""
@@ -276,7 +278,8 @@ class PayloadReader:
             row = self.rows.from_numbers(values, DATA)
             return row if order is None else order(row)
 
-        return _rows(data, read)
+        fast = self.rows.from_arrays(data, order)
+        return fast if fast is not None else _rows(data, read)
 
 
 def _require_only(document: dict[str, Any], keys: Sequence[str], where: str) -> None:

@@ -232,9 +232,15 @@ def test_the_readers_find_exactly_the_values_outside(rows: list[tuple[float, ...
     ranges = WDBC_PAYLOADS.rows.ranges
     csv = "\n".join(",".join(map(repr, row)) for row in rows)
     by_line = " \n".join(f" {line}" for line in csv.split("\n"))  # blanks: read line by line
+    arrays = json.dumps({"instances": [list(row) for row in rows]}).encode()
+    split = {"columns": FEATURE_NAMES[::-1], "data": [list(row)[::-1] for row in rows]}
+    records = [dict(zip(FEATURE_NAMES, row, strict=True)) for row in rows]
     for parsed in (
         WDBC_PAYLOADS.parse_csv(csv.encode()).rows,
         WDBC_PAYLOADS.parse_csv(by_line.encode()).rows,
+        WDBC_PAYLOADS.parse_json(arrays).rows,  # arrays at once, a column at a time
+        WDBC_PAYLOADS.parse_json(json.dumps({"dataframe_split": split}).encode()).rows,
+        WDBC_PAYLOADS.parse_json(json.dumps({"dataframe_records": records}).encode()).rows,
         [tuple(row) for row in rows],
     ):
         found = [(w.row, [FEATURE_NAMES[p] for p in w.features]) for w in ranges.outside(parsed)]

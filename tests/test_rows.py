@@ -10,6 +10,7 @@ from tests.rows import (
     EXAMPLE_ROW,
     EXAMPLE_VALUES,
     FEATURE_NAMES,
+    WDBC_ROWS,
     row_from_named,
     row_from_numbers,
     row_from_text,
@@ -234,3 +235,53 @@ def test_the_text_kept_for_the_endpoint_reads_back_as_the_rows(
     read_back = [tuple(float(value) for value in line.split(",")) for line in rows.csv.split("\n")]
     assert read_back == list(rows)
     assert all(value.strip() == value for line in rows.csv.split("\n") for value in line.split(","))
+
+
+_REFUSED = st.sampled_from([1e39, -1e39, 10**400, True, None, "1.5"])  # each for its reason
+
+
+@st.composite
+def _arrays(draw: st.DrawFn) -> list[object]:
+    """Mostly a row of 30 numbers; now and then 29 or 31, or one value refused."""
+    width = draw(st.sampled_from([30, 30, 30, 29, 31]))
+    array: list[object] = draw(
+        st.lists(st.floats(-1e3, 1e3) | st.integers(-1000, 1000), min_size=width, max_size=width)
+    )
+    if draw(st.integers(0, 3)) == 0:
+        array[draw(st.integers(0, width - 1))] = draw(_REFUSED)
+    return array
+
+
+@settings(deadline=None)  # a loaded CI machine is no reason to fail
+@given(st.lists(_arrays(), min_size=1, max_size=4))
+def test_reading_arrays_at_once_agrees_with_reading_each(arrays: list[list[object]]) -> None:
+    """from_arrays either reads what from_numbers reads, array by array, or leaves it to it."""
+    at_once = WDBC_ROWS.from_arrays(arrays)
+    try:
+        each: list[tuple[float, ...]] | None = [WDBC_ROWS.from_numbers(a) for a in arrays]
+    except (InvalidValue, WrongValueCount):
+        each = None
+    assert (at_once is None) == (each is None)
+    assert at_once == each or at_once is None
+
+
+@settings(deadline=None)  # a loaded CI machine is no reason to fail
+@given(st.lists(_arrays(), min_size=1, max_size=4), st.integers(0, 3))
+def test_reading_records_at_once_agrees_with_reading_each(
+    arrays: list[list[object]], change: int
+) -> None:
+    """from_records either reads what from_named reads, record by record, or leaves it to it:
+    records of the names as the contract writes them, now and then one name left out or
+    spelled in another case."""
+    records = [dict(zip(FEATURE_NAMES, array, strict=False)) for array in arrays]
+    if change == 1:
+        del records[0][FEATURE_NAMES[0]]
+    elif change == 2:
+        records[-1][FEATURE_NAMES[-1].upper()] = records[-1].pop(FEATURE_NAMES[-1], 1.0)
+    at_once = WDBC_ROWS.from_records(records)
+    try:
+        each: list[tuple[float, ...]] | None = [row_from_named(record) for record in records]
+    except (InvalidPayload, InvalidValue, WrongValueCount):
+        each = None
+    assert at_once == each or (at_once is None and change in (1, 2))
+    assert at_once is not None or each is None or change in (1, 2)
