@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chalicelib.errors import InvalidPayload, InvalidValue, WrongValueCount
+from chalicelib.rows import TOO_LARGE
+from tests.support.rows import (
+    EXAMPLE_ROW,
+    EXAMPLE_VALUES,
+    FEATURE_NAMES,
+    row_from_named,
+    row_from_numbers,
+    row_from_text,
+    row_with,
+    rows_from_lines,
+)
+
+
+def test_the_walkthrough_row_parses_to_its_30_floats() -> None:
+    assert row_from_text(EXAMPLE_ROW) == EXAMPLE_VALUES
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "13",
+        "+13",
+        "-13",
+        "13.",
+        ".5",
+        "13.49",
+        "1e3",
+        "1E-3",
+        "-1.5e+2",
+        "0",
+        "-0.0",
+        " 13.49",
+        "13.49\t",
+        "1" * 38,
+        "0." + "0" * 400 + "1",
+    ],
+)
+def test_plain_decimals_are_accepted(text: str) -> None:
+    assert row_from_text(row_with(7, text))[6] == float(text)
+
+
+def test_blanks_and_a_final_newline_around_the_row_are_accepted() -> None:
+    assert row_from_text(f"  {EXAMPLE_ROW}\r\n") == EXAMPLE_VALUES
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("nan", "is not a plain decimal number"),
+        ("NaN", "is not a plain decimal number"),
+        ("inf", "is not a plain decimal number"),
+        ("-Infinity", "is not a plain decimal number"),
+        ("1e309", TOO_LARGE),
+        ("-1e309", TOO_LARGE),
+        ("1" * 400, TOO_LARGE),
+        ("1e308", TOO_LARGE),
+        ("-3.5e38", TOO_LARGE),
+        ("1_000", "is not a plain decimal number"),
+        ("0x1A", "is not a plain decimal number"),
+        ("\u0661\u0662", "is not a plain decimal number"),  # Arabic-Indic digits
+        ("\uff11\uff12", "is not a plain decimal number"),  # full-width digits
+        ("1.2.3", "is not a plain decimal number"),
+        ("--1", "is not a plain decimal number"),
+        ("1e", "is not a plain decimal number"),
+        (".", "is not a plain decimal number"),
+        ("1 2", "is not a plain decimal number"),
+        ("\u00a013", "is not a plain decimal number"),  # non-ASCII space
+        ("\x0b13", "is not a plain decimal number"),  # float() would strip a vertical tab
+        ("", "is empty"),
+        ("   ", "is empty"),
+    ],
+)
+def test_bad_values_name_position_and_feature(text: str, reason: str) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        row_from_text(row_with(3, text))
+    assert caught.value.message == f"value 3 of 30 (perimeter_mean) {reason}"
+    assert caught.value.details == {"field": "data", "position": 3, "feature": "perimeter_mean"}
+
+
+@pytest.mark.parametrize("position", [1, 15, 30])
+def test_every_position_maps_to_its_feature_name(position: int) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        row_from_text(row_with(position, "x"))
+    assert caught.value.details["feature"] == FEATURE_NAMES[position - 1]
+
+
+def test_columns_rename_positions_for_messages() -> None:
+    columns = tuple(reversed(FEATURE_NAMES))
+    with pytest.raises(InvalidValue) as caught:
+        row_from_text(row_with(1, "x"), "row", columns)
+    assert caught.value.details == {
+        "field": "row",
+        "position": 1,
+        "feature": "fractal_dimension_worst",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "hint"),
+    [
+        (",".join(EXAMPLE_ROW.split(",")[:29]), 29, ""),
+        (EXAMPLE_ROW + ",1.0", 31, ""),
+        (EXAMPLE_ROW + ",", 31, " (a trailing comma?)"),
+        ("", 1, " (a trailing comma?)"),
+        (EXAMPLE_ROW.replace(",", ";"), 1, ""),
+    ],
+)
+def test_wrong_counts_say_what_was_expected(text: str, found: int, hint: str) -> None:
+    with pytest.raises(WrongValueCount) as caught:
+        row_from_text(text)
+    assert caught.value.details == {"field": "data", "expected": 30, "found": found}
+    assert caught.value.message.endswith(f"it holds {found}{hint}")
+
+
+def test_a_list_of_30_numbers_is_a_row() -> None:
+    assert row_from_numbers([*EXAMPLE_VALUES[:-1], 1]) == (*EXAMPLE_VALUES[:-1], 1.0)
+
+
+@pytest.mark.parametrize(
+    ("values", "error", "message_part"),
+    [
+        (list(EXAMPLE_VALUES[:29]), WrongValueCount, "must hold 30 numbers"),
+        (
+            [*EXAMPLE_VALUES[:29], "1.0"],
+            InvalidValue,
+            "value 30 of 30 (fractal_dimension_worst) must be a number, not a string",
+        ),
+        ([*EXAMPLE_VALUES[:29], True], InvalidValue, "not a boolean"),
+        ([*EXAMPLE_VALUES[:29], None], InvalidValue, "not null"),
+        ([*EXAMPLE_VALUES[:29], [1]], InvalidValue, "not an array"),
+        ([*EXAMPLE_VALUES[:29], float("inf")], InvalidValue, "too large"),
+        ([*EXAMPLE_VALUES[:29], 10**400], InvalidValue, "too large"),
+        ([*EXAMPLE_VALUES[:29], 1e300], InvalidValue, "too large"),
+    ],
+)
+def test_bad_number_lists_are_refused(values: list[object], error: type, message_part: str) -> None:
+    with pytest.raises(error) as caught:
+        row_from_numbers(values)
+    assert message_part in caught.value.message
+
+
+def test_named_features_in_any_order_give_wdbc_order() -> None:
+    named = dict(reversed(list(zip(FEATURE_NAMES, EXAMPLE_VALUES, strict=True))))
+    assert row_from_named(named) == EXAMPLE_VALUES
+
+
+@pytest.mark.parametrize(
+    ("change", "message_part"),
+    [
+        ({"radius_mean": None}, "value 1 of 30 (radius_mean) must be a number, not null"),
+        ({"radius_mean": "13.49"}, "must be a number, not a string"),
+        ({"colour": 1}, "unknown name(s) 'colour'"),
+        ({"Radius_Mean": 1}, "unknown name(s) 'Radius_Mean'"),
+    ],
+)
+def test_bad_named_features_are_refused(change: dict[str, object], message_part: str) -> None:
+    named = {**dict(zip(FEATURE_NAMES, EXAMPLE_VALUES, strict=True)), **change}
+    with pytest.raises((InvalidPayload, InvalidValue)) as caught:
+        row_from_named(named)
+    assert message_part in caught.value.message
+
+
+def test_missing_names_are_listed() -> None:
+    named = dict(zip(FEATURE_NAMES[2:], EXAMPLE_VALUES[2:], strict=True))
+    with pytest.raises(InvalidPayload, match="is missing 'radius_mean', 'texture_mean'"):
+        row_from_named(named)
+
+
+_line_field = st.one_of(
+    st.from_regex(
+        r"[ \t]?[+-]?[0-9]{1,4}(\.[0-9]{0,4})?([eE][+-]?[0-9]{1,3})?[ \t]?", fullmatch=True
+    ),
+    st.text(alphabet="0123456789+-.eE \t\r,_x", max_size=5),
+)
+
+
+@settings(deadline=None)  # a loaded CI machine is no reason to fail
+@given(st.lists(st.lists(_line_field, min_size=29, max_size=31), min_size=1, max_size=4))
+def test_reading_lines_at_once_agrees_with_reading_each(lines_fields: list[list[str]]) -> None:
+    """rows_from_lines either reads what row_from_text reads, line by line, or leaves it to it."""
+    lines = [",".join(fields) for fields in lines_fields]
+    at_once = rows_from_lines(lines)
+    try:
+        each: list[tuple[float, ...]] | None = [row_from_text(line) for line in lines]
+    except (InvalidValue, WrongValueCount):
+        each = None
+    if at_once is not None:
+        assert at_once == each
+    assert (
+        at_once is not None
+        or each is None
+        or any(not set(line) <= set("0123456789+-.eE \t,") for line in lines)
+    )
+
+
+@pytest.mark.parametrize(
+    ("lines", "as_written"),
+    [
+        ([EXAMPLE_ROW, EXAMPLE_ROW], True),
+        ([row_with(1, "-1.5e+05"), row_with(2, "0007")], True),
+        ([row_with(1, "+1")], False),
+        ([row_with(2, ".5")], False),
+        ([row_with(30, "5.")], False),
+        ([row_with(3, "-.5")], False),
+        ([row_with(4, "1.e5")], False),
+        ([row_with(5, " 1")], False),
+        ([EXAMPLE_ROW.replace(",", ", ")], False),
+    ],
+)
+def test_plain_lines_keep_their_text_for_the_endpoint(lines: list[str], as_written: bool) -> None:
+    rows = rows_from_lines(lines)
+    assert rows is not None
+    assert rows.csv == ("\n".join(lines) if as_written else None)
+
+
+@settings(deadline=None)  # a loaded CI machine is no reason to fail
+@given(st.lists(st.lists(_line_field, min_size=30, max_size=30), min_size=1, max_size=3))
+def test_the_text_kept_for_the_endpoint_reads_back_as_the_rows(
+    lines_fields: list[list[str]],
+) -> None:
+    rows = rows_from_lines([",".join(fields) for fields in lines_fields])
+    if rows is None or rows.csv is None:
+        return
+    # Read back as any CSV reader would: lines, commas, a decimal conversion per value.
+    read_back = [tuple(float(value) for value in line.split(",")) for line in rows.csv.split("\n")]
+    assert read_back == list(rows)
+    assert all(value.strip() == value for line in rows.csv.split("\n") for value in line.split(","))
