@@ -15,6 +15,7 @@ import json
 import logging
 import math
 import os
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from fractions import Fraction
@@ -23,6 +24,7 @@ from typing import Any, NamedTuple
 
 from chalice.test import Client
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 from chalicelib import access_log
 from chalicelib.application import create_app
@@ -55,6 +57,11 @@ def fuzz_settings(share: float) -> settings:
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
+
+
+def examples(ci: int) -> settings:
+    """A property test's settings: `ci` examples in `make test`, in proportion in the others."""
+    return fuzz_settings(ci / TOTAL_EXAMPLES["ci"])
 
 
 class Answer(NamedTuple):
@@ -293,3 +300,97 @@ def expected_csv(text: str) -> list[Row] | Refusal | None:
             return row._replace(row=number)
         rows.append(row)
     return rows
+
+
+# --- Values as people and programs write them, made without chalicelib's pattern -------------
+
+
+def decimal_text(rng: random.Random) -> str:
+    """A plain decimal as people and programs write them; a few beyond the float32 range."""
+    kind = rng.randrange(6)
+    sign = rng.choice(["", "", "", "+", "-"])
+    if kind == 0:
+        text = repr(rng.uniform(-1000.0, 1000.0))
+    elif kind == 1:  # any magnitude, subnormals included
+        exponent = rng.randint(-330, 307 if rng.random() < 0.02 else 38)
+        text = repr(rng.choice([-1.0, 1.0]) * rng.random() * 10.0**exponent)
+    elif kind == 2:
+        text = sign + str(rng.randint(0, 10 ** rng.randint(1, 20)))
+    elif kind == 3:  # 007.5, 5., .5
+        whole = "0" * rng.randint(0, 3) + str(rng.randint(0, 999))
+        fraction = str(rng.randint(0, 10**6))
+        text = sign + rng.choice([f"{whole}.{fraction}", f"{whole}.", f".{fraction}"])
+    elif kind == 4:  # 1.5E+07, 2e-0400
+        exponent = rng.randint(0, 420 if rng.random() < 0.02 else 37)
+        mantissa = rng.choice(["1", "2.5", ".5", "9.", "0", "123"])
+        marker = rng.choice("eE") + rng.choice(["", "+", "-"]) + "0" * rng.randint(0, 2)
+        text = sign + mantissa + marker + str(exponent)
+    else:  # long digit strings: 39 digits are within float32's range, 40 are not
+        width = rng.randint(1, 320 if rng.random() < 0.02 else 39)
+        digits = rng.choice(["1" * width, "0." + "0" * rng.randint(0, 400) + "1"])
+        text = sign + digits
+    if rng.random() < 0.15:
+        text = rng.choice([" ", "\t", "  "]) + text + rng.choice(["", " ", "\t"])
+    return text
+
+
+# Drawing 30 values one by one costs hypothesis milliseconds (st.from_regex of a decimal, two
+# per value); a pooled row costs one draw, and the pool holds what that regex would write.
+_RNG = random.Random(20240606)
+# The edge of the float32 range, as people write it: 3.4028235e38 (float32's own repr) is past it.
+EDGES = ["3.4028234663852886e38", "-3.4028234663852886e+38", "3.4028235e38", "3.5e38", "1e38"]
+VALUE_POOL = [decimal_text(_RNG) for _ in range(20_000)] + EDGES
+ROW_POOL = [[decimal_text(_RNG) for _ in range(VALUES_PER_ROW)] for _ in range(3_000)]
+FINITE_VALUE_POOL = [value for value in VALUE_POOL if acceptable_number(float(value))]
+
+decimals = st.one_of(
+    st.integers(0, len(VALUE_POOL) - 1).map(VALUE_POOL.__getitem__),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),  # 1e-05, -0.0, 1.79...e+308
+)
+not_decimals = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "nan",
+            "NaN",
+            "inf",
+            "-Infinity",
+            "1_000",
+            "0x1A",
+            "1e",
+            "e5",
+            ".",
+            "+",
+            "-",
+            "1.2.3",
+            "1 2",
+            "\u00a01",
+            "\u0661\u0662",  # Arabic-Indic digits: float() takes them
+            "\uff11",  # a fullwidth 1: float() takes it too
+            "1e309",
+            "-1e400",
+            "1\r",
+            "1\n",
+            "'1'",
+            "1\x00",
+        ]
+    ),
+    st.text(max_size=6),
+)
+
+
+# Values as a CSV writer or a JSON encoder writes them: an optional "-", digits, optionally a
+# point and digits, optionally an exponent; within the float32 range (a row the API reads).
+_points = st.builds(
+    "{}{}.{}".format, st.sampled_from(["", "-"]), st.integers(0, 9999), st.integers(0, 9999)
+)
+_written_values = st.one_of(
+    st.floats(min_value=-FLOAT32_MAX, max_value=FLOAT32_MAX).map(repr),  # 1e-05, -0.0, 3e+38
+    st.integers(-(10**15), 10**15).map(str),
+    _points,
+    st.builds("{}{}{}".format, _points, st.sampled_from("eE"), st.integers(-30, 30)),
+)
+written_rows = st.lists(_written_values, min_size=VALUES_PER_ROW, max_size=VALUES_PER_ROW)
+# Spellings float() reads that a CSV writer never writes: a sign "+", a bare point, blanks.
+OTHER_SPELLINGS = ("+1", ".5", "5.", "-.5", "1.e5", " 1", "2 ", "\t3")

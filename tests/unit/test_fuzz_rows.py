@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import random
 from collections.abc import Iterator
 
 import pytest
@@ -19,17 +18,21 @@ from hypothesis import strategies as st
 
 from chalicelib.endpoint import encode_csv
 from tests.support.fuzzing import (
+    FINITE_VALUE_POOL,
     FLOAT32_MAX,
+    ROW_POOL,
     VALUES_PER_ROW,
     WDBC_FEATURES,
     Answer,
     FuzzedApp,
     Refusal,
     acceptable_number,
+    decimals,
     expected_csv,
     expected_row,
     fuzz_settings,
     fuzzed_app,
+    not_decimals,
 )
 
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -51,79 +54,6 @@ def assert_refused(answer: Answer, refusal: Refusal) -> None:
         assert answer.error["feature"] == WDBC_FEATURES[refusal.position - 1], answer
 
 
-def _decimal_text(rng: random.Random) -> str:
-    """A plain decimal as people and programs write them; a few beyond the float32 range."""
-    kind = rng.randrange(6)
-    sign = rng.choice(["", "", "", "+", "-"])
-    if kind == 0:
-        text = repr(rng.uniform(-1000.0, 1000.0))
-    elif kind == 1:  # any magnitude, subnormals included
-        exponent = rng.randint(-330, 307 if rng.random() < 0.02 else 38)
-        text = repr(rng.choice([-1.0, 1.0]) * rng.random() * 10.0**exponent)
-    elif kind == 2:
-        text = sign + str(rng.randint(0, 10 ** rng.randint(1, 20)))
-    elif kind == 3:  # 007.5, 5., .5
-        whole = "0" * rng.randint(0, 3) + str(rng.randint(0, 999))
-        fraction = str(rng.randint(0, 10**6))
-        text = sign + rng.choice([f"{whole}.{fraction}", f"{whole}.", f".{fraction}"])
-    elif kind == 4:  # 1.5E+07, 2e-0400
-        exponent = rng.randint(0, 420 if rng.random() < 0.02 else 37)
-        mantissa = rng.choice(["1", "2.5", ".5", "9.", "0", "123"])
-        marker = rng.choice("eE") + rng.choice(["", "+", "-"]) + "0" * rng.randint(0, 2)
-        text = sign + mantissa + marker + str(exponent)
-    else:  # long digit strings: 39 digits are within float32's range, 40 are not
-        width = rng.randint(1, 320 if rng.random() < 0.02 else 39)
-        digits = rng.choice(["1" * width, "0." + "0" * rng.randint(0, 400) + "1"])
-        text = sign + digits
-    if rng.random() < 0.15:
-        text = rng.choice([" ", "\t", "  "]) + text + rng.choice(["", " ", "\t"])
-    return text
-
-
-# Drawing 30 values one by one costs hypothesis milliseconds (st.from_regex of a decimal, two
-# per value); a pooled row costs one draw, and the pool holds what that regex would write.
-_RNG = random.Random(20240606)
-# The edge of the float32 range, as people write it: 3.4028235e38 (float32's own repr) is past it.
-EDGES = ["3.4028234663852886e38", "-3.4028234663852886e+38", "3.4028235e38", "3.5e38", "1e38"]
-VALUE_POOL = [_decimal_text(_RNG) for _ in range(20_000)] + EDGES
-ROW_POOL = [[_decimal_text(_RNG) for _ in range(VALUES_PER_ROW)] for _ in range(3_000)]
-FINITE_VALUE_POOL = [value for value in VALUE_POOL if acceptable_number(float(value))]
-
-decimals = st.one_of(
-    st.integers(0, len(VALUE_POOL) - 1).map(VALUE_POOL.__getitem__),
-    st.floats(allow_nan=False, allow_infinity=False).map(repr),  # 1e-05, -0.0, 1.79...e+308
-)
-not_decimals = st.one_of(
-    st.sampled_from(
-        [
-            "",
-            " ",
-            "nan",
-            "NaN",
-            "inf",
-            "-Infinity",
-            "1_000",
-            "0x1A",
-            "1e",
-            "e5",
-            ".",
-            "+",
-            "-",
-            "1.2.3",
-            "1 2",
-            "\u00a01",
-            "\u0661\u0662",  # Arabic-Indic digits: float() takes them
-            "\uff11",  # a fullwidth 1: float() takes it too
-            "1e309",
-            "-1e400",
-            "1\r",
-            "1\n",
-            "'1'",
-            "1\x00",
-        ]
-    ),
-    st.text(max_size=6),
-)
 line_ends = st.sampled_from(["", "", "", "\r", "\n", "\r\n", " ", "\t\r\n"])
 free_text = st.one_of(
     st.text(max_size=200), st.text(alphabet="0123456789.,eE+- \t\r\n", max_size=400)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from chalice.app import Chalice
 from chalice.test import Client
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
@@ -23,10 +23,10 @@ from chalicelib.contract import Contract
 from chalicelib.errors import ApiError, InvalidHeader, InvalidValue
 from chalicelib.model_answer import Prediction
 from chalicelib.replies import ModelIdentity
-from chalicelib.rows import DECIMAL_PATTERN, MAX_MAGNITUDE
 from chalicelib.settings import Settings
 from tests.support.apps import ENDPOINT_NAME
 from tests.support.endpoint_twins import AnsweringEndpoint
+from tests.support.fuzzing import FLOAT32_MAX, decimals, examples
 from tests.support.local_stack import PROJECT_DIR
 from tests.support.rows import (
     FEATURE_COUNT,
@@ -294,7 +294,7 @@ def test_a_limit_of_the_contract_is_in_its_feature_schema() -> None:
         document = _document(client)
     alcohol, malic_acid, hue = document["components"]["schemas"]["FeatureValues"]["prefixItems"]
     assert (alcohol["minimum"], alcohol["maximum"]) == (0, 100)
-    assert malic_acid["minimum"] == -MAX_MAGNITUDE
+    assert malic_acid["minimum"] == -FLOAT32_MAX
     assert alcohol["description"] == "alcohol: In training: 11.0 to 14.8 %."
     assert hue["description"] == "hue: colour hue. In training: 0.48 to 1.71."
     named = document["components"]["schemas"]["NamedFeatures"]["properties"]
@@ -326,17 +326,17 @@ def _refusal(read: Callable[[], object]) -> str | None:
 OVERFLOW = re.compile(rf"^{InvalidValue.CODE}: .*is too large \(beyond")
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(st.from_regex(ROW_PATTERN))
 def test_a_row_the_pattern_admits_is_read_unless_a_value_overflows(text: str) -> None:
     refusal = _refusal(lambda: row_from_text(text))
     assert refusal is None or OVERFLOW.match(refusal), refusal
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(
     st.lists(
-        st.from_regex(DECIMAL_PATTERN, fullmatch=True),
+        decimals,  # tests/support/fuzzing.py's, not chalicelib's pattern
         min_size=FEATURE_COUNT,
         max_size=FEATURE_COUNT,
     ),
@@ -357,7 +357,7 @@ def test_a_row_the_server_reads_the_pattern_admits(
     assert refusal is None or OVERFLOW.match(refusal), refusal
 
 
-@settings(max_examples=12, deadline=None)
+@examples(12)
 @given(st.from_regex(WDBC_SCHEMAS["CsvRows"]["pattern"]))
 def test_a_csv_body_the_pattern_admits_is_read_unless_its_header_repeats(text: str) -> None:
     # Nor can a pattern say "each name once"; the description does.
@@ -366,7 +366,7 @@ def test_a_csv_body_the_pattern_admits_is_read_unless_its_header_repeats(text: s
     assert refusal is None or OVERFLOW.match(refusal) or header.match(refusal), refusal
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(
     st.lists(
         st.builds(Prediction, st.sampled_from([0, 1]), st.floats(min_value=0.0, max_value=1.0)),

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 from sklearn.metrics import fbeta_score
 
+from tests.support.fuzzing import examples
 from training.local import train_local
 from training.model_card import RULE_LIMITS, card_document
 from training.threshold import (
@@ -74,11 +75,16 @@ def test_recall_rule_counts_in_integers() -> None:
 
 # Every rule against an oracle written another way, on any scores.
 
-rows_with_a_malignant_one = st.lists(
-    st.tuples(st.floats(min_value=0.0, max_value=1.0), st.sampled_from([B, M])),
-    min_size=1,
-    max_size=40,
-).filter(lambda rows: any(label == M for _, label in rows))
+_scored_rows = st.lists(
+    st.tuples(st.floats(min_value=0.0, max_value=1.0), st.sampled_from([B, M])), max_size=39
+)
+# Any scored rows, one of them malignant (built in, not filtered for).
+rows_with_a_malignant_one = st.builds(
+    lambda rows, score, at: [*rows[:at], (score, M), *rows[at:]],
+    _scored_rows,
+    st.floats(min_value=0.0, max_value=1.0),
+    st.integers(0, 39),
+)
 
 
 def unzipped(rows: list[tuple[float, int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +97,7 @@ def other_thresholds(probabilities: np.ndarray) -> list[float]:
     return [THRESHOLD_MARGIN, 1.0 - THRESHOLD_MARGIN, *inside]
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200)
 @given(rows=rows_with_a_malignant_one)
 def test_no_threshold_is_more_accurate(rows: list[tuple[float, int]]) -> None:
     probabilities, labels = unzipped(rows)
@@ -103,7 +109,7 @@ def test_no_threshold_is_more_accurate(rows: list[tuple[float, int]]) -> None:
     assert all(correct(threshold) >= correct(other) for other in other_thresholds(probabilities))
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200)
 @given(rows=rows_with_a_malignant_one, beta=st.sampled_from([0.5, 1.0, 2.0, 3.0]))
 def test_no_threshold_has_a_better_f_beta_by_scikit_learn(
     rows: list[tuple[float, int]], beta: float
@@ -119,7 +125,7 @@ def test_no_threshold_has_a_better_f_beta_by_scikit_learn(
     assert all(best >= f_beta(other) - 1e-12 for other in other_thresholds(probabilities))
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200)
 @given(rows=rows_with_a_malignant_one, target=st.floats(min_value=0.01, max_value=1.0))
 def test_recall_rule_reaches_the_target_and_no_higher_threshold_does(
     rows: list[tuple[float, int]], target: float
@@ -133,14 +139,16 @@ def test_recall_rule_reaches_the_target_and_no_higher_threshold_does(
     def recall(candidate: float) -> float:
         return float(np.count_nonzero(malignant >= candidate)) / len(malignant)
 
-    if THRESHOLD_MARGIN < threshold < 1.0 - THRESHOLD_MARGIN:
+    inside = THRESHOLD_MARGIN < threshold < 1.0 - THRESHOLD_MARGIN
+    event("a threshold between two scores" if inside else "flags all or none")
+    if inside:
         assert recall(threshold) >= target
         # No higher threshold keeps the target: the lowest flagged malignant row is needed.
         lowest_flagged = float(malignant[malignant >= threshold].min())
         assert recall(float(np.nextafter(lowest_flagged, 2.0))) < target
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200)
 @given(
     rows=rows_with_a_malignant_one,
     name=st.sampled_from([F_BETA_RULE, ACCURACY_RULE, TARGET_RECALL_RULE]),
