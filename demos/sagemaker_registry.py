@@ -1,7 +1,8 @@
 """The registry flow under moto, printed: ``python -m demos.sagemaker_registry``.
 
 Trains twice (Linear Learner's final metrics as moto's jobs carry them in the tests), approves
-v1, rejects v2, deploys the approved one and prints `registry list` and `status`.
+v1, rejects v2, deploys the approved one (the committed model answering for its endpoint on
+127.0.0.1) and prints `registry list` and `status`. Needs the SDK and moto: `make training-tools`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from click.testing import CliRunner
 from moto import mock_aws
 
 from deploy.cli import cli as deploy_cli
-from tests.support.sagemaker_flow import BUCKET, LINEAR_LEARNER_METRICS, REGION, ROLE
+from tests.support.sagemaker_flow import (
+    BUCKET,
+    LINEAR_LEARNER_METRICS,
+    REGION,
+    ROLE,
+    standin_endpoint,
+)
 from tests.support.sagemaker_twin import (
     add_registry_deletes,
     add_update_endpoint,
@@ -47,15 +54,22 @@ def main() -> None:
             ["registry", "list"],
             ["status"],
         ]  # fmt: skip
-        for arguments in steps:
-            deploying = arguments[0] in ("endpoint", "status")
-            command = deploy_cli if deploying else cli
-            result = CliRunner().invoke(command, [*arguments, "--region", REGION])
-            if arguments in (["registry", "list"], ["status"]):
-                tool = "deploy" if deploying else "training"
-                print(f"$ python -m {tool} {' '.join(arguments)}\n{result.output}")
-            if result.exit_code != 0:
-                raise SystemExit(result.output)
+        # The deployment checks the contract's examples against the endpoint, and moto's has no
+        # model: the committed one answers for it on 127.0.0.1, as in the deployment's tests.
+        with standin_endpoint(patch):
+            run(steps)
+
+
+def run(steps: list[list[str]]) -> None:
+    for arguments in steps:
+        deploying = arguments[0] in ("endpoint", "status")
+        command = deploy_cli if deploying else cli
+        result = CliRunner().invoke(command, [*arguments, "--region", REGION])
+        if arguments in (["registry", "list"], ["status"]):
+            tool = "deploy" if deploying else "training"
+            print(f"$ python -m {tool} {' '.join(arguments)}\n{result.output}")
+        if result.exit_code != 0:
+            raise SystemExit(result.output)
 
 
 if __name__ == "__main__":
