@@ -1,5 +1,4 @@
-"""Endpoint invocation: error codes only AWS produces via botocore's Stubber; transport failures
-against real sockets on 127.0.0.1."""
+"""Endpoint invocation's transport failures against real sockets on 127.0.0.1."""
 
 from __future__ import annotations
 

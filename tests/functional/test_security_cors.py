@@ -1,4 +1,5 @@
-"""CORS: a per-stage allow-list, the request's own origin echoed only if listed, preflights."""
+"""CORS at start-up and in a real browser's place: a bad origin stops `import app`; the local
+server answers preflights from its listed origins only."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from deploy.stages import load_config
 from tests.support.rows import EXAMPLE_ROW, body_for
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-ALLOWED = "https://app.example.org"
 OTHER = "https://evil.example.net"
 PREDICT = "/predictbreastcancer"
 JSON_HEADERS = {"Content-Type": "application/json"}

@@ -1,10 +1,5 @@
-"""No input value and no model answer reaches a log record, at any level, from any logger.
-
-A sentinel number goes in every place a client can put one (a valid row, an invalid row, an
-unknown key, a key's value, an exception a failing endpoint raises); every record the process
-logs at DEBUG (root, `wdbc`, botocore, chalice) and every answer is then searched for it. The
-model's probability may be in the answer it belongs to, and nowhere in the logs.
-"""
+"""No input value and no model answer reaches a log record through the real boto3 client and a
+stand-in on 127.0.0.1 (tests/unit/test_security_logs.py: every other path, in process)."""
 
 from __future__ import annotations
 
@@ -14,13 +9,11 @@ from chalicelib.endpoint import ModelEndpoint, OnceClient, create_runtime_client
 from standin import RunningStandin
 from tests.support.apps import MakeClient
 from tests.support.log_capture import all_records
-from tests.support.rows import EXAMPLE_VALUES, FEATURE_NAMES, row_with
+from tests.support.rows import row_with
 
 SENTINEL = "987.654321"
-PROBABILITY = 0.123456789  # what the twin endpoint says; must not be logged
 JSON_HEADERS = {"Content-Type": "application/json"}
 SENTINEL_ROW = row_with(4, SENTINEL)  # a valid row holding the sentinel (as its area_mean)
-NAMED = dict(zip(FEATURE_NAMES, EXAMPLE_VALUES, strict=True))
 
 
 def test_the_real_client_logs_neither_rows_nor_scores(

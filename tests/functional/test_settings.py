@@ -1,3 +1,6 @@
+"""`import app` in a fresh process: it refuses to start without ENDPOINT_NAME, and builds the
+stage's app from its environment."""
+
 from __future__ import annotations
 
 import json

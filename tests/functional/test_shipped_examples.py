@@ -1,11 +1,5 @@
-"""The three examples beside WDBC (tests/unit/test_local_model.py checks WDBC itself): each
-committed folder is what `make train` writes, within stated tolerances, its card and contract
-are made from it, its examples are held-out rows, and `python -m devserver --model NAME` serves it.
-
-Linear models are fitted to their optimum (Newton-Cholesky at 1e-12, or Ridge's exact Cholesky
-solve), so a refit agrees with the committed parameters far below 1e-9 relative. XGBoost sums in
-float32: a refit's probabilities agree to 1e-6, its labels exactly.
-"""
+"""The three examples beside WDBC served: the stand-in answers each as training scored it, and
+`python -m devserver --model NAME` serves it (tests/unit/test_shipped_examples.py: the folders)."""
 
 from __future__ import annotations
 
@@ -25,9 +19,6 @@ from tests.support.local_stack import PROJECT_DIR, running_stack
 from training.local import evaluate_endpoint, read_model_folder, train_local
 
 EXAMPLES = ("wine", "diabetes", "wdbc-xgboost")
-PARAMETER_TOLERANCE = 1e-9  # relative, for every mean, scale, weight and intercept
-OUTPUT_TOLERANCE = {"wine": 1e-9, "diabetes": 1e-9, "wdbc-xgboost": 1e-6}  # absolute
-THRESHOLD_TOLERANCE = 1e-6  # relative: a midpoint between two out-of-fold probabilities
 
 
 def folder(name: str) -> Path:

@@ -22,7 +22,6 @@ from postman.collection import COLLECTION_FILE
 from tests.support.collection import COLLECTION, assertions_in, load, requests_in
 from tests.support.local_stack import PROJECT_DIR, RunningStack
 
-SCHEMA_V21 = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 NEWMAN = PROJECT_DIR / "node_modules" / ".bin" / "newman"
 # Sent as on a deployed stage; the local gateway does not check it.
 API_KEY = "local-key"

@@ -1,3 +1,6 @@
+"""The committed cross-validation figures are what the full nested cross-validation gives
+(minutes: tests/unit/test_training_cross_validation.py runs the procedure on fewer folds)."""
+
 from __future__ import annotations
 
 import json
@@ -20,9 +23,6 @@ from training.threshold import ThresholdRule
 WDBC = load_contract("wdbc")
 SUMMARISED = tuple(metric_labels(WDBC))
 MISSES = "misses_per_212_malignant"
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-SMALL = {"repeats": 2, "folds": 3}  # the whole procedure, on fewer folds: seconds, not tens
 
 
 def test_the_committed_figures_are_what_the_full_cross_validation_gives(

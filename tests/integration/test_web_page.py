@@ -1,7 +1,6 @@
-"""The demo page at `GET /`: its markup and headers from each contract, WDBC's examples, and a
-real headless Chromium.
+"""The demo page in a real headless Chromium (its markup and headers: tests/unit/test_web_page.py).
 
-The browser tests drive Chromium through Playwright (Debian's where it is installed, else
+The tests drive Chromium through Playwright (Debian's where it is installed, else
 Playwright's own; `make chromium` gets one) against the run command's stack (the app behind
 Chalice's local gateway, the SageMaker stand-in) on 127.0.0.1, as a person would: load an
 example, press Predict, read the answer; paste a bad row and find the API's message at the field
@@ -29,7 +28,6 @@ from tests.support.endpoint_twins import AnsweringEndpoint
 from tests.support.local_stack import RunningStack
 from tests.support.rows import FEATURE_NAMES, WDBC
 from tests.support.twin_app import (
-    BINARY,
     MULTICLASS,
     RECORDS,
     REGRESSION,
@@ -50,7 +48,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-PAGE_BUDGET_BYTES = 15 * 1024
 TIMEOUT_MS = 10_000
 AXE_CORE = PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.0 to 2.2, A and AA, and axe's best practices (`region`: all content in landmarks).
@@ -58,7 +55,6 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 PHONE_WIDTHS = [320, 360, 390]
 TARGET_PX = 44
 OUTSIDE = "Outside the training range: the model would extrapolate."
-CONTRACTS = [WDBC, BINARY, MULTICLASS, REGRESSION]
 # WDBC's examples: the README's row, then a benign and a malignant row held out from training.
 README_ROW, BENIGN_ROW, MALIGNANT_ROW = (example.values for example in WDBC.examples)
 

@@ -1,5 +1,5 @@
-"""Endpoint invocation: error codes only AWS produces via botocore's Stubber; transport failures
-against real sockets on 127.0.0.1."""
+"""Endpoint invocation: error codes only AWS produces, via botocore's Stubber (the transport
+failures, against real sockets: tests/functional/test_endpoint.py)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,5 @@
-"""The Postman collection, run by Postman's own runner (newman) against the stack on 127.0.0.1.
-
-newman sends every request with the collection's variables and API-key auth and runs each
-request's test script; its JSON report says which assertions held. `make newman` installs the
-pinned newman into node_modules/ (it needs node and npm); without it these tests skip. The
-collection is written by `python -m postman` from WDBC's contract; the committed file must be
-the written one.
-"""
+"""The Postman collection: written by `python -m postman` from WDBC's contract, the committed
+file the written one, v2.1 with its variables (run by newman: tests/integration/test_postman.py)."""
 
 from __future__ import annotations
 
@@ -16,12 +10,8 @@ import pytest
 from postman.__main__ import main
 from postman.collection import COLLECTION_FILE, render
 from tests.support.collection import COLLECTION, requests_in
-from tests.support.local_stack import PROJECT_DIR
 
 SCHEMA_V21 = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
-NEWMAN = PROJECT_DIR / "node_modules" / ".bin" / "newman"
-# Sent as on a deployed stage; the local gateway does not check it.
-API_KEY = "local-key"
 
 
 def test_the_committed_collection_is_the_one_the_contract_writes() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -22,11 +21,9 @@ from tests.support.apps import MakeClient
 from tests.support.endpoint_twins import AnsweringEndpoint
 from tests.support.rows import EXAMPLE_ROW, body_for
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 ALLOWED = "https://app.example.org"
 OTHER = "https://evil.example.net"
 PREDICT = "/predictbreastcancer"
-JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 # --- The setting ------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from tests.support.rows import EXAMPLE_ROW, EXAMPLE_VALUES, FEATURE_NAMES, row_w
 
 SENTINEL = "987.654321"
 PROBABILITY = 0.123456789  # what the twin endpoint says; must not be logged
-JSON_HEADERS = {"Content-Type": "application/json"}
 SENTINEL_ROW = row_with(4, SENTINEL)  # a valid row holding the sentinel (as its area_mean)
 NAMED = dict(zip(FEATURE_NAMES, EXAMPLE_VALUES, strict=True))
 

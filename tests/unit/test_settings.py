@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from chalicelib.errors import ConfigurationError
 from chalicelib.settings import Settings
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def test_the_endpoint_name_comes_from_the_environment() -> None:

@@ -1,16 +1,5 @@
-"""The demo page at `GET /`: its markup and headers from each contract, WDBC's examples, and a
-real headless Chromium.
-
-The browser tests drive Chromium through Playwright (Debian's where it is installed, else
-Playwright's own; `make chromium` gets one) against the run command's stack (the app behind
-Chalice's local gateway, the SageMaker stand-in) on 127.0.0.1, as a person would: load an
-example, press Predict, read the answer; paste a bad row and find the API's message at the field
-it names; type a value outside its training range and see it marked. On a phone's width (320,
-360, 390 px, touch) nothing scrolls sideways and every target is at least 44 px; axe-core (npm,
-`make axe-core`) finds no violation at 1280 and 360 px. A multiclass and a regression contract,
-and WDBC on a stage that checks keys, are served the same way, in front of twins of their
-endpoints. Screenshots go to test-results/.
-"""
+"""The demo page at `GET /`: its markup and headers from each contract, and WDBC's examples
+(in a real browser: tests/integration/test_web_page.py)."""
 
 from __future__ import annotations
 
@@ -43,29 +32,8 @@ from training.data import load_wdbc
 from training.local import LocalTrainingResult
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-RESULTS_DIR = PROJECT_DIR / "test-results"
-# Debian's, where installed: machines like these cannot download Playwright's own build.
-DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 PAGE_BUDGET_BYTES = 15 * 1024
-TIMEOUT_MS = 10_000
-AXE_CORE = PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
-# WCAG 2.0 to 2.2, A and AA, and axe's best practices (`region`: all content in landmarks).
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-PHONE_WIDTHS = [320, 360, 390]
-TARGET_PX = 44
-OUTSIDE = "Outside the training range: the model would extrapolate."
 CONTRACTS = [WDBC, BINARY, MULTICLASS, REGRESSION]
-# WDBC's examples: the README's row, then a benign and a malignant row held out from training.
-README_ROW, BENIGN_ROW, MALIGNANT_ROW = (example.values for example in WDBC.examples)
 
 
 def _csv(values: tuple[float, ...]) -> str:
