@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Generator, Iterator
 from contextlib import ExitStack
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
@@ -102,19 +101,9 @@ def trained() -> LocalTrainingResult:
 
 
 @pytest.fixture(scope="session")
-def trained_artifact(trained: LocalTrainingResult) -> ModelArtifact:
-    return trained.artifact
-
-
-@pytest.fixture(scope="session")
 def local_model() -> ModelArtifact:
     """The committed local model: what `make run` serves, and what the local card describes."""
     return load_artifact(LOCAL_MODEL, load_contract("wdbc").feature_names)
-
-
-@pytest.fixture(scope="session")
-def local_model_file() -> Path:
-    return LOCAL_MODEL
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,12 @@ import pytest
 from standin import RunningStandin, start_in_thread
 from standin.model import load_model
 from tests.support.apps import ENDPOINT_NAME
+from tests.support.local_stack import LOCAL_MODEL
+
+
+@pytest.fixture(scope="session")
+def local_model_file() -> Path:
+    return LOCAL_MODEL
 
 
 @pytest.fixture
