@@ -26,11 +26,11 @@ MISSES = "misses_per_212_malignant"
 
 
 def test_the_committed_figures_are_what_the_full_cross_validation_gives(
-    result: LocalTrainingResult,
+    trained: LocalTrainingResult,
 ) -> None:
     committed = json.loads(LOCAL_MODEL.with_name("metrics.json").read_text(encoding="utf-8"))
     recorded = committed["metrics"]["repeated_nested_cv"]
-    fresh = repeated_nested_cv(result.split, WDBC, ThresholdRule())
+    fresh = repeated_nested_cv(trained.split, WDBC, ThresholdRule())
     assert (fresh["repeats"], fresh["folds"]) == (NESTED_REPEATS, NESTED_FOLDS) == (10, 5)
     for metric in (*SUMMARISED, MISSES, "threshold"):
         # Counts of rows make all but the thresholds; those are fits' scores, to 1e-9.
