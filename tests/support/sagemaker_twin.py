@@ -80,7 +80,7 @@ def emit_final_metrics(monkeypatch: pytest.MonkeyPatch, metrics: Mapping[str, fl
 def _rolled_back_update(self: SageMakerResponse) -> ActionResult:
     """A failed update: SageMaker rolls the endpoint back to its old config, InService."""
     endpoint = self.sagemaker_backend.endpoints[self._get_param("EndpointName")]
-    endpoint.failure_reason = "The primary container for production variant failed the ping"  # type: ignore[assignment]  # moto types it None
+    endpoint.failure_reason = "The primary container for production variant failed the ping"  # type: ignore[assignment,unused-ignore]  # moto types it None
     return ActionResult({"EndpointArn": endpoint.arn})
 
 
@@ -96,6 +96,6 @@ def fail_new_endpoints(monkeypatch: pytest.MonkeyPatch, reason: str) -> None:
     def init(self: FakeEndpoint, *args: Any, **kwargs: Any) -> None:
         original_init(self, *args, **kwargs)
         self.endpoint_status = "Failed"
-        self.failure_reason = reason  # type: ignore[assignment]  # moto types it None
+        self.failure_reason = reason  # type: ignore[assignment,unused-ignore]  # moto types it None
 
     monkeypatch.setattr(FakeEndpoint, "__init__", init)
