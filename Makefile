@@ -19,14 +19,14 @@ DOCS_BIN := .venv-docs/bin
 MKDOCS := $(DOCS_BIN)/mkdocs
 STAGE ?= dev
 REGION ?= us-east-1
-# From npm, into node_modules/: Postman's collection runner, for tests/test_postman.py, and
-# axe-core, the accessibility checks tests/test_web_page.py runs in Chromium.
+# From npm, into node_modules/: Postman's collection runner, for tests/integration/test_postman.py,
+# and axe-core, the accessibility checks tests/integration/test_web_page.py runs in Chromium.
 NEWMAN_VERSION := 6.2.2
 NEWMAN := node_modules/.bin/newman
 AXE_CORE_VERSION := 4.14.1
 AXE_CORE := node_modules/axe-core/package.json
 
-.PHONY: run train check test lint unit package policy bench wrk chromium newman axe-core clean \
+.PHONY: run train check test lint package policy bench wrk chromium newman axe-core clean \
 	fuzz-long bench-overall docs screenshots training-tools
 
 # The venv is made once; a changed requirements file only installs into it.
@@ -73,12 +73,17 @@ train: $(INSTALLED)
 	  $(BIN)/python -m training train --target local --model $$model; \
 	  $(BIN)/python -m training card --model models/$$model; done
 
-## check: while editing: lint, types and the in-process tests (no server, browser or SDK), in seconds
+## check: while editing: lint, types and tests/unit (in process: no server, process, browser or
+## SDK), in seconds
 check: lint $(INSTALLED)
-	FUZZ_PROFILE=check $(BIN)/pytest -q -m "not integration and not slow"
+	FUZZ_PROFILE=check $(BIN)/pytest -q tests/unit
 
-## test: the full gate and what CI runs: lint, types, the docs build, every test with the coverage gate
-test: lint docs unit
+## test: the full gate and what CI runs: lint, types, the docs build, then tests/unit,
+## tests/functional (real local servers and processes) and tests/integration (the SDK under moto,
+## Chromium, newman, the packaged templates, the docs' commands) with the coverage gate;
+## REQUIRE_OPTIONAL=1: a test that would skip for want of the SDK, Chromium or newman fails instead
+test: lint docs newman $(INSTALLED) $(TRAINING_INSTALLED) $(CHECKOV) $(MKDOCS) chromium
+	REQUIRE_OPTIONAL=1 $(BIN)/pytest --cov --cov-report=term tests/unit tests/functional tests/integration
 
 ## docs: the documentation site from docs/ into build/site; a warning fails it (--strict)
 docs: $(MKDOCS)
@@ -95,10 +100,6 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-
-# REQUIRE_OPTIONAL=1: a test that would skip for want of the SDK, Chromium or newman fails instead.
-unit: newman $(INSTALLED) $(TRAINING_INSTALLED) $(CHECKOV) $(MKDOCS) chromium
-	REQUIRE_OPTIONAL=1 $(BIN)/pytest --cov --cov-report=term
 
 ## package: the Lambda zip and SAM template for STAGE, and the same on the private path with
 ## example ids; cfn-lint and checkov on both templates
@@ -131,7 +132,7 @@ bench: bench-overall
 ## fuzz-long: the property-based fuzz tests with 100,000 examples in all, randomised (minutes)
 fuzz-long: $(INSTALLED)
 	FUZZ_PROFILE=long $(BIN)/pytest -p no:cacheprovider --hypothesis-show-statistics \
-	  tests/test_fuzz_json.py tests/test_fuzz_rows.py
+	  tests/unit/test_fuzz_json.py tests/unit/test_fuzz_rows.py
 
 ## bench-overall: zip size, import time, in-process cost, the local stack and stand-in with wrk, as ratios
 bench-overall: $(INSTALLED) wrk
@@ -147,7 +148,7 @@ chromium: $(INSTALLED)
 	else $(BIN)/python -m playwright install chromium; fi
 
 ## newman, axe-core: Postman's collection runner and the accessibility engine (npm, pinned) into
-## node_modules/, for tests/test_postman.py and tests/test_web_page.py; one install for both, as
+## node_modules/, for tests/integration/test_postman.py and test_web_page.py; one install for both, as
 ## npm removes from node_modules/ what a later install without a package.json does not name
 newman axe-core:
 	@test "$$($(NEWMAN) --version 2>/dev/null)" = $(NEWMAN_VERSION) \

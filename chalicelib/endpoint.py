@@ -37,7 +37,7 @@ RUNTIME_SERVICE = "sagemaker-runtime"
 
 # Bounded on purpose: 3 attempts x (1 s connect + 3 s read) plus standard mode's worst backoff
 # (1 + 2 s, each up to 5 s more when SageMaker sends x-amz-retry-after) is 25 s, inside the
-# Lambda's 27 s (tests/test_security_time_budget.py). A Linear Learner scores a row in well
+# Lambda's 27 s (tests/unit/test_security_time_budget.py). A Linear Learner scores a row in well
 # under a millisecond, a 1,000-row batch in milliseconds.
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 3},

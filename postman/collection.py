@@ -23,7 +23,7 @@ ENVIRONMENT_ID = "5b7e2d41-3c8a-4f0e-8d6b-1a9c2e4f7b30"
 SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 POSTMAN_ID = "0f4e6a52-8d1c-4c1e-9a57-2b9d3c1e7a10"
 # The contract's examples of its two classes, in class order: a benign and a malignant row held
-# out from training (tests/test_web_page.py checks both against the data and the model).
+# out from training (tests/unit/test_web_page.py checks both against the data and the model).
 CLASS_EXAMPLES = (1, 2)
 JSON = content_types.JSON
 Item = dict[str, Any]

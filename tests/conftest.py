@@ -1,11 +1,10 @@
-"""Test-wide environment: never real AWS, always the same endpoint name; shared fixtures."""
+"""Every tier: never real AWS, no skip in the full gate; the fixtures more than one tier uses."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from contextlib import ExitStack
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
@@ -15,15 +14,13 @@ from chalicelib.application import create_app
 from chalicelib.contract import load_contract
 from chalicelib.service import Endpoint
 from chalicelib.settings import Settings
-from standin import RunningStandin, start_in_thread
-from standin.model import load_model
-from tests.local_stack import LOCAL_MODEL, PROJECT_DIR, RunningStack, running_stack
+from tests.support.apps import ENDPOINT_NAME, MakeClient
+from tests.support.local_stack import LOCAL_MODEL, PROJECT_DIR, RunningStack, running_stack
 from training.artifact import ModelArtifact, load_artifact
 
 if TYPE_CHECKING:  # training needs scikit-learn: imported by the fixture that trains
     from training.local import LocalTrainingResult
 
-ENDPOINT_NAME = "wdbc-test"
 # Harmless credentials, no shared config files, no instance metadata lookups, no endpoint URL
 # but the ones a test gives: whatever boto3 client a test builds never reaches AWS.
 AWS_SANDBOX = {
@@ -40,7 +37,6 @@ AWS_UNSET = (
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME",
 )
-MakeClient = Callable[..., Client]
 
 # `make test` sets it: the full gate runs every test, so a skip (an optional dependency missing:
 # the SageMaker SDK, Chromium, newman) fails there, naming what is missing.
@@ -55,18 +51,6 @@ def _no_skip(report: Report) -> Report:
         reason = str(reason).removeprefix("Skipped: ")
         report.longrepr = f"REQUIRE_OPTIONAL=1 runs every test, and this one skipped: {reason}"
     return report
-
-
-# A test that asks for one of these talks to a real server, process or browser: the full tier's.
-INTEGRATION_FIXTURES = frozenset(
-    {"local_standin", "standin", "stack", "local_api", "browser", "visit"}
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.integration)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -93,7 +77,7 @@ def aws_sandbox() -> Iterator[None]:
 def make_client() -> Iterator[MakeClient]:
     """`make_client(endpoint, **settings)`: Chalice's test client of an app built for the test.
 
-    The endpoint is a twin (tests/endpoint_twins.py) or a ModelEndpoint of a local stand-in;
+    The endpoint is a twin (tests/support/endpoint_twins.py) or a ModelEndpoint of a local stand-in;
     the settings are Settings' fields, `endpoint_name` defaulting to ENDPOINT_NAME.
     """
     with ExitStack() as clients:
@@ -117,30 +101,13 @@ def trained() -> LocalTrainingResult:
 
 
 @pytest.fixture(scope="session")
-def trained_artifact(trained: LocalTrainingResult) -> ModelArtifact:
-    return trained.artifact
-
-
-@pytest.fixture(scope="session")
 def local_model() -> ModelArtifact:
     """The committed local model: what `make run` serves, and what the local card describes."""
     return load_artifact(LOCAL_MODEL, load_contract("wdbc").feature_names)
 
 
 @pytest.fixture(scope="session")
-def local_model_file() -> Path:
-    return LOCAL_MODEL
-
-
-@pytest.fixture(scope="session")
 def stack() -> Iterator[RunningStack]:
     """`python -m devserver` as `make run` starts it, on free ports: one for the whole session."""
     with running_stack() as running:
-        yield running
-
-
-@pytest.fixture
-def local_standin(local_model_file: Path) -> Iterator[RunningStandin]:
-    """The SageMaker Runtime stand-in serving the committed model on 127.0.0.1, a free port."""
-    with start_in_thread(load_model(local_model_file), ENDPOINT_NAME) as running:
         yield running

@@ -77,7 +77,7 @@ NESTED_PROCEDURE = (
 # relative improvement, so on WDBC it stops at a gradient of about 2e-6 whatever its tol, 1e-5
 # from the optimum in the weights, where another scipy may stop elsewhere. Newton's steps reach
 # the optimum itself (gradient about 4e-12) in under 15 iterations, so refits agree far below
-# the tolerance tests/test_local_model.py states. Ridge's Cholesky solve is exact.
+# the tolerance tests/unit/test_local_model.py states. Ridge's Cholesky solve is exact.
 SOLVER, TOLERANCE = "newton-cholesky", 1e-12
 # One BLAS thread: on two busy cores OpenBLAS's threads fight (a fit took 50 times longer), and a
 # fixed thread count keeps the floating-point sums, so the version, reproducible.
