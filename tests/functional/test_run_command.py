@@ -1,4 +1,4 @@
-"""The README's run command, as a user runs it: real processes, real HTTP on 127.0.0.1."""
+"""The run command (docs/local.md), as a user runs it: real processes, real HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ def test_keep_alive_requests_do_not_stall(stack: RunningStack) -> None:
 
 
 def test_make_run_takes_the_ports_and_the_model() -> None:
-    """`make run PORT=... STANDIN_PORT=... MODEL=...`, as the README has it."""
+    """`make run PORT=... STANDIN_PORT=... MODEL=...`, as docs/local.md has it."""
     api_port, standin_port = _free_port(), _free_port()
     environment = {k: v for k, v in os.environ.items() if k not in ("ENDPOINT_NAME", "MAKEFLAGS")}
     process = subprocess.Popen(

@@ -1,4 +1,4 @@
-"""Every parser's cost grows with a body's size, never faster (README: "Cost in proportion").
+"""Every parser's cost grows with a body's size, never faster (docs/internals/servers.md).
 
 Each hostile body of benchmarks/cost.py, and bodies hypothesis builds by repeating a short piece
 of text, are read at two sizes four times apart: the larger may cost less than eight times the

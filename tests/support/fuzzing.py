@@ -138,16 +138,16 @@ def fuzzed_app() -> Iterator[FuzzedApp]:
                 handler.setStream(stream)
 
 
-# --- The oracle: the README's contract for a row, decided without chalicelib -----------------
+# --- The oracle: the docs' contract for a row, decided without chalicelib -----------------
 #
-# README, "The API": 30 values a row, in WDBC order; values are plain decimals and finite;
-# `{"data": "..."}` holds them comma-separated, blanks around values and blanks and line ends
-# around the row ignored; text/csv holds one row per line, optionally after a header naming the
-# features. The error table: a row without exactly 30 values is `wrong_value_count`; a value that
-# is empty, not a plain ASCII decimal, not a JSON number, not finite, or beyond the model's float32
-# range is `invalid_value`. Nothing here is taken from chalicelib: the grammar is read character
-# by character and values are computed exactly (fractions), where chalicelib uses a regular
-# expression and float().
+# docs/api.md, "Request forms": 30 values a row, in WDBC order; values are plain decimals and
+# finite; `{"data": "..."}` holds them comma-separated, blanks around values and blanks and line
+# ends around the row ignored; text/csv holds one row per line, optionally after a header naming the
+# features. The error table: a row without exactly 30 values is `wrong_value_count`; a value that is
+# empty, not a plain ASCII decimal, not a JSON number, not finite, or beyond the model's float32
+# range is `invalid_value`. Nothing here is taken from chalicelib: the grammar is read character by
+# character and values are computed exactly (fractions), where chalicelib uses a regular expression
+# and float().
 
 # WDBC's documentation (wdbc.names): ten features of each cell nucleus, each given as its mean,
 # standard error and worst (largest) value: 30, in this order.

@@ -46,7 +46,7 @@ def test_every_keyed_path_has_a_keyless_preflight_route() -> None:
 
 
 def test_the_local_gateway_does_not_check_keys(make_client: MakeClient) -> None:
-    """What `chalice local` and `make run` do: the README says so, this pins it."""
+    """What `chalice local` and `make run` do: docs/security.md says so, this pins it."""
     client = make_client(AnsweringEndpoint(score=0.2, label=0))
     response = client.http.post(
         "/predictbreastcancer",

@@ -64,7 +64,7 @@ def test_the_client_is_the_one_the_budget_is_computed_for() -> None:
 
 
 def test_the_worst_case_is_25_seconds() -> None:
-    # 3 x (1 + 3) + (1 + 5) + (2 + 5): the figure endpoint.py and the README quote.
+    # 3 x (1 + 3) + (1 + 5) + (2 + 5): the figure endpoint.py and docs/api.md quote.
     assert client_worst_case_seconds() == pytest.approx(25.0)
 
 
