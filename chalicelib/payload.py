@@ -115,11 +115,11 @@ class PayloadReader:
             raise InvalidPayload("the body is not UTF-8 text", "body") from None
         # A byte-order mark opens the body, whether a header or a data row follows.
         text = text.removeprefix(BYTE_ORDER_MARK)
-        lines = text.replace("\r\n", "\n").split("\n")
-        if not lines[-1].strip():
-            lines.pop()  # the newline that ends the last row
         if not text.strip():
             raise InvalidPayload("the body is empty; send one or more CSV rows", "body")
+        lines = text.replace("\r\n", "\n").split("\n")
+        while not lines[-1].strip():
+            lines.pop()  # the newline that ends the last row, and blank lines after it
         columns: Sequence[str] = ()
         order = None
         if is_header_line(lines[0]):

@@ -280,16 +280,18 @@ def _is_header(line: str) -> bool:
 def expected_csv(text: str) -> list[Row] | Refusal | None:
     """The rows a text/csv body holds, or the README's refusal of its first bad line.
 
-    A byte-order mark may open the body. None where the README's rows are not what this oracle
-    checks: a header (a first line without a number; tests/unit/test_payload.py has those),
-    whitespace after the last newline, a body only of whitespace other than blanks and line ends.
+    A byte-order mark may open the body; blank lines at its end are no rows. None where the
+    docs' rows are not what this oracle checks: a header (a first line without a number;
+    tests/unit/test_payload.py has those), a last line of whitespace other than blanks and line
+    ends, a body only of such whitespace.
     """
-    text = text.removeprefix("\ufeff")
-    body = text.removesuffix("\n")  # the newline that ends the last row
-    lines = body.split("\n")
+    lines = text.removeprefix("\ufeff").split("\n")
+    while len(lines) > 1 and not lines[-1].strip(_BLANKS + _LINE_ENDS):
+        lines.pop()  # the newline that ends the last row, and blank lines after it
+    body = "\n".join(lines)
     if not body.strip(_BLANKS + _LINE_ENDS):
         return Refusal("invalid_payload")  # an empty body
-    if body.isspace() or (lines[-1].isspace() and not text.endswith("\n")):
+    if body.isspace() or lines[-1].isspace():
         return None
     if _is_header(lines[0]):
         return None

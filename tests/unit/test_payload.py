@@ -489,6 +489,12 @@ def test_utf8_in_any_spelling_is_read(content_type: str) -> None:
     assert parse_payload(body, content_type).rows == [EXAMPLE_VALUES]
 
 
+@pytest.mark.parametrize("end", ["\n\n", "\r\n\r\n\r\n", "\n \n\t\n"])
+def test_blank_lines_at_the_end_of_a_csv_body_are_no_rows(end: str) -> None:
+    body = f"{EXAMPLE_ROW}\n{EXAMPLE_ROW}{end}".encode()
+    assert parse_payload(body, CSV) == Payload([EXAMPLE_VALUES] * 2, False)
+
+
 @pytest.mark.parametrize(("first_line", "found"), [("", 1), (" \t", 1), (",,", 3)])
 def test_a_blank_first_line_is_a_bad_row_not_a_header(first_line: str, found: int) -> None:
     with pytest.raises((WrongValueCount, InvalidValue)) as caught:
