@@ -30,9 +30,12 @@ LABEL_OUTPUT, PROBABILITIES_OUTPUT, VALUE_OUTPUT = "predicted_label", "probabili
 READY_BODY = json.dumps({"ready": True})
 REQUEST_KEYS = ("id", "inputs", "outputs", "parameters")
 TENSOR_KEYS = ("name", "shape", "datatype", "data", "parameters")
-# A request id is echoed only if it cannot be a value: letters, digits, `-` and `_`, with a letter
-# other than `e`, so no number (`-1349`, `13e49`) and no digits in groups (`123-45-6789`) is.
-_PLAIN_IDENTIFIER = re.compile(r"(?=[0-9eE_-]*+[A-DF-Za-df-z])[A-Za-z0-9_-]{1,64}")
+# A request id is echoed only if it can be neither a value nor a record's number: a UUID (random,
+# as clients make them), or letters, `-` and `_` alone. No digit otherwise, so no number
+# (`-1349`, `13e49`), no digits in groups (`123-45-6789`) and no record number (`mrn-0012345`).
+_PLAIN_IDENTIFIER = re.compile(
+    r"[A-Za-z_-]{1,64}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
+)
 
 
 def model_path(contract: Contract) -> str:

@@ -292,7 +292,7 @@ def _request_bodies(contract: Contract) -> dict[str, dict[str, Schema]]:
             content_types.JSON: _body(
                 "InferenceRequest",
                 {
-                    "flat": ("The examples, row-major", {"id": "req-1", "inputs": [flat]}),
+                    "flat": ("The examples, row-major", {"id": "req-one", "inputs": [flat]}),
                     "nested": ("The first example, nested, FP32", {"inputs": [nested]}),
                 },
             )
@@ -619,7 +619,11 @@ def _other_schemas(contract: Contract) -> dict[str, Schema]:
     return {
         "InferenceRequest": _object(
             {
-                "id": {**STRING, "description": "Echoed if a plain identifier, never a value."},
+                "id": {
+                    **STRING,
+                    "description": "Echoed if a UUID or letters, `-` and `_` alone: never a "
+                    "value or a record number.",
+                },
                 "inputs": _array(_object(tensor, ["name", "shape", "datatype", "data"]), 1, 1),
                 "outputs": {"type": "array", "items": wanted, "minItems": 1},
                 "parameters": {"type": "object"},

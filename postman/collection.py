@@ -263,14 +263,14 @@ def _oip(contract: Contract) -> list[Item]:
             "OIP v2: infer",
             "The Open Inference Protocol v2 (KServe, Triton, MLServer): one FP64 tensor of "
             f"shape [{len(rows)}, {count}], row-major; the key is needed as on the main route.",
-            {"id": "postman-1", "inputs": [{**tensor, "data": [v for row in rows for v in row]}]},
+            {"id": "postman-run", "inputs": [{**tensor, "data": [v for row in rows for v in row]}]},
             [
                 _status(200),
                 _test(
                     "both outputs, labels in order, the id echoed",
                     "var answer = pm.response.json();",
                     name,
-                    'pm.expect(answer.id).to.eql("postman-1");',
+                    'pm.expect(answer.id).to.eql("postman-run");',
                     "var names = answer.outputs.map(function (o) { return o.name; });",
                     f"pm.expect(names).to.eql({json.dumps(outputs)});",
                     "pm.expect(answer.outputs[0].data)"

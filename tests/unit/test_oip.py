@@ -52,10 +52,10 @@ def request(*tensors: dict[str, Any], **extra: Any) -> bytes:
 
 def test_a_flat_row_major_tensor_is_its_rows_in_order() -> None:
     parsed = WDBC_OIP.parse_infer_request(
-        request(tensor([EXAMPLE_VALUES, OTHER]), id="req-7"), JSON
+        request(tensor([EXAMPLE_VALUES, OTHER]), id="req-seven"), JSON
     )
     assert parsed == oip.InferRequest(
-        [EXAMPLE_VALUES, OTHER], "req-7", ("predicted_label", "probability_malignant")
+        [EXAMPLE_VALUES, OTHER], "req-seven", ("predicted_label", "probability_malignant")
     )
 
 
@@ -67,8 +67,11 @@ def test_a_nested_fp32_tensor_reads_the_same() -> None:
 @pytest.mark.parametrize(
     ("request_id", "echoed"),
     [
-        ("req-7", "req-7"),
+        ("req-seven", "req-seven"),
         ("c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"),
+        ("req-7", None),  # a digit outside a UUID: it could be part of a number
+        ("mrn-0012345", None),  # a medical record number
+        ("c6af9ac6-7b61-11e6-9a41-93e8deadbeef1", None),  # not a UUID
         (str(SENTINEL), None),  # a dot: it could be a measurement
         ("12345", None),  # only digits
         ("-1349", None),  # a negative number
@@ -211,7 +214,7 @@ def test_only_utf8_json_is_read(content_type: str) -> None:
 
 def test_the_service_answers_both_outputs_in_one_call() -> None:
     endpoint = AnsweringEndpoint(score=0.83, label=1)
-    body = request(tensor([EXAMPLE_VALUES, OTHER]), id="req-7")
+    body = request(tensor([EXAMPLE_VALUES, OTHER]), id="req-seven")
     reply = PredictionService(endpoint, WDBC).infer(
         ApiRequest(body=body, content_type=JSON, accept=None, request_id="rid")
     )
@@ -220,7 +223,7 @@ def test_the_service_answers_both_outputs_in_one_call() -> None:
     assert json.loads(reply.body) == {
         "model_name": "wdbc",
         "model_version": "variant-1",
-        "id": "req-7",
+        "id": "req-seven",
         "outputs": [
             {"name": "predicted_label", "shape": [2], "datatype": "BYTES", "data": ["M", "M"]},
             {"name": "probability_malignant", "shape": [2], "datatype": "FP64", "data": [0.83] * 2},
