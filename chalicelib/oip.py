@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from chalicelib import content_types
 from chalicelib.contract import BINARY, MULTICLASS, Contract
-from chalicelib.errors import MAX_ROWS, ApiError, InvalidPayload, check_row_count, quote_names
+from chalicelib.errors import MAX_ROWS, ApiError, InvalidPayload, TooManyRows, quote_names
 from chalicelib.json_body import load_json
 from chalicelib.model_answer import Prediction
 from chalicelib.replies import ModelIdentity, Reply
@@ -106,7 +106,8 @@ class OpenInference:
                 "shape",
             )
         count = shape[0]
-        check_row_count(count)
+        if count > MAX_ROWS:  # the caller's own number, not repeated
+            raise TooManyRows(f"the input tensor's shape asks for more than {MAX_ROWS} rows")
         data = tensor.get("data")
         if not isinstance(data, list):
             raise InvalidPayload(

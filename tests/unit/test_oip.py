@@ -172,7 +172,13 @@ def test_the_id_is_echoed_only_if_it_is_a_plain_identifier(
         (
             request(tensor([EXAMPLE_VALUES] * 1001)),
             TooManyRows,
-            "at most 1000 rows",
+            "asks for more than 1000 rows",
+            {},
+        ),
+        (
+            request({**tensor([EXAMPLE_VALUES]), "shape": [10**12, 30]}),
+            TooManyRows,
+            "asks for more than 1000 rows",
             {},
         ),
         (
