@@ -39,7 +39,8 @@ def load_json(body: bytes) -> Any:
     except UnicodeDecodeError:
         raise InvalidJson("the body is not UTF-8 text") from None
     try:
-        return _DECODER.decode(text)
+        # A byte-order mark may open the body, as Windows tools write it (RFC 8259 8.1).
+        return _DECODER.decode(text.removeprefix("\ufeff"))
     except _RefusedJson as refused:
         raise InvalidJson(f"the body is not acceptable JSON: {refused.reason}") from None
     except json.JSONDecodeError as error:

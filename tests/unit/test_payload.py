@@ -443,6 +443,11 @@ def test_a_bom_before_a_data_row_is_ignored_as_before_a_header() -> None:
     assert parse_payload(body, CSV) == Payload([EXAMPLE_VALUES] * 2, single=False)
 
 
+def test_a_bom_before_a_json_body_is_ignored() -> None:
+    body = "\ufeff".encode() + body_for(EXAMPLE_ROW)
+    assert parse_payload(body, JSON) == Payload([EXAMPLE_VALUES], single=True)
+
+
 @pytest.mark.parametrize(
     "first_line",
     [
