@@ -123,6 +123,11 @@ class PayloadReader:
         columns: Sequence[str] = ()
         order = None
         if is_header_line(lines[0]):
+            if ";" in lines[0] and any(map(str.isdigit, lines[0])):  # a spreadsheet's export
+                raise InvalidHeader(
+                    "the first line is numbers separated by ';': separate values with commas",
+                    {"field": "header"},
+                )
             columns = self._header_columns(lines[0])
             order = self._column_order(columns, "header")
             lines = lines[1:]

@@ -443,6 +443,13 @@ def test_a_bom_before_a_data_row_is_ignored_as_before_a_header() -> None:
     assert parse_payload(body, CSV) == Payload([EXAMPLE_VALUES] * 2, single=False)
 
 
+def test_rows_separated_by_semicolons_are_told_to_use_commas() -> None:
+    body = f"{EXAMPLE_ROW.replace(',', ';')}\n".encode()
+    with pytest.raises(InvalidHeader) as refused:
+        parse_payload(body, CSV)
+    assert "separate values with commas" in refused.value.message
+
+
 def test_a_bom_before_a_json_body_is_ignored() -> None:
     body = "\ufeff".encode() + body_for(EXAMPLE_ROW)
     assert parse_payload(body, JSON) == Payload([EXAMPLE_VALUES], single=True)
