@@ -24,11 +24,12 @@ from typing import Any, NamedTuple
 import pytest
 import urllib3
 from click.testing import CliRunner
+from sklearn.datasets import load_breast_cancer
 
 from chalicelib.contract import Contract
 from client.api import ApiUnusable, BatchFailed, PredictionApi
 from client.cli import cli
-from client.files import HeaderError, header_columns, read_input
+from client.files import HeaderError, read_input
 from standin.model import LinearScorer
 from tests.support.local_stack import PROJECT_DIR, RunningStack
 from tests.support.rows import EXAMPLE_ROW, FEATURE_NAMES, WDBC, row_with
@@ -121,6 +122,68 @@ def test_bad_lines_are_reported_by_line_number_and_the_rest_scored(
     )
     assert {item["prediction"] for item in written} == {"B", ""}
     assert "eighty" not in output.read_text()
+
+
+def _post_csv(url: str, body: str) -> urllib3.BaseHTTPResponse:
+    headers = {"Content-Type": "text/csv", "Accept": "application/json"}
+    return urllib3.request("POST", url, body=body.encode(), headers=headers)
+
+
+def _named_file(path: Path, columns: list[str], rows: list[dict[str, float]]) -> str:
+    """`rows` under a header of `columns`, each the value of the feature at its place in WDBC's
+    order; the file's text."""
+    written = [",".join(columns)]
+    written += [",".join(repr(row[name]) for name in FEATURE_NAMES) for row in rows]
+    path.write_text("\n".join(written) + "\n", encoding="utf-8")
+    return path.read_text(encoding="utf-8")
+
+
+def test_a_header_the_api_takes_is_taken_and_scored_as_the_contracts_names(
+    trained: LocalTrainingResult, stack: RunningStack, tmp_path: Path
+) -> None:
+    held_out = trained.split.test.features.tolist()[:20]
+    rows = [dict(zip(FEATURE_NAMES, row, strict=True)) for row in held_out]
+    scikit_learn = [str(name) for name in load_breast_cancer().feature_names]
+    kaggle = [name.replace("concave_points_", "concave points_") for name in FEATURE_NAMES]
+    headers = {
+        "contract": list(FEATURE_NAMES),
+        "scikit-learn": scikit_learn,
+        "kaggle": kaggle,
+        "quoted": [f'"{name.title()}"' for name in scikit_learn],
+    }
+    assert kaggle.count("concave points_mean") == 1
+    route = stack.api_url + WDBC.route
+    answers = {}
+    for kind, columns in headers.items():
+        source = tmp_path / f"{kind}.csv"
+        assert _post_csv(route, _named_file(source, columns, rows)).status == 200, kind
+        output = tmp_path / f"{kind}-scored.csv"
+        result = _score(str(source), "--url", stack.api_url, "--output", str(output))
+        assert result.returncode == 0, f"{kind}: {result.stderr}"
+        scored = _read_csv(output)
+        assert list(scored[0])[1:31] == [name.strip('"') for name in columns]  # as written
+        answers[kind] = [(item["prediction"], item["probability_malignant"]) for item in scored]
+    assert len(answers["contract"]) == len(rows)
+    assert {kind: answers["contract"] for kind in headers} == answers
+
+
+def test_a_header_with_other_columns_is_refused_with_the_apis_message(
+    stack: RunningStack, tmp_path: Path
+) -> None:
+    source = tmp_path / "kaggle.csv"
+    header = ",".join(["id", "diagnosis", *FEATURE_NAMES])
+    source.write_text(f"{header}\n842302,M,{EXAMPLE_ROW}\n", encoding="utf-8")
+    answer = _post_csv(stack.api_url + WDBC.route, source.read_text(encoding="utf-8"))
+    assert answer.status == 400
+    refusal = answer.json()["error"]
+    assert refusal["code"] == "invalid_header"
+    assert "send the features' columns only" in refusal["message"]
+
+    result = _score(str(source), "--url", stack.api_url)
+
+    assert result.returncode == 1
+    assert f"{source}: line 1: {refusal['message']}" in result.stderr
+    assert "842302" not in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize(
@@ -406,10 +469,28 @@ def test_a_header_is_read_in_any_order_and_a_bom_is_ignored() -> None:
 
 
 def test_a_bad_header_names_what_is_wrong_but_no_value() -> None:
-    with pytest.raises(HeaderError, match=r"31 names, 1 unknown, 0 missing"):
-        header_columns(",".join([*FEATURE_NAMES, "13.49"]), WDBC)
-    with pytest.raises(HeaderError, match=r"missing \(radius_mean, texture_mean, perimeter_mean"):
-        header_columns("area_mean", WDBC)
+    def refusal(*columns: str) -> str:
+        with pytest.raises(HeaderError) as refused:
+            read_input(",".join(columns) + "\n" + EXAMPLE_ROW + "\n", WDBC)
+        return str(refused.value)
+
+    assert "unknown name(s) 'colour'; send the features' columns only" in refusal(
+        *FEATURE_NAMES, "colour"
+    )
+    assert "missing radius_mean, texture_mean, perimeter_mean..." in refusal("area_mean")
+    assert "1 unknown name(s); missing fractal_dimension_worst" in refusal(
+        *FEATURE_NAMES[:-1], "patient_1349"
+    )
+    assert "repeated radius_mean" in refusal(*FEATURE_NAMES[:-1], "Mean Radius")
+
+
+def test_a_header_is_read_as_the_api_reads_it() -> None:
+    scikit_learn = [str(name) for name in load_breast_cancer().feature_names]
+    quoted = [f' "{name.upper()}" ' for name in reversed(scikit_learn)]
+    values = EXAMPLE_ROW.split(",")
+    parsed = read_input(",".join(quoted) + "\r\n" + ",".join(reversed(values)) + "\n", WDBC)
+    assert parsed.columns == tuple(name.upper() for name in reversed(scikit_learn))
+    assert parsed.rows[0].values == tuple(map(float, values))
 
 
 def test_the_command_line_refuses_a_bad_header_and_a_bad_url(
