@@ -41,7 +41,11 @@ class Failed(NamedTuple):
 
 class Scored(NamedTuple):
     row: InputRow
-    prediction: tuple[str, ...]
+    prediction: tuple[str, ...]  # client.api.answer_columns, `warnings` last
+
+    @property
+    def outside_training_range(self) -> bool:
+        return bool(self.prediction[-1])
 
 
 class InputFile(NamedTuple):
@@ -103,8 +107,8 @@ def read_input(text: str, contract: Contract) -> InputFile:
 
 
 class OutputCsv:
-    """`line`, the input's columns (its header's order, or the contract's), the answer's, then
-    `error` and `error_message`."""
+    """`line`, the input's columns (its header's order, or the contract's), the answer's (with
+    `warnings`), then `error` and `error_message`."""
 
     def __init__(self, stream: IO[str], columns: Sequence[str], answer: Sequence[str]) -> None:
         self._writer = csv.writer(stream, lineterminator="\n")
