@@ -34,7 +34,7 @@ class FeatureNames:
     def from_header(self, field: str) -> str:
         """A CSV header's field as the contract names it (in any case, blanks and double quotes
         around it ignored); a name the contract lacks, without them."""
-        name = field.strip(_AROUND)
+        name = header_name(field)
         return self.any_case.get(name.lower(), name)
 
     def named(self, features: Mapping[str, Any], field: str) -> dict[str, Any]:
@@ -80,3 +80,8 @@ class FeatureNames:
             return None
         close = difflib.get_close_matches(name.lower(), self.any_case, n=1)
         return self.any_case[close[0]] if close else None
+
+
+def header_name(field: str) -> str:
+    """A CSV header's field as a name: without the blanks, line end and double quotes around it."""
+    return field.strip(_AROUND)

@@ -123,18 +123,10 @@ class PayloadReader:
         columns: Sequence[str] = ()
         order = None
         if is_header_line(lines[0]):
-            if ";" in lines[0] and any(map(str.isdigit, lines[0])):  # a spreadsheet's export
-                raise InvalidHeader(
-                    "the first line is numbers separated by ';': separate values with commas",
-                    {"field": "header"},
-                )
-            columns = self._header_columns(lines[0])
-            order = self._column_order(columns, "header")
+            columns, order = self.read_header(lines[0])
             lines = lines[1:]
             if not lines:
                 raise InvalidPayload("the body has a header but no rows", "body")
-            if order is None:
-                columns = ()
         check_row_count(len(lines))
         fast = self.rows.from_lines(lines, order)
         if fast is not None:
@@ -144,6 +136,19 @@ class PayloadReader:
             return self.rows.from_text(line, "row", columns, order)
 
         return Payload(_rows(lines, read), single=False)
+
+    def read_header(self, line: str) -> tuple[Sequence[str], Order]:
+        """A CSV header's names as the contract spells them, and the way from their order to
+        the contract's (no names and None where it is the contract's); InvalidHeader where it
+        does not name the features once each. The batch client reads its file's header here."""
+        if ";" in line and any(map(str.isdigit, line)):  # a spreadsheet's export, not a header
+            raise InvalidHeader(
+                "the first line is numbers separated by ';': separate values with commas",
+                {"field": "header"},
+            )
+        columns = self._header_columns(line)
+        order = self._column_order(columns, "header")
+        return (columns if order is not None else ()), order
 
     def _header_columns(self, line: str) -> tuple[str, ...]:
         """The header's names as the contract spells them (names or aliases in any case, blanks

@@ -2,7 +2,8 @@
 
 The contract comes from the API's own `GET /model`: the route to send rows to, the features
 they hold and the task, which says what each answer holds. A batch goes as `text/csv`, one row
-a line in the contract's order, and the answer comes back as JSON.
+a line in the contract's order, and the answer comes back as JSON, with its `warnings` for the
+rows with a value outside its feature's training range.
 
 Connections, timeouts and retries are urllib3's (botocore's own HTTP library, so no new
 dependency): 429 and 503 (throttled, the endpoint busy or starting) and a refused or reset
@@ -22,6 +23,7 @@ import urllib3
 from urllib3.util import Retry
 
 from chalicelib.contract import BINARY, REGRESSION, Contract, ContractError, parse_contract
+from chalicelib.extrapolation import CODE as OUTSIDE_TRAINING_RANGE
 from chalicelib.rows import Row
 
 MODEL_PATH = "/model"
@@ -37,6 +39,8 @@ BACKOFF_FACTOR = 0.5
 LONGEST_WAIT_SECONDS = 30
 # The client's own codes, where the API's answer has none to give.
 UNREADABLE_ANSWER = "unreadable_answer"
+# The last answer column: a row's features outside their training range, by name.
+WARNINGS = "warnings"
 
 Prediction = tuple[str, ...]  # a row's answer, as the output file writes it: answer_columns(...)
 
@@ -73,12 +77,12 @@ def encode_rows(rows: Sequence[Row]) -> bytes:
 
 def answer_columns(contract: Contract) -> tuple[str, ...]:
     """What each answer adds to its row: the class code and its probability (binary), the code
-    and each class's probability (multiclass), or the value (regression)."""
+    and each class's probability (multiclass), or the value (regression); then `warnings`."""
     if contract.task == REGRESSION:
-        return ("prediction",)
+        return ("prediction", WARNINGS)
     if contract.task == BINARY:
-        return ("prediction", contract.probability_field)
-    return ("prediction", *(f"probability_{c.code}" for c in contract.classes))
+        return ("prediction", contract.probability_field, WARNINGS)
+    return ("prediction", *(f"probability_{c.code}" for c in contract.classes), WARNINGS)
 
 
 class PredictionApi:
@@ -224,7 +228,11 @@ def _predictions(document: Any, expected: int, contract: Contract) -> list[Predi
         )
     codes = [model_class.code for model_class in contract.classes]
     try:
-        return [_values(item, contract, codes) for item in items]
+        outside = _outside(document.get("warnings", []), expected, contract)
+        return [
+            (*_values(item, contract, codes), outside.get(row, ""))
+            for row, item in enumerate(items, start=1)
+        ]
     except (TypeError, KeyError, ValueError, AttributeError):
         raise BatchFailed(
             UNREADABLE_ANSWER, "the API's answer holds a malformed prediction"
@@ -243,6 +251,23 @@ def _values(item: Any, contract: Contract, codes: Sequence[str]) -> Prediction:
         return (prediction, _number(item[contract.probability_field]))
     probabilities = item["probabilities"]
     return (prediction, *(_number(probabilities[code]) for code in codes))
+
+
+def _outside(warnings: Any, rows: int, contract: Contract) -> dict[int, str]:
+    """The answer's rows (from 1) with a feature outside its training range, and those
+    features' names, space-separated; ValueError, KeyError or TypeError where a warning names a
+    row the batch has not got or a name the contract lacks (so nothing else, no value, is
+    written)."""
+    names = set(contract.feature_names)
+    outside = {}
+    for warning in warnings:
+        if warning["code"] != OUTSIDE_TRAINING_RANGE:
+            continue  # a kind this column does not hold
+        row, features = warning["row"], warning["features"]
+        if type(row) is not int or not 1 <= row <= rows or not set(features) <= names:
+            raise ValueError("not a row of the batch or not the contract's features")
+        outside[row] = " ".join(features)
+    return outside
 
 
 def _number(value: Any) -> str:

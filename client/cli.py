@@ -93,9 +93,11 @@ def score(
     Writes every line of INPUT.csv, in its order, with its line number and fields, then the
     answer: `prediction` (the class code or the predicted value) and, for a classifier, the
     probability of its positive class (`probability_<name>`) or of each class
-    (`probability_<code>`); a line that was not scored has `error` (the API's error code, or
-    the client's) and `error_message` instead. A progress bar (rows, rate, time left) and each
-    failed line go to standard error; the exit status is 1 if any line was not scored.
+    (`probability_<code>`), and `warnings`: the features outside their training range, by name,
+    where the API warned that the prediction extrapolates; a line that was not scored has
+    `error` (the API's error code, or the client's) and `error_message` instead. A progress bar
+    (rows, rate, time left), each failed line and a summary go to standard error; the exit
+    status is 1 if any line was not scored.
     """
     started = time.monotonic()
     try:
@@ -110,7 +112,7 @@ def score(
         raise click.ClickException(f"{input_file}: {error}") from None
     except ApiUnusable as error:
         raise click.ClickException(str(error)) from None
-    unread, failed, scored = sorted(parsed.failed), list(parsed.failed), 0
+    unread, failed, scored, outside = sorted(parsed.failed), list(parsed.failed), 0, 0
     with (
         click.open_file(str(output) if output else "-", "w", encoding="utf-8") as stream,
         # disable=None: a bar on a terminal only; a pipe or a log gets the summary alone.
@@ -130,13 +132,17 @@ def score(
             unread = unread[len(before) :]
             writer.write([*before, *outcome])
             failed += [item for item in outcome if isinstance(item, Failed)]
-            scored += sum(isinstance(item, Scored) for item in outcome)
+            answered = [item for item in outcome if isinstance(item, Scored)]
+            scored += len(answered)
+            outside += sum(item.outside_training_range for item in answered)
             bar.update(len(batch))
         writer.write(unread)
     for item in sorted(failed):
         click.echo(f"{input_file}:{item.line}: {item.message}", err=True)
     click.echo(
-        f"{scored + len(failed)} rows: {scored} scored, {len(failed)} errors; "
+        f"{scored + len(failed)} rows: {scored} scored"
+        + (f" ({outside} outside the training range)" if outside else "")
+        + f", {len(failed)} errors; "
         f"{api.requests} request{'s' if api.requests != 1 else ''} "
         f"in {time.monotonic() - started:.2f} s",
         err=True,

@@ -1,8 +1,10 @@
 """The client's two files: the input CSV it reads and the output CSV it writes.
 
 The input: an optional header naming the model's features in any order, then one row a line.
-Each line is checked with the API's own row reader (`chalicelib.rows`), built from the API's own
-contract, so that a bad line is reported by its line number and never sent to spoil a batch.
+The header is read by the API's own CSV reader (`chalicelib.payload`: names and aliases in any
+case, quotes ignored) and each line checked with its row reader (`chalicelib.rows`), both built
+from the API's own contract, so that the client takes the files the API takes and a bad line is
+reported by its line number and never sent to spoil a batch.
 
 The output: a line per input line, in the input's order: its line number, its fields, then the
 answer's columns (`client.api.answer_columns`) where it was scored, or the error's code and
@@ -13,12 +15,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
-from operator import itemgetter
 from typing import IO, NamedTuple
 
 from chalicelib.contract import Contract
-from chalicelib.errors import ApiError
-from chalicelib.payload import is_header_line
+from chalicelib.errors import ApiError, InvalidHeader
+from chalicelib.names import header_name
+from chalicelib.payload import PayloadReader, is_header_line
 from chalicelib.rows import LINE_ENDS, Row, RowReader
 
 
@@ -39,18 +41,22 @@ class Failed(NamedTuple):
 
 class Scored(NamedTuple):
     row: InputRow
-    prediction: tuple[str, ...]
+    prediction: tuple[str, ...]  # client.api.answer_columns, `warnings` last
+
+    @property
+    def outside_training_range(self) -> bool:
+        return bool(self.prediction[-1])
 
 
 class InputFile(NamedTuple):
-    columns: tuple[str, ...]  # the header's names, or the contract's order when there is none
+    columns: tuple[str, ...]  # the header's names as written, or the contract's when there is none
     has_header: bool
     rows: list[InputRow]
     failed: list[Failed]
 
 
 class HeaderError(ValueError):
-    """A header line that does not name the model's features once each: nothing can be read."""
+    """A header line the API would refuse (its own message): nothing can be read."""
 
 
 class NotUtf8(ValueError):
@@ -74,16 +80,18 @@ def read_input(text: str, contract: Contract) -> InputFile:
     lines = text.removeprefix("\ufeff").split("\n")
     if lines and not lines[-1].strip():
         lines.pop()
-    names = contract.feature_names
-    columns, has_header = names, False
-    if lines and is_header_line(lines[0]):
-        columns, has_header = header_columns(lines[0], contract), True
-    # The header's names as the contract spells them, and the way from its order to the
-    # contract's: the reader checks each value against its feature's limits and names it.
-    spelled = {name.lower(): name for name in names}
-    named = tuple(spelled[column.lower()] for column in columns)
-    order = None if named == names else itemgetter(*map(named.index, names))
     reader = RowReader(contract)
+    columns, has_header = contract.feature_names, False
+    # The header's names as the contract spells them, and the way from its order to the
+    # contract's, as the API has them: the reader checks each value and names its feature.
+    named: Sequence[str] = ()
+    order = None
+    if lines and is_header_line(lines[0]):
+        try:
+            named, order = PayloadReader(reader).read_header(lines[0])
+        except InvalidHeader as error:
+            raise HeaderError(f"line 1: {error.message}") from None
+        columns, has_header = tuple(map(header_name, lines[0].split(","))), True
     rows, failed = [], []
     for line_number, line in enumerate(lines, start=1):
         if (has_header and line_number == 1) or not line.strip():
@@ -98,25 +106,9 @@ def read_input(text: str, contract: Contract) -> InputFile:
     return InputFile(columns, has_header, rows, failed)
 
 
-def header_columns(line: str, contract: Contract) -> tuple[str, ...]:
-    """The header's names as written; matched to the features in any case, as the API does."""
-    names = tuple(name.strip(LINE_ENDS) for name in line.split(","))
-    matched = tuple(name.lower() for name in names)
-    known = [name.lower() for name in contract.feature_names]
-    if len(matched) != len(known) or set(matched) != set(known):
-        unknown = len([name for name in matched if name not in known])
-        missing = [name for name in contract.feature_names if name.lower() not in matched]
-        raise HeaderError(
-            f"line 1: the header must name the {len(known)} features once each; it has "
-            f"{len(names)} names, {unknown} unknown, {len(missing)} missing"
-            + (f" ({', '.join(missing[:3])}{'...' if len(missing) > 3 else ''})" if missing else "")
-        )
-    return names
-
-
 class OutputCsv:
-    """`line`, the input's columns (its header's order, or the contract's), the answer's, then
-    `error` and `error_message`."""
+    """`line`, the input's columns (its header's order, or the contract's), the answer's (with
+    `warnings`), then `error` and `error_message`."""
 
     def __init__(self, stream: IO[str], columns: Sequence[str], answer: Sequence[str]) -> None:
         self._writer = csv.writer(stream, lineterminator="\n")

@@ -24,11 +24,12 @@ from typing import Any, NamedTuple
 import pytest
 import urllib3
 from click.testing import CliRunner
+from sklearn.datasets import load_breast_cancer
 
 from chalicelib.contract import Contract
 from client.api import ApiUnusable, BatchFailed, PredictionApi
 from client.cli import cli
-from client.files import HeaderError, header_columns, read_input
+from client.files import HeaderError, read_input
 from standin.model import LinearScorer
 from tests.support.local_stack import PROJECT_DIR, RunningStack
 from tests.support.rows import EXAMPLE_ROW, FEATURE_NAMES, WDBC, row_with
@@ -46,6 +47,15 @@ def _score(*arguments: str) -> subprocess.CompletedProcess[str]:
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as stream:
         return list(csv.DictReader(stream))
+
+
+def _outside_range(line: Mapping[str, str]) -> str:
+    """The oracle of `warnings`: an output line's features, each value against its range."""
+    return " ".join(
+        feature.name
+        for feature in WDBC.features
+        if not feature.training_range[0] <= float(line[feature.name]) <= feature.training_range[1]
+    )
 
 
 # --- Against the real stack -----------------------------------------------------------------
@@ -71,12 +81,19 @@ def test_the_held_out_rows_score_as_the_model_scores_them(
 
     assert result.returncode == 0, result.stderr
     rows = len(test_part.labels)
-    assert f"{rows} rows: {rows} scored, 0 errors; 4 requests in " in result.stderr
     scored = _read_csv(output)
+    # The held-out rows are not the training rows: a few lie outside their ranges.
+    outside = sum(map(bool, map(_outside_range, scored)))
+    assert 0 < outside < rows
+    assert f"{rows} rows: {rows} scored ({outside} outside the training range), 0 errors; " in (
+        result.stderr
+    )
+    assert [item["warnings"] for item in scored] == list(map(_outside_range, scored))
     expected = LinearScorer(trained.artifact).predict(test_part.features.tolist())
     assert [int(item["line"]) for item in scored] == list(range(2, rows + 2))
     assert list(scored[0]) == [
-        "line", *columns, "prediction", "probability_malignant", "error", "error_message"
+        "line", *columns, "prediction", "probability_malignant", "warnings", "error",
+        "error_message",
     ]  # fmt: skip
     assert [item["prediction"] for item in scored] == [
         WDBC.classes[answer.predicted_label].code for answer in expected
@@ -123,6 +140,109 @@ def test_bad_lines_are_reported_by_line_number_and_the_rest_scored(
     assert "eighty" not in output.read_text()
 
 
+def _post_csv(url: str, body: str) -> urllib3.BaseHTTPResponse:
+    headers = {"Content-Type": "text/csv", "Accept": "application/json"}
+    return urllib3.request("POST", url, body=body.encode(), headers=headers)
+
+
+def _named_file(path: Path, columns: list[str], rows: list[dict[str, float]]) -> str:
+    """`rows` under a header of `columns`, each the value of the feature at its place in WDBC's
+    order; the file's text."""
+    written = [",".join(columns)]
+    written += [",".join(repr(row[name]) for name in FEATURE_NAMES) for row in rows]
+    path.write_text("\n".join(written) + "\n", encoding="utf-8")
+    return path.read_text(encoding="utf-8")
+
+
+def test_a_header_the_api_takes_is_taken_and_scored_as_the_contracts_names(
+    trained: LocalTrainingResult, stack: RunningStack, tmp_path: Path
+) -> None:
+    held_out = trained.split.test.features.tolist()[:20]
+    rows = [dict(zip(FEATURE_NAMES, row, strict=True)) for row in held_out]
+    scikit_learn = [str(name) for name in load_breast_cancer().feature_names]
+    kaggle = [name.replace("concave_points_", "concave points_") for name in FEATURE_NAMES]
+    headers = {
+        "contract": list(FEATURE_NAMES),
+        "scikit-learn": scikit_learn,
+        "kaggle": kaggle,
+        "quoted": [f'"{name.title()}"' for name in scikit_learn],
+    }
+    assert kaggle.count("concave points_mean") == 1
+    route = stack.api_url + WDBC.route
+    answers = {}
+    for kind, columns in headers.items():
+        source = tmp_path / f"{kind}.csv"
+        assert _post_csv(route, _named_file(source, columns, rows)).status == 200, kind
+        output = tmp_path / f"{kind}-scored.csv"
+        result = _score(str(source), "--url", stack.api_url, "--output", str(output))
+        assert result.returncode == 0, f"{kind}: {result.stderr}"
+        scored = _read_csv(output)
+        assert list(scored[0])[1:31] == [name.strip('"') for name in columns]  # as written
+        answers[kind] = [(item["prediction"], item["probability_malignant"]) for item in scored]
+    assert len(answers["contract"]) == len(rows)
+    assert {kind: answers["contract"] for kind in headers} == answers
+
+
+def test_a_header_with_other_columns_is_refused_with_the_apis_message(
+    stack: RunningStack, tmp_path: Path
+) -> None:
+    source = tmp_path / "kaggle.csv"
+    header = ",".join(["id", "diagnosis", *FEATURE_NAMES])
+    source.write_text(f"{header}\n842302,M,{EXAMPLE_ROW}\n", encoding="utf-8")
+    answer = _post_csv(stack.api_url + WDBC.route, source.read_text(encoding="utf-8"))
+    assert answer.status == 400
+    refusal = answer.json()["error"]
+    assert refusal["code"] == "invalid_header"
+    assert "send the features' columns only" in refusal["message"]
+
+    result = _score(str(source), "--url", stack.api_url)
+
+    assert result.returncode == 1
+    assert f"{source}: line 1: {refusal['message']}" in result.stderr
+    assert "842302" not in result.stderr + result.stdout
+
+
+def test_a_row_outside_the_training_range_has_its_warning_on_its_own_line(
+    stack: RunningStack, tmp_path: Path
+) -> None:
+    def with_values(changes: Mapping[int, str]) -> str:
+        fields = EXAMPLE_ROW.split(",")
+        for position, value in changes.items():
+            fields[position] = value
+        return ",".join(fields)
+
+    area, fractal = FEATURE_NAMES.index("area_mean"), FEATURE_NAMES.index("fractal_dimension_worst")
+    lines = [
+        EXAMPLE_ROW,
+        with_values({0: "30"}),  # radius_mean, above 28.11
+        EXAMPLE_ROW,
+        "1,2",  # not sent
+        EXAMPLE_ROW,
+        with_values({area: "2600", fractal: "0.25"}),  # the first row of the third batch
+        with_values({0: "7.0"}),  # inside, near the low end (6.981)
+    ]
+    source = tmp_path / "ranges.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    output = tmp_path / "scored.csv"
+
+    result = _score(
+        str(source), "--url", stack.api_url, "--batch-size", "2", "--output", str(output)
+    )
+
+    assert result.returncode == 1, result.stderr
+    assert "7 rows: 6 scored (2 outside the training range), 1 errors; 4 requests" in (
+        result.stderr
+    )
+    written = _read_csv(output)
+    assert list(written[0])[-4:] == ["probability_malignant", "warnings", "error", "error_message"]
+    scored = [item for item in written if not item["error"]]
+    assert [item["line"] for item in scored] == ["1", "2", "3", "5", "6", "7"]
+    assert [item["warnings"] for item in scored] == list(map(_outside_range, scored))
+    assert [item["warnings"] for item in written] == [
+        "", "radius_mean", "", "", "", "area_mean fractal_dimension_worst", ""
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("contract", "answers"),
     [
@@ -153,7 +273,7 @@ def test_another_models_rows_are_read_and_answered_as_its_contract_says(
     written = _read_csv(output)
     scored = [item for item in written if not item["error"]]
     extra = ["prediction"] + [f"probability_{c.code}" for c in contract.classes]
-    assert list(scored[0]) == ["line", *columns, *extra, "error", "error_message"]
+    assert list(scored[0]) == ["line", *columns, *extra, "warnings", "error", "error_message"]
     assert [item["error"] for item in written[len(rows) :]] == [
         "wrong_value_count", "invalid_value"
     ]  # fmt: skip
@@ -276,7 +396,7 @@ def test_throttling_and_busy_answers_are_retried_after_retry_after(
     )
     api = PredictionApi(server.url, "k-1", max_attempts=3, contract=WDBC)
     answers = api.predict(_rows(2))
-    assert answers == [("B", "0.25"), ("M", "0.25")]
+    assert answers == [("B", "0.25", ""), ("M", "0.25", "")]
     assert waits == [5.0, 1.0]  # the server's Retry-After, then the backoff of a second try
     assert api.requests == 3
     first = server.received[0]
@@ -352,6 +472,60 @@ def test_a_failed_batch_reports_its_rows_and_the_next_batch_goes_on(
     ]  # fmt: skip
 
 
+def _range_warning(row: int, *features: str) -> dict[str, Any]:
+    message = f"row {row}: ... outside ...; the prediction is an extrapolation"
+    return {"code": "outside_training_range", "row": row, "features": list(features),
+            "message": message}  # fmt: skip
+
+
+def test_a_warning_goes_to_its_row_when_the_batch_is_resent_without_a_refused_row(
+    scripted: StartServer, tmp_path: Path
+) -> None:
+    warning = _range_warning(2, "radius_mean", "area_mean")
+    warned = _predictions("B", "M") | {"warnings": [warning]}
+    server = scripted(
+        [
+            Scripted(400, _refusal("invalid_value", "row 1: value 1 of 30 is odd", row=1)),
+            Scripted(200, warned),
+        ]
+    )
+    source = tmp_path / "three.csv"
+    source.write_text("\n".join([EXAMPLE_ROW] * 3) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["score", str(source), "--url", server.url])
+    assert "3 rows: 2 scored (1 outside the training range), 1 errors; 3 requests" in (
+        result.output
+    )
+    written = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(item["line"], item["warnings"]) for item in written] == [
+        ("1", ""), ("2", ""), ("3", "radius_mean area_mean")
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "warning",
+    [
+        _range_warning(3, "radius_mean"),
+        _range_warning(0, "radius_mean"),
+        _range_warning(1, "13.49"),
+        _range_warning(1, "radius_mean") | {"features": [["radius_mean"]]},
+        {"code": "outside_training_range", "row": 1},
+    ],
+    ids=["row-not-sent", "row-0", "not-a-feature", "not-a-name", "no-features"],
+)
+def test_a_warning_the_batch_cannot_have_fails_it(
+    scripted: StartServer, warning: dict[str, Any]
+) -> None:
+    server = scripted([Scripted(200, _predictions("B", "M") | {"warnings": [warning]})])
+    with pytest.raises(BatchFailed, match="malformed prediction"):
+        PredictionApi(server.url, contract=WDBC).predict(_rows(2))
+
+
+def test_another_kind_of_warning_is_not_a_range_warning(scripted: StartServer) -> None:
+    other = {"code": "model_drift", "row": 1, "message": "someday"}
+    server = scripted([Scripted(200, _predictions("B") | {"warnings": [other]})])
+    assert PredictionApi(server.url, contract=WDBC).predict(_rows(1)) == [("B", "0.25", "")]
+
+
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
@@ -406,10 +580,28 @@ def test_a_header_is_read_in_any_order_and_a_bom_is_ignored() -> None:
 
 
 def test_a_bad_header_names_what_is_wrong_but_no_value() -> None:
-    with pytest.raises(HeaderError, match=r"31 names, 1 unknown, 0 missing"):
-        header_columns(",".join([*FEATURE_NAMES, "13.49"]), WDBC)
-    with pytest.raises(HeaderError, match=r"missing \(radius_mean, texture_mean, perimeter_mean"):
-        header_columns("area_mean", WDBC)
+    def refusal(*columns: str) -> str:
+        with pytest.raises(HeaderError) as refused:
+            read_input(",".join(columns) + "\n" + EXAMPLE_ROW + "\n", WDBC)
+        return str(refused.value)
+
+    assert "unknown name(s) 'colour'; send the features' columns only" in refusal(
+        *FEATURE_NAMES, "colour"
+    )
+    assert "missing radius_mean, texture_mean, perimeter_mean..." in refusal("area_mean")
+    assert "1 unknown name(s); missing fractal_dimension_worst" in refusal(
+        *FEATURE_NAMES[:-1], "patient_1349"
+    )
+    assert "repeated radius_mean" in refusal(*FEATURE_NAMES[:-1], "Mean Radius")
+
+
+def test_a_header_is_read_as_the_api_reads_it() -> None:
+    scikit_learn = [str(name) for name in load_breast_cancer().feature_names]
+    quoted = [f' "{name.upper()}" ' for name in reversed(scikit_learn)]
+    values = EXAMPLE_ROW.split(",")
+    parsed = read_input(",".join(quoted) + "\r\n" + ",".join(reversed(values)) + "\n", WDBC)
+    assert parsed.columns == tuple(name.upper() for name in reversed(scikit_learn))
+    assert parsed.rows[0].values == tuple(map(float, values))
 
 
 def test_the_command_line_refuses_a_bad_header_and_a_bad_url(
@@ -438,7 +630,7 @@ def test_the_output_goes_to_standard_output_by_default(
     lines = list(csv.reader(io.StringIO(result.stdout)))
     assert lines[0][:2] == ["line", "radius_mean"]
     assert lines[1][0] == "1"
-    assert lines[1][-4:] == ["B", "0.25", "", ""]
+    assert lines[1][-5:] == ["B", "0.25", "", "", ""]
 
 
 def test_a_busy_answer_that_is_not_json_is_still_retried_and_named(
