@@ -34,21 +34,22 @@ GRACE_SECONDS = 3  # a request in flight when the server stops has this long to 
 CLOSE = (b"connection", b"close")
 JSON = (b"content-type", b"application/json")
 # Fields a server here reads as one value (RFC 9110 8.3); h11 refuses a second Host itself.
-SINGLETONS = frozenset({"content-type"})
+SINGLETONS = {"content-type": "Content-Type"}  # as h11 has them, as a message names them
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]  # status, body, header fields: respond's
 
 
 class RequestRefused(Exception):
-    """A request whose framing or size the server refuses before the app sees it."""
+    """A request whose framing or size the server refuses before the app sees it: its status,
+    a stable code for the API's error shape (the stand-in answers in SageMaker's), a message."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.code, self.message = status, code, message
 
 
 class BodyTooLarge(RequestRefused):
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the body is larger than {limit} bytes")
+        super().__init__(413, "payload_too_large", f"the body is larger than {limit} bytes")
 
 
 class ClientGone(Exception):
@@ -84,16 +85,25 @@ def header_fields(scope: Scope) -> dict[str, str]:
     lines: dict[str, list[str]] = {}
     for name, value in scope["headers"]:
         lines.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
-    for name in SINGLETONS:
-        if len(lines.get(name, ())) > 1:
-            raise RequestRefused(400, f"the {name} header was sent more than once; send it once")
+    for field, name in SINGLETONS.items():
+        if len(lines.get(field, ())) > 1:
+            raise RequestRefused(
+                400, "repeated_header", f"the {name} header was sent more than once; send it once"
+            )
     return {name: ", ".join(values) for name, values in lines.items()}
 
 
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
-    names = {name for name, _ in scope["headers"]}
-    if {b"content-length", b"transfer-encoding"} <= names:
-        raise RequestRefused(400, "Content-Length and Transfer-Encoding together are refused")
+    """The body, at most `limit` bytes. A larger Content-Length is refused before any of it is
+    read: uvicorn sends `100 Continue` at the first `receive`, so none is sent."""
+    fields = dict(scope["headers"])  # h11 has refused two different Content-Lengths
+    if b"content-length" in fields and b"transfer-encoding" in fields:
+        raise RequestRefused(
+            400, "ambiguous_framing",
+            "Content-Length and Transfer-Encoding were both sent; send one of them",
+        )  # fmt: skip
+    if int(fields.get(b"content-length", 0)) > limit:  # h11 has checked it is digits
+        raise BodyTooLarge(limit)
     body, more = bytearray(), True
     try:
         async with asyncio.timeout(BODY_SECONDS):
@@ -106,7 +116,11 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
                     raise BodyTooLarge(limit)
                 more = message.get("more_body", False)
     except TimeoutError:
-        raise RequestRefused(408, "the body did not arrive in time") from None
+        raise RequestRefused(
+            408, "body_timeout",
+            f"the body did not arrive within {BODY_SECONDS:g} seconds; send all of it at once, "
+            "as long as its Content-Length says",
+        ) from None  # fmt: skip
     return bytes(body)
 
 
@@ -123,7 +137,7 @@ async def respond(
 
 
 def refusal_answer(refusal: RequestRefused) -> Answer:
-    """`{"message": ...}` as API Gateway and SageMaker word their own refusals; then close."""
+    """The stand-in's: `{"message": ...}`, as SageMaker words its own refusals; then close."""
     return refusal.status, json.dumps({"message": refusal.message}).encode(), [JSON, CLOSE]
 
 

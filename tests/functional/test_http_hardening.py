@@ -204,7 +204,50 @@ def test_a_body_shorter_than_its_length_is_closed_within_a_minute(
     received, seconds = exchange(address(server, request), raw)
     assert statuses(received) in ([], [408])
     assert seconds < 60
+    if server == "api":
+        assert_api_refusal(received, request.getfixturevalue("stack"), 408, "body_timeout")
     assert_nothing_echoed(received, request, server)
+
+
+def assert_api_refusal(received: bytes, stack: RunningStack, status: int, code: str) -> None:
+    """One answer in the API's error shape with its code and request id, logged with the code."""
+    assert statuses(received) == [status], received[:200]
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert b"content-type: application/json" in head.lower()
+    error = json.loads(body)["error"]
+    rid = request_id(received)
+    assert (error["code"], error["request_id"]) == (code, rid)
+    assert error["message"]
+    logged = json.loads(stack.log.holding(str(rid)))
+    assert (logged["status"], logged["error_code"]) == (status, code)
+
+
+POST_API = f"POST /predictbreastcancer HTTP/1.1\r\n{HOST}Content-Type: application/json\r\n"
+API_REFUSALS = {  # a request, the status and code the dev server answers it with itself
+    "two Content-Type lines": (
+        f"{POST_API}Content-Type: text/csv\r\nContent-Length: 2\r\n\r\n{{}}",
+        400, "repeated_header",
+    ),
+    "Content-Length with Transfer-Encoding": (
+        f"{POST_API}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        400, "ambiguous_framing",
+    ),
+    "a Content-Length over 1 MiB and no body": (
+        f"{POST_API}Content-Length: 99999999999\r\n\r\n", 413, "payload_too_large",
+    ),
+    "a Content-Length over 1 MiB awaiting 100 Continue": (
+        f"{POST_API}Expect: 100-continue\r\nContent-Length: 2000000\r\n\r\n",
+        413, "payload_too_large",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(API_REFUSALS))
+def test_the_dev_servers_own_refusals_are_in_the_apis_shape(case: str, stack: RunningStack) -> None:
+    """Answered before the body is read (no 100 Continue, no wait), with a code, then closed."""
+    raw, status, code = API_REFUSALS[case]
+    received, _ = exchange(stack.api, raw)
+    assert_api_refusal(received, stack, status, code)
 
 
 def seconds_until_closed(
@@ -279,7 +322,7 @@ def test_two_content_type_lines_are_refused(server: str, request: pytest.Fixture
     )
     received, _ = exchange(address(server, request), raw)
     assert statuses(received) == [400]
-    assert b"content-type header was sent more than once" in received
+    assert b"Content-Type header was sent more than once" in received
 
 
 @pytest.mark.parametrize(
