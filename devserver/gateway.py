@@ -66,9 +66,26 @@ class BodyTimeout(ApiError):
     CODE = "body_timeout"
 
 
+class BadRequest(ApiError):
+    """A request h11 cannot read (its request line, a header, Content-Length): local only."""
+
+    STATUS_CODE = 400
+    CODE = "bad_request"
+
+
+class HeaderTooLarge(ApiError):
+    """A request line and headers larger than h11 reads (16 KiB): local only."""
+
+    STATUS_CODE = 431
+    CODE = "header_too_large"
+
+
 REFUSALS = {
-    error.CODE: error for error in (RepeatedHeader, AmbiguousFraming, BodyTimeout, PayloadTooLarge)
-}
+    error.CODE: error
+    for error in (
+        RepeatedHeader, AmbiguousFraming, BodyTimeout, PayloadTooLarge, BadRequest, HeaderTooLarge
+    )
+}  # fmt: skip
 
 
 class LambdaWorker:
@@ -135,6 +152,16 @@ class GatewayApp:
                 latency_ms=(time.perf_counter() - started) * 1000,
             )  # fmt: skip
         await serving.respond(send, status, answer_body, fields)
+
+    def refused(self, refusal: serving.RequestRefused) -> Answer:
+        """A request h11 could not read (HardenedH11Protocol asks): its method and path unknown."""
+        own_id, error = str(uuid.uuid4()), REFUSALS[refusal.code](refusal.message)
+        reply = web.route_error_reply("other", error, own_id)
+        access_log.log_request(
+            request_id=own_id, method="other", route="other", status=reply.status,
+            error_code=error.CODE, rows=0, latency_ms=0.0,
+        )  # fmt: skip
+        return reply.status, reply.body.encode(), [serving.JSON, (REQUEST_ID, own_id.encode())]
 
     def handle(
         self, method: str, target: str, headers: dict[str, str], body: bytes | None

@@ -3,7 +3,8 @@
 Gaps closed here: uvicorn times out neither a body nor a request head that stops arriving (nor
 a connection that never sends one), drops a request whose client half-closed after sending it,
 reads two lines of one header field as the last one, and does not close after a request with
-both Content-Length and Transfer-Encoding (RFC 9112 6.1: it must).
+both Content-Length and Transfer-Encoding (RFC 9112 6.1: it must); what h11 cannot read gets a
+fixed text/plain 400, which an app may answer in its own shape instead.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import http
 import json
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any, Self
@@ -52,12 +55,21 @@ class BodyTooLarge(RequestRefused):
         super().__init__(413, "payload_too_large", f"the body is larger than {limit} bytes")
 
 
+class HeadTooLarge(RequestRefused):
+    def __init__(self) -> None:
+        super().__init__(
+            431, "header_too_large",
+            "the request line and headers are larger than the server reads; send fewer or "
+            "shorter headers",
+        )  # fmt: skip
+
+
 class ClientGone(Exception):
     """The client closed the connection before its body arrived: there is no one to answer."""
 
 
 class HardenedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol, three methods changed (uvicorn#157). Its keep-alive timer runs from
+    """uvicorn's h11 protocol, four methods changed (uvicorn#157). Its keep-alive timer runs from
     the connection's opening too, and only a whole request head stops it, not any byte: a client
     that sends nothing, or stops inside its head, is closed. A client that half-closes after its
     request is answered, then closed, rather than dropped."""
@@ -71,6 +83,31 @@ class HardenedH11Protocol(H11Protocol):
     def data_received(self, data: bytes) -> None:
         self.conn.receive_data(data)  # uvicorn stops the timer first; h11.Request stops it here
         self.handle_events()
+
+    def send_400_response(self, msg: str) -> None:
+        """h11 could not read the request: uvicorn calls this while it handles h11's error, whose
+        hint says 400 or 431. An app with a `refused` method answers in its own shape, else
+        uvicorn's fixed text does; either quotes nothing of the request. Then close."""
+        refused: Callable[[RequestRefused], Answer] | None = getattr(
+            self.config.app, "refused", None
+        )
+        if refused is None:
+            return super().send_400_response(msg)
+        refusal: RequestRefused = HeadTooLarge()
+        if getattr(sys.exception(), "error_status_hint", 400) != 431:
+            refusal = RequestRefused(
+                400, "bad_request",
+                "the request is not HTTP/1.1 that can be read (its request line, a header's name "
+                "or value, or its Content-Length); send it as RFC 9112 has it",
+            )  # fmt: skip
+        status, body, fields = refused(refusal)
+        head = [(b"content-length", str(len(body)).encode()), *fields, CLOSE]
+        reason = http.HTTPStatus(status).phrase.encode()
+        for event in (h11.Response(status_code=status, headers=head, reason=reason),
+                      h11.Data(data=body), h11.EndOfMessage()):  # fmt: skip
+            self.transport.write(self.conn.send(event))
+        self.transport.close()
+        return None
 
     def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio.Protocol's
         if self.conn.their_state is not h11.DONE or self.cycle is None:

@@ -100,7 +100,7 @@ def request_id(received: bytes) -> str | None:
 
 def read_log_so_far(stack: RunningStack, received: bytes) -> list[str]:
     """The API's output up to the request's own access-log line, proven read: the line with the
-    answer's request id; for an answer without one (h11's own 400), a later request's."""
+    answer's request id; for a close without an answer, a later request's."""
     rid = request_id(received)
     if rid is None:
         rid = request_id(exchange(stack.api, f"GET /health HTTP/1.1\r\n{HOST}{CLOSE}\r\n")[0])
@@ -239,6 +239,21 @@ API_REFUSALS = {  # a request, the status and code the dev server answers it wit
         f"{POST_API}Expect: 100-continue\r\nContent-Length: 2000000\r\n\r\n",
         413, "payload_too_large",
     ),
+    # Refused by h11, which the API's gateway app is asked to answer (HardenedH11Protocol)
+    "two different Content-Lengths": (
+        f"{POST_API}Content-Length: 2\r\nContent-Length: 3\r\n\r\n{{}}", 400, "bad_request",
+    ),
+    "a Content-Length not a number": (
+        f"{POST_API}Content-Length: 2{SECRET}\r\n\r\n{{}}", 400, "bad_request",
+    ),
+    "a request line that is not one": (f"{SECRET} / HTTP/1.1 x\r\n{HOST}\r\n", 400, "bad_request"),
+    "a header name that is not a token": (
+        f"GET /health HTTP/1.1\r\n{HOST}X(Note{SECRET}: b\r\n\r\n", 400, "bad_request",
+    ),
+    "a header block of 200 kB": (
+        f"GET /health HTTP/1.1\r\n{HOST}X-Note: {SECRET * 20000}\r\n\r\n",
+        431, "header_too_large",
+    ),
 }  # fmt: skip
 
 
@@ -248,6 +263,7 @@ def test_the_dev_servers_own_refusals_are_in_the_apis_shape(case: str, stack: Ru
     raw, status, code = API_REFUSALS[case]
     received, _ = exchange(stack.api, raw)
     assert_api_refusal(received, stack, status, code)
+    assert SECRET.encode() not in received.upper()
 
 
 def seconds_until_closed(
