@@ -3,8 +3,9 @@
 The gateway routes and translates to and from the API Gateway event exactly as `chalice local`
 does, so a local answer is the Lambda's. Requests run one at a time on one worker thread, as one
 Lambda container runs them: the app's `current_request` is a plain attribute, not per thread.
-What the gateway answers itself (a preflight of its own, a refused framing, a request still
-running when the server stops) gets an `X-Request-Id` and an access-log line too. An unknown path
+What the gateway answers itself (a preflight of its own, a refused framing or size, a request
+still running when the server stops) gets an `X-Request-Id` and an access-log line too, and its
+errors the API's shape with a code. An unknown path
 gets the API's 404 `not_found`, as the stages' gateway response has it (deploy/merge_template.py),
 not API Gateway's own 403 "Missing Authentication Token"."""
 
@@ -27,11 +28,10 @@ from chalice.cli.factory import CLIFactory
 from chalice.local import ForbiddenError, LocalGateway, LocalGatewayException
 
 from chalicelib import access_log, web
-from chalicelib.errors import ApiError, NotFound
+from chalicelib.errors import MAX_BODY_BYTES, ApiError, NotFound, PayloadTooLarge
 from standin import serving
 from standin.serving import Answer, Receive, Scope, Send
 
-API_GATEWAY_MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit; the app's own is smaller
 REQUEST_ID = b"x-request-id"
 NO_ROUTE = "the API has no such path; GET /openapi.json lists its paths and their methods"
 
@@ -41,6 +41,51 @@ class ShuttingDown(ApiError):
 
     STATUS_CODE = 503
     CODE = "shutting_down"
+
+
+# What the server refuses before the Lambda runs (on AWS, API Gateway's and CloudFront's own
+# answers): the API's 413, and codes of the dev server's own (docs/internals/servers.md).
+class RepeatedHeader(ApiError):
+    """A header that takes one value (Content-Type) sent on more than one line: local only."""
+
+    STATUS_CODE = 400
+    CODE = "repeated_header"
+
+
+class AmbiguousFraming(ApiError):
+    """Both Content-Length and Transfer-Encoding (RFC 9112 6.1): local only."""
+
+    STATUS_CODE = 400
+    CODE = "ambiguous_framing"
+
+
+class BodyTimeout(ApiError):
+    """A body that stopped arriving: local only."""
+
+    STATUS_CODE = 408
+    CODE = "body_timeout"
+
+
+class BadRequest(ApiError):
+    """A request h11 cannot read (its request line, a header, Content-Length): local only."""
+
+    STATUS_CODE = 400
+    CODE = "bad_request"
+
+
+class HeaderTooLarge(ApiError):
+    """A request line and headers larger than h11 reads (16 KiB): local only."""
+
+    STATUS_CODE = 431
+    CODE = "header_too_large"
+
+
+REFUSALS = {
+    error.CODE: error
+    for error in (
+        RepeatedHeader, AmbiguousFraming, BodyTimeout, PayloadTooLarge, BadRequest, HeaderTooLarge
+    )
+}  # fmt: skip
 
 
 class LambdaWorker:
@@ -73,11 +118,13 @@ class GatewayApp:
         self.worker = LambdaWorker()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started, own_id, error_code = time.perf_counter(), str(uuid.uuid4()), None
+        started, own_id = time.perf_counter(), str(uuid.uuid4())
         route = scope["path"] if scope["path"] in self.routes else "other"
+        error: ApiError | None = None
+        closing: list[tuple[bytes, bytes]] = []
         try:
             headers = serving.header_fields(scope)
-            body = await serving.read_body(scope, receive, API_GATEWAY_MAX_BODY)
+            body = await serving.read_body(scope, receive, MAX_BODY_BYTES)
             target = scope["raw_path"].decode("latin-1")
             if scope["query_string"]:
                 target += "?" + scope["query_string"].decode("latin-1")
@@ -87,25 +134,34 @@ class GatewayApp:
             )
         except serving.ClientGone:
             return
-        except serving.RequestRefused as refusal:
-            answer = serving.refusal_answer(refusal)
-        except (asyncio.CancelledError, NotFound) as stopped_or_unknown:
-            error = (
-                stopped_or_unknown
-                if isinstance(stopped_or_unknown, NotFound)
-                # The server stopped, and its grace ran out first.
-                else ShuttingDown("the server is shutting down; send the request again later")
-            )
+        except serving.RequestRefused as refusal:  # its body, or the rest of it, is never read
+            error, closing = REFUSALS[refusal.code](refusal.message), [serving.CLOSE]
+        except NotFound as unknown:
+            error = unknown
+        except asyncio.CancelledError:  # the server stopped, and its grace ran out first
+            error = ShuttingDown("the server is shutting down; send the request again later")
+        if error is not None:
             reply = web.route_error_reply(route, error, own_id)
-            answer, error_code = (reply.status, reply.body.encode(), [serving.JSON]), error.CODE
+            answer = reply.status, reply.body.encode(), [serving.JSON, *closing]
         status, answer_body, fields = answer
         if not any(name == REQUEST_ID for name, _ in fields):  # the app never saw the request
             fields.append((REQUEST_ID, own_id.encode()))
             access_log.log_request(
                 request_id=own_id, method=scope["method"], route=route, status=status,
-                error_code=error_code, rows=0, latency_ms=(time.perf_counter() - started) * 1000,
+                error_code=error.CODE if error else None, rows=0,
+                latency_ms=(time.perf_counter() - started) * 1000,
             )  # fmt: skip
         await serving.respond(send, status, answer_body, fields)
+
+    def refused(self, refusal: serving.RequestRefused) -> Answer:
+        """A request h11 could not read (HardenedH11Protocol asks): its method and path unknown."""
+        own_id, error = str(uuid.uuid4()), REFUSALS[refusal.code](refusal.message)
+        reply = web.route_error_reply("other", error, own_id)
+        access_log.log_request(
+            request_id=own_id, method="other", route="other", status=reply.status,
+            error_code=error.CODE, rows=0, latency_ms=0.0,
+        )  # fmt: skip
+        return reply.status, reply.body.encode(), [serving.JSON, (REQUEST_ID, own_id.encode())]
 
     def handle(
         self, method: str, target: str, headers: dict[str, str], body: bytes | None

@@ -3,7 +3,8 @@
 Gaps closed here: uvicorn times out neither a body nor a request head that stops arriving (nor
 a connection that never sends one), drops a request whose client half-closed after sending it,
 reads two lines of one header field as the last one, and does not close after a request with
-both Content-Length and Transfer-Encoding (RFC 9112 6.1: it must).
+both Content-Length and Transfer-Encoding (RFC 9112 6.1: it must); what h11 cannot read gets a
+fixed text/plain 400, which an app may answer in its own shape instead.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import http
 import json
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any, Self
@@ -34,21 +37,31 @@ GRACE_SECONDS = 3  # a request in flight when the server stops has this long to 
 CLOSE = (b"connection", b"close")
 JSON = (b"content-type", b"application/json")
 # Fields a server here reads as one value (RFC 9110 8.3); h11 refuses a second Host itself.
-SINGLETONS = frozenset({"content-type"})
+SINGLETONS = {"content-type": "Content-Type"}  # as h11 has them, as a message names them
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]  # status, body, header fields: respond's
 
 
 class RequestRefused(Exception):
-    """A request whose framing or size the server refuses before the app sees it."""
+    """A request whose framing or size the server refuses before the app sees it: its status,
+    a stable code for the API's error shape (the stand-in answers in SageMaker's), a message."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.code, self.message = status, code, message
 
 
 class BodyTooLarge(RequestRefused):
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the body is larger than {limit} bytes")
+        super().__init__(413, "payload_too_large", f"the body is larger than {limit} bytes")
+
+
+class HeadTooLarge(RequestRefused):
+    def __init__(self) -> None:
+        super().__init__(
+            431, "header_too_large",
+            "the request line and headers are larger than the server reads; send fewer or "
+            "shorter headers",
+        )  # fmt: skip
 
 
 class ClientGone(Exception):
@@ -56,7 +69,7 @@ class ClientGone(Exception):
 
 
 class HardenedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol, three methods changed (uvicorn#157). Its keep-alive timer runs from
+    """uvicorn's h11 protocol, four methods changed (uvicorn#157). Its keep-alive timer runs from
     the connection's opening too, and only a whole request head stops it, not any byte: a client
     that sends nothing, or stops inside its head, is closed. A client that half-closes after its
     request is answered, then closed, rather than dropped."""
@@ -71,6 +84,31 @@ class HardenedH11Protocol(H11Protocol):
         self.conn.receive_data(data)  # uvicorn stops the timer first; h11.Request stops it here
         self.handle_events()
 
+    def send_400_response(self, msg: str) -> None:
+        """h11 could not read the request: uvicorn calls this while it handles h11's error, whose
+        hint says 400 or 431. An app with a `refused` method answers in its own shape, else
+        uvicorn's fixed text does; either quotes nothing of the request. Then close."""
+        refused: Callable[[RequestRefused], Answer] | None = getattr(
+            self.config.app, "refused", None
+        )
+        if refused is None:
+            return super().send_400_response(msg)
+        refusal: RequestRefused = HeadTooLarge()
+        if getattr(sys.exception(), "error_status_hint", 400) != 431:
+            refusal = RequestRefused(
+                400, "bad_request",
+                "the request is not HTTP/1.1 that can be read (its request line, a header's name "
+                "or value, or its Content-Length); send it as RFC 9112 has it",
+            )  # fmt: skip
+        status, body, fields = refused(refusal)
+        head = [(b"content-length", str(len(body)).encode()), *fields, CLOSE]
+        reason = http.HTTPStatus(status).phrase.encode()
+        for event in (h11.Response(status_code=status, headers=head, reason=reason),
+                      h11.Data(data=body), h11.EndOfMessage()):  # fmt: skip
+            self.transport.write(self.conn.send(event))
+        self.transport.close()
+        return None
+
     def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio.Protocol's
         if self.conn.their_state is not h11.DONE or self.cycle is None:
             return None  # nothing whole to answer: the transport closes, as uvicorn has it
@@ -84,16 +122,25 @@ def header_fields(scope: Scope) -> dict[str, str]:
     lines: dict[str, list[str]] = {}
     for name, value in scope["headers"]:
         lines.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
-    for name in SINGLETONS:
-        if len(lines.get(name, ())) > 1:
-            raise RequestRefused(400, f"the {name} header was sent more than once; send it once")
+    for field, name in SINGLETONS.items():
+        if len(lines.get(field, ())) > 1:
+            raise RequestRefused(
+                400, "repeated_header", f"the {name} header was sent more than once; send it once"
+            )
     return {name: ", ".join(values) for name, values in lines.items()}
 
 
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
-    names = {name for name, _ in scope["headers"]}
-    if {b"content-length", b"transfer-encoding"} <= names:
-        raise RequestRefused(400, "Content-Length and Transfer-Encoding together are refused")
+    """The body, at most `limit` bytes. A larger Content-Length is refused before any of it is
+    read: uvicorn sends `100 Continue` at the first `receive`, so none is sent."""
+    fields = dict(scope["headers"])  # h11 has refused two different Content-Lengths
+    if b"content-length" in fields and b"transfer-encoding" in fields:
+        raise RequestRefused(
+            400, "ambiguous_framing",
+            "Content-Length and Transfer-Encoding were both sent; send one of them",
+        )  # fmt: skip
+    if int(fields.get(b"content-length", 0)) > limit:  # h11 has checked it is digits
+        raise BodyTooLarge(limit)
     body, more = bytearray(), True
     try:
         async with asyncio.timeout(BODY_SECONDS):
@@ -106,7 +153,11 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
                     raise BodyTooLarge(limit)
                 more = message.get("more_body", False)
     except TimeoutError:
-        raise RequestRefused(408, "the body did not arrive in time") from None
+        raise RequestRefused(
+            408, "body_timeout",
+            f"the body did not arrive within {BODY_SECONDS:g} seconds; send all of it at once, "
+            "as long as its Content-Length says",
+        ) from None  # fmt: skip
     return bytes(body)
 
 
@@ -123,7 +174,7 @@ async def respond(
 
 
 def refusal_answer(refusal: RequestRefused) -> Answer:
-    """`{"message": ...}` as API Gateway and SageMaker word their own refusals; then close."""
+    """The stand-in's: `{"message": ...}`, as SageMaker words its own refusals; then close."""
     return refusal.status, json.dumps({"message": refusal.message}).encode(), [JSON, CLOSE]
 
 

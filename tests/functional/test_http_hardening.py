@@ -100,7 +100,7 @@ def request_id(received: bytes) -> str | None:
 
 def read_log_so_far(stack: RunningStack, received: bytes) -> list[str]:
     """The API's output up to the request's own access-log line, proven read: the line with the
-    answer's request id; for an answer without one (h11's own 400), a later request's."""
+    answer's request id; for a close without an answer, a later request's."""
     rid = request_id(received)
     if rid is None:
         rid = request_id(exchange(stack.api, f"GET /health HTTP/1.1\r\n{HOST}{CLOSE}\r\n")[0])
@@ -204,7 +204,66 @@ def test_a_body_shorter_than_its_length_is_closed_within_a_minute(
     received, seconds = exchange(address(server, request), raw)
     assert statuses(received) in ([], [408])
     assert seconds < 60
+    if server == "api":
+        assert_api_refusal(received, request.getfixturevalue("stack"), 408, "body_timeout")
     assert_nothing_echoed(received, request, server)
+
+
+def assert_api_refusal(received: bytes, stack: RunningStack, status: int, code: str) -> None:
+    """One answer in the API's error shape with its code and request id, logged with the code."""
+    assert statuses(received) == [status], received[:200]
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert b"content-type: application/json" in head.lower()
+    error = json.loads(body)["error"]
+    rid = request_id(received)
+    assert (error["code"], error["request_id"]) == (code, rid)
+    assert error["message"]
+    logged = json.loads(stack.log.holding(str(rid)))
+    assert (logged["status"], logged["error_code"]) == (status, code)
+
+
+POST_API = f"POST /predictbreastcancer HTTP/1.1\r\n{HOST}Content-Type: application/json\r\n"
+API_REFUSALS = {  # a request, the status and code the dev server answers it with itself
+    "two Content-Type lines": (
+        f"{POST_API}Content-Type: text/csv\r\nContent-Length: 2\r\n\r\n{{}}",
+        400, "repeated_header",
+    ),
+    "Content-Length with Transfer-Encoding": (
+        f"{POST_API}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        400, "ambiguous_framing",
+    ),
+    "a Content-Length over 1 MiB and no body": (
+        f"{POST_API}Content-Length: 99999999999\r\n\r\n", 413, "payload_too_large",
+    ),
+    "a Content-Length over 1 MiB awaiting 100 Continue": (
+        f"{POST_API}Expect: 100-continue\r\nContent-Length: 2000000\r\n\r\n",
+        413, "payload_too_large",
+    ),
+    # Refused by h11, which the API's gateway app is asked to answer (HardenedH11Protocol)
+    "two different Content-Lengths": (
+        f"{POST_API}Content-Length: 2\r\nContent-Length: 3\r\n\r\n{{}}", 400, "bad_request",
+    ),
+    "a Content-Length not a number": (
+        f"{POST_API}Content-Length: 2{SECRET}\r\n\r\n{{}}", 400, "bad_request",
+    ),
+    "a request line that is not one": (f"{SECRET} / HTTP/1.1 x\r\n{HOST}\r\n", 400, "bad_request"),
+    "a header name that is not a token": (
+        f"GET /health HTTP/1.1\r\n{HOST}X(Note{SECRET}: b\r\n\r\n", 400, "bad_request",
+    ),
+    "a header block of 200 kB": (
+        f"GET /health HTTP/1.1\r\n{HOST}X-Note: {SECRET * 20000}\r\n\r\n",
+        431, "header_too_large",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(API_REFUSALS))
+def test_the_dev_servers_own_refusals_are_in_the_apis_shape(case: str, stack: RunningStack) -> None:
+    """Answered before the body is read (no 100 Continue, no wait), with a code, then closed."""
+    raw, status, code = API_REFUSALS[case]
+    received, _ = exchange(stack.api, raw)
+    assert_api_refusal(received, stack, status, code)
+    assert SECRET.encode() not in received.upper()
 
 
 def seconds_until_closed(
@@ -279,7 +338,7 @@ def test_two_content_type_lines_are_refused(server: str, request: pytest.Fixture
     )
     received, _ = exchange(address(server, request), raw)
     assert statuses(received) == [400]
-    assert b"content-type header was sent more than once" in received
+    assert b"Content-Type header was sent more than once" in received
 
 
 @pytest.mark.parametrize(
