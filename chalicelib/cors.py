@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chalice.app import Request, Response
 
@@ -37,8 +37,7 @@ _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1"})
 Headers = MutableMapping[str, str | list[str]]  # chalice.app.Response.headers
 
 
-@dataclass(frozen=True)
-class CorsPolicy:
+class CorsPolicy(NamedTuple):
     allowed_origins: frozenset[str] = frozenset()
 
     @classmethod

@@ -8,7 +8,6 @@ contract's name; the model's target (`diagnosis`) is named as what the model pre
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import islice
 from typing import Any
@@ -78,6 +77,8 @@ class FeatureNames:
         any is near (difflib's ratio, 0.6); a name longer than any can be is not compared."""
         if len(name) > _LONGEST:
             return None
+        import difflib  # only when a name is unknown: not at every cold start
+
         close = difflib.get_close_matches(name.lower(), self.any_case, n=1)
         return self.any_case[close[0]] if close else None
 

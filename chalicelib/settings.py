@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from chalicelib.cors import CorsPolicy
 from chalicelib.errors import ConfigurationError
@@ -21,12 +21,11 @@ _BOOLEANS = {"true": True, "false": False}
 _ENDPOINT_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     endpoint_name: str
     model: str  # the contract in chalicelib/contracts/ the stage serves
     model_card: str | None = None  # a file in chalicelib/model_cards/; None: no card in /model
-    cors: CorsPolicy = field(default_factory=CorsPolicy)  # no origin allowed
+    cors: CorsPolicy = CorsPolicy()  # no origin allowed
     api_keys_checked: bool = True
 
     @classmethod
