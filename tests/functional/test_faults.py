@@ -58,7 +58,6 @@ from tests.support.apps import ENDPOINT_NAME, MakeClient
 from tests.support.log_capture import Records, all_records
 from tests.support.rows import EXAMPLE_ROW, row_with
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 SENTINEL = "987.654321"
 SENTINEL_ROW = row_with(7, SENTINEL)
 JSON_HEADERS = {"Content-Type": "application/json"}

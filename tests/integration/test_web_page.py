@@ -27,13 +27,7 @@ from tests.support.apps import ENDPOINT_NAME
 from tests.support.endpoint_twins import AnsweringEndpoint
 from tests.support.local_stack import RunningStack
 from tests.support.rows import FEATURE_NAMES, WDBC
-from tests.support.twin_app import (
-    MULTICLASS,
-    RECORDS,
-    REGRESSION,
-    serve,
-    serve_app,
-)
+from tests.support.twin_app import MULTICLASS, RECORDS, REGRESSION, serve, serve_app
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 RESULTS_DIR = PROJECT_DIR / "test-results"

@@ -13,42 +13,41 @@ FEATURES = [
     {"name": "hue", "description": "colour hue", "training_range": [0.48, 1.71]},
 ]
 EXAMPLE = {"summary": "a typical row", "values": [13.0, 2.3, 0.96]}
-BINARY_DOCUMENT: dict[str, Any] = {
-    "name": "toy-binary",
-    "task": "binary_classification",
-    "target": "verdict",
-    "features": FEATURES,
-    "classes": [
-        {"code": "no", "name": "not spoiled", "label": 0},
-        {"code": "yes", "name": "spoiled", "label": 1},
-    ],
-    "positive_class": "yes",
-    "threshold": 0.3,
-    "answer": {"format": "linear-learner"},
-    "examples": [EXAMPLE],
-}
-MULTICLASS_DOCUMENT: dict[str, Any] = {
-    "name": "toy-multiclass",
-    "task": "multiclass_classification",
-    "target": "cultivar",
-    "features": FEATURES,
-    "classes": [
-        {"code": "c0", "name": "Barolo", "label": 0},
-        {"code": "c1", "name": "Grignolino", "label": 1},
-        {"code": "c2", "name": "Barbera", "label": 2},
-    ],
-    "answer": {"format": "linear-learner"},
-    "examples": [EXAMPLE],
-}
-REGRESSION_DOCUMENT: dict[str, Any] = {
-    "name": "toy-regression",
-    "task": "regression",
-    "target": "progression",
-    "route": "/score",
-    "features": FEATURES,
-    "answer": {"format": "linear-learner"},
-    "examples": [EXAMPLE],
-}
+
+
+def toy_document(name: str, task: str, target: str, **keys: Any) -> dict[str, Any]:
+    """A contract document of `task` over FEATURES, answered in Linear Learner's format."""
+    return {
+        "name": name,
+        "task": task,
+        "target": target,
+        "features": FEATURES,
+        **keys,
+        "answer": {"format": "linear-learner"},
+        "examples": [EXAMPLE],
+    }
+
+
+def class_list(*classes: tuple[str, str, int | None]) -> list[dict[str, Any]]:
+    """A document's `classes`, from (code, name, label) triples."""
+    return [{"code": code, "name": name, "label": label} for code, name, label in classes]
+
+
+BINARY_DOCUMENT = toy_document(
+    "toy-binary",
+    "binary_classification",
+    "verdict",
+    classes=class_list(("no", "not spoiled", 0), ("yes", "spoiled", 1)),
+    positive_class="yes",
+    threshold=0.3,
+)
+MULTICLASS_DOCUMENT = toy_document(
+    "toy-multiclass",
+    "multiclass_classification",
+    "cultivar",
+    classes=class_list(("c0", "Barolo", 0), ("c1", "Grignolino", 1), ("c2", "Barbera", 2)),
+)
+REGRESSION_DOCUMENT = toy_document("toy-regression", "regression", "progression", route="/score")
 
 
 def document(base: dict[str, Any], **changes: Any) -> dict[str, Any]:

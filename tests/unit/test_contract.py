@@ -20,6 +20,7 @@ from tests.support.contracts import (
     BINARY_DOCUMENT,
     MULTICLASS_DOCUMENT,
     REGRESSION_DOCUMENT,
+    class_list,
     contract,
     document,
 )
@@ -143,43 +144,20 @@ BAD_CONTRACTS: list[tuple[dict[str, Any], str]] = [
         "classes must hold exactly two classes",
     ),
     (
-        document(
-            BINARY_DOCUMENT,
-            classes=[
-                {"code": "a b", "name": "a", "label": 0},
-                {"code": "c", "name": "c", "label": 1},
-            ],
-        ),
+        document(BINARY_DOCUMENT, classes=class_list(("a b", "a", 0), ("c", "c", 1))),
         "classes[0].code is not valid",
     ),
     (
-        document(
-            BINARY_DOCUMENT,
-            classes=[
-                {"code": "a", "name": "a", "label": 0},
-                {"code": "a", "name": "b", "label": 1},
-            ],
-        ),
+        document(BINARY_DOCUMENT, classes=class_list(("a", "a", 0), ("a", "b", 1))),
         "classes repeat a code",
     ),
     (
-        document(
-            BINARY_DOCUMENT,
-            classes=[
-                {"code": "a", "name": "a", "label": None},
-                {"code": "b", "name": "b", "label": 1},
-            ],
-        ),
+        document(BINARY_DOCUMENT, classes=class_list(("a", "a", None), ("b", "b", 1))),
         "classes[0].label must be the endpoint's label",
     ),
     (
         document(
-            BINARY_DOCUMENT,
-            positive_class="a",
-            classes=[
-                {"code": "a", "name": "a", "label": 1},
-                {"code": "b", "name": "b", "label": 0},
-            ],
+            BINARY_DOCUMENT, positive_class="a", classes=class_list(("a", "a", 1), ("b", "b", 0))
         ),
         "classes must have the labels 0, 1, ... in order for linear-learner",
     ),

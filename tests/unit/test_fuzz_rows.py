@@ -26,6 +26,7 @@ from tests.support.fuzzing import (
     Answer,
     FuzzedApp,
     Refusal,
+    Row,
     acceptable_number,
     decimals,
     expected_csv,
@@ -52,6 +53,19 @@ def assert_refused(answer: Answer, refusal: Refusal) -> None:
     if refusal.position is not None:
         assert answer.error["position"] == refusal.position, answer
         assert answer.error["feature"] == WDBC_FEATURES[refusal.position - 1], answer
+
+
+def assert_answered(api: FuzzedApp, answer: Answer, expected: list[Row] | Refusal) -> None:
+    """The answer is the expected refusal, or a 200 for which the endpoint was sent exactly the
+    expected rows, in a CSV that reads back as them."""
+    event(f"answer: {answer.status} {answer.code or ''}".strip())
+    if isinstance(expected, Refusal):
+        assert_refused(answer, expected)
+        return
+    assert answer.status == 200, answer
+    assert api.rows == expected
+    sent = encode_csv(api.rows).decode("ascii").split("\n")
+    assert [tuple(float(value) for value in line.split(",")) for line in sent] == expected
 
 
 line_ends = st.sampled_from(["", "", "", "\r", "\n", "\r\n", " ", "\t\r\n"])
@@ -90,14 +104,7 @@ def row_texts(draw: st.DrawFn) -> str:
 def test_a_row_in_data_round_trips_or_gets_its_code(api: FuzzedApp, text: str) -> None:
     answer = api.post(json.dumps({"data": text}).encode(), JSON_HEADERS)
     expected = expected_row(text)
-    event(f"answer: {answer.status} {answer.code or ''}".strip())
-    if isinstance(expected, Refusal):
-        assert_refused(answer, expected)
-    else:
-        assert answer.status == 200, answer
-        assert api.rows == [expected]
-        sent = encode_csv(api.rows).decode("ascii")
-        assert tuple(float(value) for value in sent.split(",")) == expected
+    assert_answered(api, answer, expected if isinstance(expected, Refusal) else [expected])
 
 
 @fuzz_settings(0.15)
@@ -113,14 +120,7 @@ def test_csv_rows_round_trip_or_get_their_code(
     expected = expected_csv(text)
     assume(expected is not None)
     answer = api.post(text.encode(), {"Content-Type": content_type})
-    event(f"answer: {answer.status} {answer.code or ''}".strip())
-    if isinstance(expected, Refusal):
-        assert_refused(answer, expected)
-    else:
-        assert answer.status == 200, answer
-        assert api.rows == expected
-        sent = encode_csv(api.rows).decode("ascii").split("\n")
-        assert [tuple(float(value) for value in line.split(",")) for line in sent] == expected
+    assert_answered(api, answer, expected)
 
 
 json_numbers = st.one_of(
@@ -166,7 +166,7 @@ def test_numbers_round_trip_or_get_their_code(
     answer = api.post(json.dumps(document).encode(), JSON_HEADERS)
     used = values[:VALUES_PER_ROW] if named else values  # zip() drops names past the 30th
     refused = [position for position, value in enumerate(used, 1) if not acceptable_number(value)]
-    expected: tuple[float, ...] | Refusal
+    expected: list[Row] | Refusal
     if any(isinstance(value, float) and not math.isfinite(value) for value in used):
         expected = Refusal("invalid_json")  # json.dumps writes NaN and Infinity: not JSON
     elif named and len(used) < VALUES_PER_ROW:
@@ -176,13 +176,8 @@ def test_numbers_round_trip_or_get_their_code(
     elif refused:
         expected = Refusal("invalid_value", position=refused[0])
     else:
-        expected = tuple(float(value) for value in used)  # type: ignore[arg-type]
-    event(f"answer: {answer.status} {answer.code or ''}".strip())
-    if isinstance(expected, Refusal):
-        assert_refused(answer, expected)
-    else:
-        assert answer.status == 200, answer
-        assert api.rows == [expected]
+        expected = [tuple(float(value) for value in used)]  # type: ignore[arg-type]
+    assert_answered(api, answer, expected)
 
 
 @fuzz_settings(0.05)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +27,6 @@ from tests.support.apps import ENDPOINT_NAME, MakeClient
 from tests.support.endpoint_twins import AnsweringEndpoint, FailingEndpoint
 from tests.support.rows import EXAMPLE_VALUES, WDBC, WDBC_OIP
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 INFER = "/v2/models/wdbc/infer"
 JSON = "application/json"
 SENTINEL = 987.654321

@@ -211,18 +211,15 @@ def test_json_lines_answer_one_object_per_row(body: bytes, content_type: str) ->
     ] * len(endpoint.calls[0])
 
 
+def encoded_example(encoding: str | None) -> ApiRequest:
+    """The example row as JSON, sent with this Content-Encoding."""
+    return ApiRequest(body=body_for(EXAMPLE_ROW), content_type=JSON, content_encoding=encoding)
+
+
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "gzip, identity"])
 def test_a_compressed_body_is_415_before_it_is_read(encoding: str) -> None:
     endpoint = AnsweringEndpoint(score=0.25, label=0)
-    reply = PredictionService(endpoint, WDBC).predict(
-        ApiRequest(
-            body=body_for(EXAMPLE_ROW),
-            content_type=JSON,
-            accept=None,
-            request_id="r",
-            content_encoding=encoding,
-        )
-    )
+    reply = PredictionService(endpoint, WDBC).predict(encoded_example(encoding))
     assert (reply.status, reply.error_code) == (415, "unsupported_media_type")
     assert "uncompressed" in json.loads(reply.body)["error"]["message"]
     assert endpoint.calls == []
@@ -231,13 +228,5 @@ def test_a_compressed_body_is_415_before_it_is_read(encoding: str) -> None:
 @pytest.mark.parametrize("encoding", [None, "identity", " Identity "])
 def test_an_identity_encoding_is_read(encoding: str | None) -> None:
     endpoint = AnsweringEndpoint(score=0.25, label=0)
-    reply = PredictionService(endpoint, WDBC).predict(
-        ApiRequest(
-            body=body_for(EXAMPLE_ROW),
-            content_type=JSON,
-            accept=None,
-            request_id="r",
-            content_encoding=encoding,
-        )
-    )
+    reply = PredictionService(endpoint, WDBC).predict(encoded_example(encoding))
     assert reply.status == 200
