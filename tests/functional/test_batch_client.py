@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 import pytest
 import urllib3
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from sklearn.datasets import load_breast_cancer
 
 from chalicelib.contract import Contract
@@ -555,13 +555,18 @@ def test_a_malformed_prediction_fails_its_batch(scripted: StartServer) -> None:
         PredictionApi(server.url, contract=WDBC).predict(_rows(1))
 
 
+def _score_one_row(url: str, folder: Path) -> Result:
+    """`python -m client score` of a file of the example row, against `url`."""
+    source = folder / "one.csv"
+    source.write_text(EXAMPLE_ROW + "\n", encoding="utf-8")
+    return CliRunner().invoke(cli, ["score", str(source), "--url", url])
+
+
 def test_a_refusal_of_a_row_the_batch_has_not_got_fails_the_batch(
     scripted: StartServer, tmp_path: Path
 ) -> None:
     server = scripted([Scripted(400, _refusal("invalid_value", row=7))])
-    source = tmp_path / "one.csv"
-    source.write_text(EXAMPLE_ROW + "\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["score", str(source), "--url", server.url])
+    result = _score_one_row(server.url, tmp_path)
     assert "1: not scored: the API refused a row it has not got" in result.output
 
 
@@ -645,9 +650,7 @@ def test_a_batch_whose_every_row_is_refused_scores_nothing(
     scripted: StartServer, tmp_path: Path
 ) -> None:
     server = scripted([Scripted(400, _refusal("invalid_value", row=1))])
-    source = tmp_path / "one.csv"
-    source.write_text(EXAMPLE_ROW + "\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["score", str(source), "--url", server.url])
+    result = _score_one_row(server.url, tmp_path)
     assert result.exit_code == 1
     assert "1 rows: 0 scored, 1 errors; 2 requests in " in result.output
 
