@@ -78,9 +78,7 @@ class OpenInference:
         if not isinstance(document.get("id", ""), str):
             raise InvalidPayload('"id" must be a string', "id")
         rows = self._rows_from_tensor(inputs[0])
-        return InferRequest(
-            rows, _echoable_id(document.get("id")), self._requested(document.get("outputs"))
-        )
+        return InferRequest(rows, _echoable_id(document.get("id")), self._requested(document))
 
     def _rows_from_tensor(self, tensor: dict[str, Any]) -> list[Row]:
         _only(tensor, TENSOR_KEYS, "the input tensor")
@@ -134,9 +132,11 @@ class OpenInference:
                 raise error.in_row(number) from None
         return rows
 
-    def _requested(self, requested: Any) -> tuple[str, ...]:
-        if requested is None:
+    def _requested(self, document: Mapping[str, Any]) -> tuple[str, ...]:
+        """The outputs the request names; all where it names none (`"outputs": null` is no list)."""
+        if "outputs" not in document:
             return tuple(self.outputs)
+        requested = document["outputs"]
         refused = InvalidPayload(
             '"outputs" must list objects naming ' + " or ".join(self.outputs), "outputs"
         )

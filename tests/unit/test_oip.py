@@ -156,6 +156,12 @@ def test_the_id_is_echoed_only_if_it_is_a_plain_identifier(
             {"field": "parameters"},
         ),
         (
+            request(tensor([EXAMPLE_VALUES]), outputs=None),  # null is no list; absent is all
+            InvalidPayload,
+            '"outputs" must list objects',
+            {"field": "outputs"},
+        ),
+        (
             request(tensor([EXAMPLE_VALUES]), outputs=[{"name": ["x"]}]),
             InvalidPayload,
             '"outputs" must list objects',
