@@ -7,6 +7,7 @@ Chalice app behind Chalice's local gateway, in front of the SageMaker stand-in) 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -122,7 +123,11 @@ def running_stack(model: str = "wdbc", project_dir: Path = PROJECT_DIR) -> Itera
         )
     finally:
         if process.poll() is None:
-            process.kill()  # the harshest stop: the stand-in must still go (stdin watch)
+            process.send_signal(signal.SIGINT)  # Ctrl-C, as a user stops it: it exits cleanly
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()  # the harshest stop: the stand-in must still go (stdin watch)
         process.wait()
         assert process.stdout is not None
         process.stdout.close()
