@@ -128,8 +128,8 @@ class RowReader:
     def from_arrays(self, arrays: list[Any], order: Order = None) -> Rows | None:
         """Many arrays of N JSON numbers at once, in a few passes in C; None if any array needs
         a closer look (the caller reads them one by one, as from_numbers, to say why)."""
-        if not all(isinstance(array, list) for array in arrays):
-            return None
+        if len(arrays) < 2 or not all(isinstance(array, list) for array in arrays):
+            return None  # one row: from_numbers is as quick
         if set(map(len, arrays)) != {self.count}:
             return None
         return self._from_json_values(tuple(chain.from_iterable(arrays)), order)
@@ -138,6 +138,8 @@ class RowReader:
         """Many objects of the N features by their names, at once; None if any needs a closer
         look (an alias, a name missing or unknown, a value: the caller reads them one by one)."""
         names = self._name_set
+        if len(records) < 2:
+            return None  # one row: from_named is as quick
         if not all(isinstance(record, dict) and record.keys() == names for record in records):
             return None
         return self._from_json_values(tuple(chain.from_iterable(map(self._in_order, records))))
