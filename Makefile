@@ -5,8 +5,6 @@ PYTHON ?= $(shell for python in python3.13 $(wildcard $(HOME)/.pyenv/versions/3.
   do $$python -c 'import sys; print(sys.executable)' 2>/dev/null && break; done || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
-# Chalice zips everything under chalicelib/, bytecode caches too: Python writes them elsewhere.
-export PYTHONPYCACHEPREFIX := $(CURDIR)/build/pycache
 # `make run` installs only requirements-run.txt; training and the tests add requirements-dev.txt.
 RUN_INSTALLED := $(VENV)/.installed-run
 # xgboost, for `make run` of a model whose folder holds xgboost-model.json (the tests have it too).
@@ -107,7 +105,7 @@ lint: $(INSTALLED)
 ## example ids; cfn-lint and checkov on both templates
 package: $(INSTALLED) $(CHECKOV)
 	rm -rf build/$(STAGE) build/$(STAGE)-private build/merge-template-$(STAGE)*.json
-	find chalicelib -name __pycache__ -type d -prune -exec rm -rf {} +  # from a Python run by hand
+	find chalicelib -name __pycache__ -type d -prune -exec rm -rf {} +  # Chalice zips them too
 	$(BIN)/python -m deploy api template --stage $(STAGE) --output build/merge-template-$(STAGE).json
 	$(BIN)/python -m deploy api template --stage $(STAGE) --example-network \
 	  --output build/merge-template-$(STAGE)-private.json
